@@ -1,0 +1,1 @@
+"""privsynth.audit (see DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""privsynth.detect (see DESIGN.md)."""

@@ -1,0 +1,34 @@
+"""Exceptions that the CLI turns into one clear line and an exit code.
+
+`InputError` (exit 2) is bad input: a file, a policy, a parameter. Everything a user can fix
+must raise it (or a subclass) with a message that names the problem; the CLI never shows a
+traceback for it.
+"""
+
+from __future__ import annotations
+
+
+class PrivsynthError(Exception):
+    """Base class of every error privsynth raises on purpose."""
+
+    exit_code: int = 2
+
+
+class InputError(PrivsynthError, ValueError):
+    """Bad input: malformed file, wrong policy, unknown column, impossible parameter."""
+
+    exit_code = 2
+
+
+class PolicyError(InputError):
+    """A policy file that does not validate; the message names file, line and field."""
+
+
+class BudgetExceededError(PrivsynthError):
+    """A measurement would spend more privacy budget than the policy allows."""
+
+    exit_code = 2
+
+
+class MissingKeyError(InputError):
+    """A keyed transform was asked for but no key was supplied (privacy rule 5)."""

@@ -1,0 +1,1 @@
+"""privsynth.policy (see DESIGN.md)."""

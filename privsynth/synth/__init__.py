@@ -1,0 +1,1 @@
+"""privsynth.synth (see DESIGN.md)."""

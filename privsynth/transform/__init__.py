@@ -1,0 +1,1 @@
+"""privsynth.transform (see DESIGN.md)."""
