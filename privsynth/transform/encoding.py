@@ -38,7 +38,7 @@ def read_arx_hierarchy(path: str | Path, sep: str = ";") -> pd.DataFrame:
 
 def as_strings(values: pd.Series | pd.Index | np.ndarray) -> np.ndarray:
     """Values as the strings hierarchies use: integral floats lose their '.0', missing -> 'NA'."""
-    s = pd.Series(np.asarray(values, dtype=object) if not isinstance(values, pd.Series) else values)
+    s = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values))
     missing = s.isna().to_numpy()
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         num = s.astype("float64")
