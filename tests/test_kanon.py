@@ -253,3 +253,24 @@ def test_mondrian_ranges_and_l_diversity():
     assert ((df["age"] >= lo_hi[0]) & (df["age"] <= lo_hi[1])).all()
     _, glob = kanonymize(df, ["age", "sex"], hier, k=4, l_diversity=2, sensitive="dx")
     assert res.loss < glob.loss
+
+
+@pytest.mark.parametrize("criterion", [EntropyLDiversity(2), RecursiveCLDiversity(1.5, 2)])
+def test_non_monotone_criteria_do_not_prune_finer_nodes(criterion):
+    # x=a holds 3 p + 3 q, x=b holds 2 p. At level 0 only class b fails (2 rows, within 25 %
+    # suppression); generalizing to "*" merges them into 5 p + 3 q, which fails entropy 2-,
+    # recursive (1.5, 2)-diversity outright (5 < 1.5 * 3 is false). A search that let the failing
+    # top node tag its specializations infeasible would find nothing.
+    df = pd.DataFrame({"x": list("aaaaaabb"), "s": list("pppqqqpp")})
+    hier = {"x": pd.DataFrame({0: ["a", "b"], 1: ["*", "*"]})}
+    out, res = kanonymize(
+        df,
+        ["x"],
+        hier,
+        k=2,
+        max_suppression=0.25,
+        sensitive="s",
+        l_diversity=criterion,
+    )
+    assert res.levels == {"x": 0} and res.n_suppressed == 2
+    assert out["x"].tolist() == ["a"] * 6 + ["*", "*"]

@@ -310,7 +310,11 @@ class _Lattice:
         fail = prob.failing(tab.sizes, tab.hists, relaxed=False) | relaxed_fail
         n_supp = int(tab.sizes[fail].sum())
         ok = relaxed_ok and n_supp <= budget
-        raw_dm = float((tab.sizes.astype(np.float64) ** 2).sum())
+        # Lower bound on the discernibility of this node and every coarser one: a row of a
+        # class of size s here ends in a kept class of size >= max(s, k) or is suppressed
+        # (cost n >= that), so it costs at least max(s, k).
+        sz = tab.sizes.astype(np.float64)
+        raw_dm = float((sz * np.maximum(sz, prob.k)).sum())
         if loss == "ncp":
             # generalization-only loss + what suppression adds on top of it
             q = len(prob.qis)
@@ -334,7 +338,9 @@ def generalization_loss_bounds(prob: Problem, nodes: np.ndarray) -> np.ndarray:
     return total / q
 
 
-def optimal_search(prob: Problem, loss: str = "ncp") -> tuple[tuple[int, ...], _Lattice, int]:
+def optimal_search(
+    prob: Problem, loss: str = "ncp", use_probes: bool = True
+) -> tuple[tuple[int, ...], _Lattice, int]:
     """Return the optimal node, the lattice, and the number of nodes counted.
 
     Nodes are visited by increasing lower bound of their loss (ties: lower nodes first), so
@@ -363,10 +369,47 @@ def optimal_search(prob: Problem, loss: str = "ncp") -> tuple[tuple[int, ...], _
         ):
             best_val, best_idx = ev.loss, i
         if loss != "ncp":
-            # discernibility of a coarser node is at least the squared class sizes here
+            # discernibility of a coarser node is at least this node's raw bound
             above = (nodes >= nodes[i]).all(axis=1)
             bound[above] = np.maximum(bound[above], ev.raw_dm)
         return ev
+
+    heights = np.array(lat.heights)
+    strides = np.array(
+        [int(np.prod(heights[a + 1 :])) for a in range(heights.size)], dtype=np.int64
+    )
+    relaxed_ok = np.zeros(n_nodes, dtype=bool)
+
+    def status(i: int) -> bool:
+        """Relaxed (monotone) feasibility of node i, counting it if not known yet."""
+        if infeasible[i]:
+            return False
+        if not evaluated[i]:
+            relaxed_ok[i] = visit(i).relaxed_ok
+        return bool(relaxed_ok[i])
+
+    def probe(i: int) -> None:
+        # Flash-style: climb from node i to a maximal candidate (raising the attribute that
+        # costs least), then binary-search the chain for its lowest feasible node; every
+        # infeasible node met tags its whole down-set, every feasible one is scored.
+        path = [i]
+        cur = i
+        while True:
+            ups = [cur + strides[a] for a in range(heights.size) if nodes[cur, a] + 1 < heights[a]]
+            ups = [j for j in ups if bound[j] < best_val - 1e-12]
+            if not ups:
+                break
+            cur = min(ups, key=lambda j: (bound[j], j))
+            path.append(cur)
+        if len(path) < 3 or not status(path[-1]):
+            return
+        lo, hi = 0, len(path) - 1  # path[hi] is feasible; path[lo] unknown
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if status(path[mid]):
+                hi = mid
+            else:
+                lo = mid
 
     visit(n_nodes - 1)  # the top node: an upper bound whenever it is feasible
     order = np.lexsort((nodes.sum(axis=1), bound))
@@ -377,7 +420,10 @@ def optimal_search(prob: Problem, loss: str = "ncp") -> tuple[tuple[int, ...], _
             continue
         if evaluated[i] or infeasible[i]:
             continue
-        visit(int(i))
+        if use_probes:
+            probe(int(i))
+        if not (evaluated[i] or infeasible[i]):
+            visit(int(i))
     if best_idx < 0:
         raise InputError(
             "no generalization satisfies the privacy models within the suppression limit; "
