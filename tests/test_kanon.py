@@ -274,3 +274,22 @@ def test_non_monotone_criteria_do_not_prune_finer_nodes(criterion):
     )
     assert res.levels == {"x": 0} and res.n_suppressed == 2
     assert out["x"].tolist() == ["a"] * 6 + ["*", "*"]
+
+
+def test_missing_values_are_a_category_and_float_codes_match_hierarchy_strings():
+    df = pd.DataFrame(
+        {
+            "zip": [1001.0, 1001.0, None, None, 1002.0, 1002.0],
+            "s1": list("pqpqpq"),
+            "s2": list("xyyxxy"),
+        }
+    )
+    hier = {"zip": pd.DataFrame({0: ["1001", "1002", "NA"], 1: ["100*", "100*", "NA"], 2: "*"})}
+    out, res = kanonymize(
+        df, ["zip"], hier, k=2, max_suppression=0.0, l_diversity=2, sensitive=["s1", "s2"]
+    )
+    assert res.levels == {"zip": 0} and res.l_achieved == 2
+    assert out["zip"].tolist() == ["1001", "1001", "NA", "NA", "1002", "1002"]
+    # a missing value that the hierarchy does not list is named
+    with pytest.raises(InputError, match="'NA'"):
+        kanonymize(df, ["zip"], {"zip": hier["zip"].iloc[:2]}, k=2)

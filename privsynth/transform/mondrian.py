@@ -20,7 +20,6 @@ import pandas as pd
 
 from privsynth.engine import group_counts
 from privsynth.errors import InputError
-from privsynth.transform.encoding import as_strings
 from privsynth.transform.kanon import KAnonResult, Problem, _fill_achieved
 from privsynth.transform.loss import discernibility, ncp
 
@@ -160,9 +159,13 @@ def mondrian(prob: Problem, mode: str = "strict") -> tuple[pd.DataFrame, KAnonRe
     return out, result
 
 
+def _fmt(x: float) -> str:
+    """A number as hierarchies spell it (integral values without '.0'), like `as_strings`."""
+    return str(int(x)) if float(x).is_integer() and abs(x) < 2**53 else str(x)
+
+
 def _range_label(lo: float, hi: float) -> str:
-    a, b = as_strings(np.array([lo, hi]))
-    return a if lo == hi else f"{a}-{b}"
+    return _fmt(lo) if lo == hi else f"{_fmt(lo)}-{_fmt(hi)}"
 
 
 def _try_split(prob: Problem, i: int, rows: np.ndarray, state: list, num, mode: str):
