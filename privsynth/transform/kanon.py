@@ -141,6 +141,10 @@ class Problem:
                 fail |= c.failing(sizes)
         return fail
 
+    def failing_any(self, sizes: np.ndarray, hists: list[np.ndarray]) -> np.ndarray:
+        """Classes to suppress: violating a criterion or the monotone relaxation of one."""
+        return self.failing(sizes, hists, relaxed=False) | self.failing(sizes, hists, relaxed=True)
+
     def achieved(self, crit: Criterion, sizes: np.ndarray, hists: list[np.ndarray]) -> float:
         if not crit.needs_sensitive:
             return crit.achieved(sizes)
@@ -353,6 +357,7 @@ def optimal_search(
     bound = generalization_loss_bounds(prob, nodes) if loss == "ncp" else np.zeros(n_nodes)
     infeasible = np.zeros(n_nodes, dtype=bool)
     evaluated = np.zeros(n_nodes, dtype=bool)
+    relaxed_ok = np.zeros(n_nodes, dtype=bool)
     best_val, best_idx = np.inf, -1
 
     def tag_below(i: int) -> None:
@@ -362,6 +367,7 @@ def optimal_search(
         nonlocal best_val, best_idx
         ev = lat.evaluate(tuple(int(x) for x in nodes[i]), float(bound[i]), loss)
         evaluated[i] = True
+        relaxed_ok[i] = ev.relaxed_ok
         if not ev.relaxed_ok:
             tag_below(i)
         elif ev.ok and (
@@ -378,14 +384,13 @@ def optimal_search(
     strides = np.array(
         [int(np.prod(heights[a + 1 :])) for a in range(heights.size)], dtype=np.int64
     )
-    relaxed_ok = np.zeros(n_nodes, dtype=bool)
 
     def status(i: int) -> bool:
         """Relaxed (monotone) feasibility of node i, counting it if not known yet."""
         if infeasible[i]:
             return False
         if not evaluated[i]:
-            relaxed_ok[i] = visit(i).relaxed_ok
+            visit(i)
         return bool(relaxed_ok[i])
 
     def probe(i: int) -> None:
@@ -437,7 +442,7 @@ def apply_node(
 ) -> tuple[pd.DataFrame, np.ndarray, _Classes, np.ndarray]:
     """Generalize the table to `levels` and suppress the failing classes' QI cells."""
     tab = lat.classes(levels, keep_labels=True)
-    fail = prob.failing(tab.sizes, tab.hists, relaxed=False)
+    fail = prob.failing_any(tab.sizes, tab.hists)
     row_class = tab.labels[lat.bottom.labels]
     row_supp = fail[row_class]
     out = prob.df.copy()

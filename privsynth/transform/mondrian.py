@@ -65,7 +65,7 @@ def mondrian(prob: Problem, mode: str = "strict") -> tuple[pd.DataFrame, KAnonRe
             np.stack([np.bincount(c[p], minlength=s.size) for p in parts])
             for c, s in zip(sens_codes, prob.sensitive, strict=True)
         ]
-        return bool(prob.failing(sizes, hists, relaxed=False).any())
+        return bool(prob.failing_any(sizes, hists).any())
 
     root_rows = np.arange(n)
     if violates([root_rows]):
