@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 
@@ -234,7 +233,7 @@ def _hists(labels: np.ndarray, n_groups: int, sens_codes: np.ndarray, size: int,
 class _Lattice:
     """The generalization lattice of a Problem and the counting of its nodes."""
 
-    def __init__(self, prob: Problem, cache_rows: int = 2_000_000):
+    def __init__(self, prob: Problem, cache_slots: int = 64):
         self.prob = prob
         self.heights = [h.n_levels for h in prob.hierarchies]
         size = int(np.prod(self.heights, dtype=np.float64))
@@ -251,8 +250,12 @@ class _Lattice:
         g = group_counts(prob.leaf_codes, [h.domain_size for h in prob.hierarchies])
         hists = [_hists(g.labels, g.n_groups, s.codes, s.size) for s in prob.sensitive]
         self.bottom = _Classes(tuple([0] * len(self.heights)), g.keys, g.counts, hists, g.labels)
-        self._cache: OrderedDict[tuple[int, ...], _Classes] = OrderedDict()
-        self._cache_rows = cache_rows
+        # remembered class tables for roll-up; unused slots sit above every node
+        self._cache_slots = cache_slots
+        self._cache_levels = np.full((cache_slots, len(self.heights)), np.iinfo(np.int64).max)
+        self._cache_sizes = np.full(cache_slots, np.inf)
+        self._cache_tabs: list[_Classes | None] = [None] * cache_slots
+        self._cache_next = 0
         self.checked = 0
 
     def index(self, levels: Sequence[int]) -> int:
@@ -262,13 +265,13 @@ class _Lattice:
         return idx
 
     def _source(self, levels: tuple[int, ...]) -> _Classes:
-        best = self.bottom
-        for lv, tab in self._cache.items():
-            if tab.sizes.size < best.sizes.size and all(
-                a <= b for a, b in zip(lv, levels, strict=True)
-            ):
-                best = tab
-        return best
+        """The smallest remembered class table of a node finer than (or equal to) `levels`."""
+        finer = (self._cache_levels <= np.asarray(levels)).all(axis=1)
+        if not finer.any():
+            return self.bottom
+        slot = int(np.argmin(np.where(finer, self._cache_sizes, np.inf)))
+        tab = self._cache_tabs[slot]
+        return tab if tab.sizes.size < self.bottom.sizes.size else self.bottom
 
     def classes(self, levels: tuple[int, ...], keep_labels: bool = False) -> _Classes:
         """Roll up the classes of `levels` from the smallest counted finer node."""
@@ -297,11 +300,12 @@ class _Lattice:
         return tab
 
     def _remember(self, tab: _Classes) -> None:
-        self._cache[tab.levels] = tab
-        total = sum(t.sizes.size for t in self._cache.values())
-        while total > self._cache_rows and len(self._cache) > 1:
-            _, old = self._cache.popitem(last=False)
-            total -= old.sizes.size
+        # a ring buffer: the most recent tables, oldest overwritten first
+        slot = self._cache_next % self._cache_slots
+        self._cache_next += 1
+        self._cache_levels[slot] = tab.levels
+        self._cache_sizes[slot] = tab.sizes.size
+        self._cache_tabs[slot] = tab
 
     def evaluate(self, levels: tuple[int, ...], base_loss: float, loss: str) -> _Eval:
         """Feasibility and loss of one node."""
