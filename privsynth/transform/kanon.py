@@ -93,6 +93,14 @@ class _Classes:
     sizes: np.ndarray
     hists: list[np.ndarray]
     labels: np.ndarray | None = None  # class of each row of the table this was grouped from
+    _sparse: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
+
+    def sparse_hist(self, j: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Non-zero cells of sensitive histogram j: (class, value, count), computed once."""
+        if j not in self._sparse:
+            rows, vals = np.nonzero(self.hists[j])
+            self._sparse[j] = (rows, vals, self.hists[j][rows, vals].astype(np.float64))
+        return self._sparse[j]
 
 
 @dataclass
@@ -285,15 +293,12 @@ class _Lattice:
             cols, [h.n_groups(lv) for h, lv in zip(hs, levels, strict=True)], weights=src.sizes
         )
         hists = []
-        for h in src.hists:
-            rolled = np.stack(
-                [
-                    np.bincount(g.labels, weights=h[:, j], minlength=g.n_groups)
-                    for j in range(h.shape[1])
-                ],
-                axis=1,
-            )
-            hists.append(np.rint(rolled).astype(np.int64))
+        for j, m in enumerate(h.shape[1] for h in src.hists):
+            # sum the finer classes' histograms over their non-zero (class, value) cells only
+            rows, vals, counts = src.sparse_hist(j)
+            cells = g.labels[rows] * m + vals
+            rolled = np.bincount(cells, weights=counts, minlength=g.n_groups * m)
+            hists.append(np.rint(rolled).astype(np.int64).reshape(g.n_groups, m))
         tab = _Classes(levels, g.keys, g.counts, hists, g.labels if keep_labels else None)
         if not keep_labels:
             self._remember(tab)
