@@ -293,3 +293,13 @@ def test_missing_values_are_a_category_and_float_codes_match_hierarchy_strings()
     # a missing value that the hierarchy does not list is named
     with pytest.raises(InputError, match="'NA'"):
         kanonymize(df, ["zip"], {"zip": hier["zip"].iloc[:2]}, k=2)
+
+
+def test_result_serializes_to_json():
+    import json
+
+    df = pd.DataFrame({"a": list("xxyyzz"), "s": list("pqpqpq")})
+    _, res = kanonymize(df, ["a"], k=2, l_diversity=2, sensitive="s")
+    d = json.loads(json.dumps(res.to_dict()))
+    assert d["levels"] == {"a": 0} and d["k_achieved"] == 2 and d["l_achieved"] == 2
+    assert d["optimal"] is True and d["nodes_checked"] >= 1

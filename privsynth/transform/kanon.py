@@ -19,7 +19,6 @@ feasible nodes we return the one with the least information loss, and it is the 
 
 from __future__ import annotations
 
-import itertools
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -250,10 +249,10 @@ class _Lattice:
                 f"the generalization lattice has {size:,} nodes (more than {MAX_LATTICE:,}); "
                 "use fewer quasi-identifiers or levels, or method='mondrian'"
             )
-        self.nodes = np.array(
-            list(itertools.product(*[range(h) for h in self.heights])), dtype=np.int64
+        # every level vector, last attribute varying fastest (index = mixed radix of levels)
+        self.nodes = (
+            np.indices(self.heights, dtype=np.int64).reshape(len(self.heights), -1).T.copy()
         )
-        self.nodes = self.nodes.reshape(-1, len(self.heights))
         # row-level grouping once: the bottom node's classes
         g = group_counts(prob.leaf_codes, [h.domain_size for h in prob.hierarchies])
         hists = [_hists(g.labels, g.n_groups, s.codes, s.size) for s in prob.sensitive]
