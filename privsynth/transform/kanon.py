@@ -32,11 +32,12 @@ from privsynth.transform.criteria import (
     Criterion,
     KAnonymity,
     SensitiveContext,
+    TCloseness,
     as_l_criterion,
     as_t_criterion,
 )
 from privsynth.transform.encoding import EncodedHierarchy, default_hierarchy, encode_hierarchy
-from privsynth.transform.loss import discernibility
+from privsynth.transform.loss import discernibility, ncp
 
 MAX_LATTICE = 2_000_000
 SUPPRESSED = "*"
@@ -155,8 +156,6 @@ class Problem:
         if not crit.needs_sensitive:
             return crit.achieved(sizes)
         vals = [crit.achieved(sizes, h, s.ctx) for s, h in zip(self.sensitive, hists, strict=True)]
-        from privsynth.transform.criteria import TCloseness
-
         return float(max(vals) if isinstance(crit, TCloseness) else min(vals))
 
 
@@ -507,8 +506,6 @@ def kanonymize(
             for h, c, lv in zip(prob.hierarchies, prob.leaf_codes, levels, strict=True)
         ]
     )
-    from privsynth.transform.loss import ncp
-
     result = KAnonResult(
         method="optimal",
         quasi_identifiers=list(prob.qis),
@@ -535,8 +532,6 @@ def kanonymize(
 def _fill_achieved(
     prob: Problem, result: KAnonResult, sizes: np.ndarray, hists: list[np.ndarray]
 ) -> None:
-    from privsynth.transform.criteria import TCloseness
-
     if not sizes.size:
         return
     for crit in prob.criteria[1:]:

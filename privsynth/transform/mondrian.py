@@ -7,7 +7,8 @@ ones are cut along their hierarchy (a node is replaced by its children one level
 NCP computed exactly as for global recoding, so the two methods compare: a range covering m of
 the A values of the attribute's hierarchy costs (m - 1) / (A - 1).
 
-`mode="strict"` keeps the parts' numeric ranges disjoint (rows equal to the median stay
+Mondrian suppresses nothing: every part keeps at least k rows (and satisfies the other
+models) by construction, so `max_suppression` does not apply. `mode="strict"` keeps the parts' numeric ranges disjoint (rows equal to the median stay
 together); `mode="relaxed"` halves the rows even through ties, for lower loss.
 """
 
