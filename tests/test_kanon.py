@@ -303,3 +303,24 @@ def test_result_serializes_to_json():
     d = json.loads(json.dumps(res.to_dict()))
     assert d["levels"] == {"a": 0} and d["k_achieved"] == 2 and d["l_achieved"] == 2
     assert d["optimal"] is True and d["nodes_checked"] >= 1
+
+
+def test_t_closeness_implies_a_minimum_class_size():
+    from privsynth.transform.criteria import min_class_size
+
+    # overall (0.5, 0.5): a class of 1 row is at EMD 0.5, of 2 rows can be at 0
+    assert min_class_size(np.array([0.5, 0.5]), 0.1) == 2
+    # the closed form agrees with a brute force over every histogram of each size
+    o = np.array([0.7, 0.2, 0.1])
+    for t in (0.05, 0.15, 0.25):
+        best = None
+        for s in range(1, 30):
+            grid = [(a, b, s - a - b) for a in range(s + 1) for b in range(s + 1 - a)]
+            d = min(0.5 * np.abs(np.array(c) / s - o).sum() for c in grid)
+            if d <= t + 1e-12:
+                best = s
+                break
+        assert min_class_size(o, t) == best
+    ctx = SensitiveContext("s", np.array([0.5, 0.5]))
+    assert TCloseness(0.1).relaxation(ctx) == KAnonymity(2)
+    assert TCloseness(0.1).relaxation(SensitiveContext("s", ctx.overall, ordered=True)) is None

@@ -125,6 +125,7 @@ class Problem:
     criteria: list[Criterion]
     k: int
     max_suppression: float
+    _check_cache: dict = field(default_factory=dict, repr=False)
 
     @property
     def n(self) -> int:
@@ -134,18 +135,29 @@ class Problem:
     def suppression_budget(self) -> int:
         return int(np.floor(self.max_suppression * self.n + 1e-9))
 
+    def _checks(self, relaxed: bool) -> list[tuple[Criterion, int | None]]:
+        """(criterion, sensitive attribute index or None) pairs to evaluate, built once."""
+        key = "relaxed" if relaxed else "full"
+        if key not in self._check_cache:
+            checks: list[tuple[Criterion, int | None]] = []
+            for crit in self.criteria:
+                targets = range(len(self.sensitive)) if crit.needs_sensitive else [None]
+                for j in targets:
+                    ctx = self.sensitive[j].ctx if j is not None else None
+                    c = crit.relaxation(ctx) if relaxed else crit
+                    if c is not None:
+                        checks.append((c, j if c.needs_sensitive else None))
+            self._check_cache[key] = checks
+        return self._check_cache[key]
+
     def failing(self, sizes: np.ndarray, hists: list[np.ndarray], relaxed: bool) -> np.ndarray:
         """Classes violating any criterion (or any monotone relaxation of one)."""
         fail = np.zeros(sizes.size, dtype=bool)
-        for crit in self.criteria:
-            c = crit.relaxation() if relaxed else crit
-            if c is None:
-                continue
-            if c.needs_sensitive:
-                for s, h in zip(self.sensitive, hists, strict=True):
-                    fail |= c.failing(sizes, h, s.ctx)
-            else:
+        for c, j in self._checks(relaxed):
+            if j is None:
                 fail |= c.failing(sizes)
+            else:
+                fail |= c.failing(sizes, hists[j], self.sensitive[j].ctx)
         return fail
 
     def failing_any(self, sizes: np.ndarray, hists: list[np.ndarray]) -> np.ndarray:
