@@ -36,7 +36,9 @@ def problems(draw):
     cols, hiers = {}, {}
     for j in range(n_qi):
         d = draw(st.integers(2, 6))
-        values = [f"v{j}_{i}" for i in range(d)]
+        # the first QI may be numeric (Mondrian then releases ranges of it)
+        numeric = j == 0 and draw(st.booleans())
+        values = [10 * i for i in range(d)] if numeric else [f"v{j}_{i}" for i in range(d)]
         levels = {0: values}
         if draw(st.booleans()):  # a middle level: values grouped at random
             g = draw(st.lists(st.integers(0, 2), min_size=d, max_size=d))
@@ -140,7 +142,10 @@ def test_output_honours_privacy_models_and_suppression_limit(case):
         assert _brute_force(df, hiers, k, ms, extra) is None  # truly no feasible node
         return
     expected = pd.DataFrame(
-        {q: df[q].map(dict(zip(hiers[q][0], hiers[q][res.levels[q]], strict=True))) for q in qis}
+        {
+            q: df[q].map(dict(zip(hiers[q][0], hiers[q][res.levels[q]], strict=True))).astype(str)
+            for q in qis
+        }
     )
     supp = (out[qis] != expected).any(axis=1).to_numpy()  # anything but the node's value ...
     assert (out.loc[supp, qis] == "*").all().all()  # ... is a suppressed cell, on whole rows
@@ -207,3 +212,6 @@ def test_mondrian_output_is_k_anonymous(case, mode):
     assert out.groupby(qis).size().min() >= k
     assert not _failing_classes(out, qis, k, extra, df["s"].value_counts(normalize=True)).any()
     assert 0.0 <= res.loss <= 1.0 and res.n_suppressed == 0
+    if pd.api.types.is_integer_dtype(df["q0"]):  # numeric: a range "lo-hi" holding the value
+        bounds = out["q0"].str.split("-", expand=True).astype(float).ffill(axis=1)
+        assert ((df["q0"] >= bounds[0]) & (df["q0"] <= bounds[bounds.columns[-1]])).all()
