@@ -1,1 +1,49 @@
-"""privsynth.transform (see DESIGN.md)."""
+"""privsynth.transform: masking, noise, generalization hierarchies (and the k-anonymity search)."""
+
+from privsynth.transform.hierarchy import (
+    arx_hierarchy,
+    build_hierarchy,
+    dates_hierarchy,
+    default_hierarchy,
+    flat_hierarchy,
+    generalize,
+    hipaa_zip3_restricted,
+    intervals_hierarchy,
+    prefix_hierarchy,
+    topcode_hierarchy,
+    value_strings,
+)
+from privsynth.transform.masking import (
+    faker_pseudonym,
+    format_preserving,
+    hmac_pseudonym,
+    load_key,
+    partial_mask,
+    redact,
+    shift_dates,
+)
+from privsynth.transform.noise import NoiseResult, dp_noise, statistical_noise
+
+__all__ = [
+    "NoiseResult",
+    "arx_hierarchy",
+    "build_hierarchy",
+    "dates_hierarchy",
+    "default_hierarchy",
+    "dp_noise",
+    "faker_pseudonym",
+    "flat_hierarchy",
+    "format_preserving",
+    "generalize",
+    "hipaa_zip3_restricted",
+    "hmac_pseudonym",
+    "intervals_hierarchy",
+    "load_key",
+    "partial_mask",
+    "prefix_hierarchy",
+    "redact",
+    "shift_dates",
+    "statistical_noise",
+    "topcode_hierarchy",
+    "value_strings",
+]
