@@ -88,12 +88,17 @@ def dp_noise(
     mechanism: str = "laplace",
     delta: float | None = None,
     round_to_int: bool | None = None,
+    contributions: int = 1,
 ) -> NoiseResult:
     """Per-value DP noise on a numeric column through OpenDP (privacy rule 1).
 
     Values are clamped to `bounds` (public), noised, then clamped again and rounded for integer
     columns (post-processing, free). Missing values stay missing: missingness is not protected.
+    `contributions` is the most rows one person has (unit of privacy): the sensitivity grows to
+    m (hi - lo) in L1 for Laplace and sqrt(m) (hi - lo) in L2 for Gaussian.
     """
+    if contributions < 1:
+        raise InputError(f"contributions must be >= 1, got {contributions}")
     if not epsilon > 0:
         raise InputError(f"epsilon must be > 0, got {epsilon}")
     lo, hi = float(bounds[0]), float(bounds[1])
@@ -102,8 +107,9 @@ def dp_noise(
     vals = _numeric(series)
     present = ~np.isnan(vals)
     clamped = np.clip(vals[present], lo, hi)
-    sensitivity = hi - lo
+    span = hi - lo
     if mechanism == "laplace":
+        sensitivity = contributions * span
         if delta is not None:
             raise InputError("laplace noise takes no delta")
         meas, scale = laplace_measurement(sensitivity, epsilon)
@@ -112,6 +118,7 @@ def dp_noise(
     elif mechanism == "gaussian":
         if delta is None or not 0 < delta < 1:
             raise InputError("gaussian noise needs 0 < delta < 1")
+        sensitivity = float(np.sqrt(contributions)) * span
         meas, scale = gaussian_measurement(sensitivity, epsilon, delta)
         spent_eps, spent_delta = (float(x) for x in meas.map(sensitivity))
     else:
@@ -139,7 +146,10 @@ def dp_noise(
         epsilon=spent_eps,
         delta=spent_delta,
         bounds=(lo, hi),
-        guarantee=f"({spent_eps:g}, {spent_delta or 0:g})-DP per value, bounds [{lo:g}, {hi:g}]",
+        guarantee=(
+            f"({spent_eps:g}, {spent_delta or 0:g})-DP per person ({contributions} row(s) max), "
+            f"bounds [{lo:g}, {hi:g}]"
+        ),
     )
 
 
