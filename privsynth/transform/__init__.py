@@ -1,5 +1,14 @@
-"""privsynth.transform: masking, noise, generalization hierarchies (and the k-anonymity search)."""
+"""privsynth.transform: masking, noise, generalization hierarchies, the k-anonymity search."""
 
+from privsynth.transform.criteria import (
+    Criterion,
+    DistinctLDiversity,
+    EntropyLDiversity,
+    KAnonymity,
+    RecursiveCLDiversity,
+    TCloseness,
+)
+from privsynth.transform.encoding import read_arx_hierarchy
 from privsynth.transform.hierarchy import (
     arx_hierarchy,
     build_hierarchy,
@@ -13,6 +22,8 @@ from privsynth.transform.hierarchy import (
     topcode_hierarchy,
     value_strings,
 )
+from privsynth.transform.kanon import KAnonResult, kanonymize
+from privsynth.transform.loss import discernibility, ncp
 from privsynth.transform.masking import (
     faker_pseudonym,
     format_preserving,
@@ -25,11 +36,19 @@ from privsynth.transform.masking import (
 from privsynth.transform.noise import NoiseResult, dp_noise, statistical_noise
 
 __all__ = [
+    "Criterion",
+    "DistinctLDiversity",
+    "EntropyLDiversity",
+    "KAnonResult",
+    "KAnonymity",
     "NoiseResult",
+    "RecursiveCLDiversity",
+    "TCloseness",
     "arx_hierarchy",
     "build_hierarchy",
     "dates_hierarchy",
     "default_hierarchy",
+    "discernibility",
     "dp_noise",
     "faker_pseudonym",
     "flat_hierarchy",
@@ -38,9 +57,12 @@ __all__ = [
     "hipaa_zip3_restricted",
     "hmac_pseudonym",
     "intervals_hierarchy",
+    "kanonymize",
     "load_key",
+    "ncp",
     "partial_mask",
     "prefix_hierarchy",
+    "read_arx_hierarchy",
     "redact",
     "shift_dates",
     "statistical_noise",
