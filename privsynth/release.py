@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
-import inspect
 import json
 import os
 import platform
@@ -68,18 +67,20 @@ def release(
     df.columns = [str(c) for c in df.columns]
     seed = seed if seed is not None else policy.release.seed
     if findings is None and needs_findings(policy):
-        findings = scan_findings(df)
+        findings = scan_findings(df, required=False)
     resolved = resolve(policy, df, findings)
     if policy.release.mode == "synthesize":
         return _synthesize(df, resolved, seed=seed)
     return _anonymize(df, resolved, seed=seed, key_file=key_file)
 
 
-def scan_findings(df: pd.DataFrame) -> list[ColumnFinding]:
-    """Run the PII scan and return its per-column findings."""
+def scan_findings(df: pd.DataFrame, *, required: bool = True) -> list[ColumnFinding] | None:
+    """Run the PII scan and return its per-column findings (None if no scanner and not required)."""
     try:
         from privsynth.detect import scan
     except ImportError:
+        if not required:
+            return None
         raise InputError(
             "this policy matches columns by detected class/entity, but the scanner is not "
             "available; pass findings or name the columns explicitly"
@@ -317,32 +318,24 @@ def _kanonymize(
         col_records[q]["hierarchy"] = (
             spec.model_dump(exclude_none=True) if spec is not None else "default"
         )
+    from privsynth.transform.criteria import EntropyLDiversity, RecursiveCLDiversity
+
+    l_div: Any = privacy.l
+    if privacy.l is not None and privacy.l_variant == "entropy":
+        l_div = EntropyLDiversity(l=privacy.l)
+    elif privacy.l is not None and privacy.l_variant == "recursive":
+        l_div = RecursiveCLDiversity(c=privacy.c, l=privacy.l)
     kwargs: dict[str, Any] = {
         "quasi_identifiers": qis,
         "hierarchies": hierarchies,
         "k": privacy.k,
         "max_suppression": privacy.max_suppression,
-        "l_diversity": privacy.l,
-        "sensitive": (privacy.sensitive[0] if len(privacy.sensitive) == 1 else privacy.sensitive)
-        if privacy.sensitive
-        else None,
-        "method": privacy.method,
-    }
-    optional = {
-        "l_variant": privacy.l_variant if privacy.l is not None else None,
-        "c": privacy.c,
+        "l_diversity": l_div,
+        "sensitive": list(privacy.sensitive) or None,
         "t_closeness": privacy.t,
+        "method": privacy.method,
         "loss": privacy.loss,
     }
-    params = inspect.signature(kanonymize).parameters
-    takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
-    for name, value in optional.items():
-        if name in params or takes_any:
-            kwargs[name] = value
-        elif value is not None and not (name == "l_variant" and value == "distinct") and not (
-            name == "loss" and value == "ncp"
-        ):
-            raise InputError(f"privacy.{name} is not supported by this build's k-anonymity search")
     generalized, result = kanonymize(work, **kwargs)
     out = out.copy()
     for q in qis:
@@ -549,7 +542,8 @@ def run_release(
     typer.echo("actions: " + ", ".join(f"{a} {n}" for a, n in sorted(actions.items())))
     if m.get("privacy"):
         ach = m["privacy"]["achieved"]
-        shown = {k: ach[k] for k in ("k", "l", "suppression", "suppressed", "loss") if k in ach}
+        keys = ("k_achieved", "l_achieved", "t_achieved", "suppression_rate", "loss", "levels")
+        shown = {k: ach[k] for k in keys if ach.get(k) is not None}
         typer.echo("privacy achieved: " + ", ".join(f"{k} {v}" for k, v in shown.items()))
     if m.get("ledger_total"):
         t = m["ledger_total"]

@@ -80,11 +80,6 @@ def resolve(
             f"(columns: {', '.join(columns[:20])}{', ...' if len(columns) > 20 else ''})"
         )
     by_name = {f.name: f for f in findings or []}
-    if findings is None and any(r.match.needs_findings for r in policy.rules):
-        raise InputError(
-            f"policy {policy.name!r} has rules on detected class/entity: scan the table first "
-            "(pass findings=ps.scan(df).findings)"
-        )
     resolved = ResolvedPolicy(policy)
     unmatched: list[str] = []
     for name in columns:
@@ -94,6 +89,12 @@ def resolve(
             resolved.columns[name] = ResolvedColumn(name, entry, f"columns.{name}", finding)
             continue
         for i, rule in enumerate(policy.rules):
+            if findings is None and rule.match.needs_findings:
+                # Rules are ordered: a class/entity rule reached without a scan cannot be skipped.
+                raise InputError(
+                    f"column {name!r} reaches rules.{i} of policy {policy.name!r}, which matches "
+                    "on detected class/entity: scan the table first (findings=ps.scan(df).findings)"
+                )
             if _matches(rule.match, name, finding, df[name]):
                 resolved.columns[name] = ResolvedColumn(name, rule, f"rules.{i}", finding)
                 break
