@@ -8,6 +8,7 @@ another action...) live in validators here, so a policy that loads is a policy t
 from __future__ import annotations
 
 import re
+from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -97,6 +98,10 @@ class DatesHierarchy(_Model):
     levels: Annotated[
         list[Literal["week", "month", "quarter", "year", "decade"]], Field(min_length=1)
     ]
+    # Birth dates that reveal an age >= top_age at `reference` (default: today) are pooled as
+    # "<=YEAR" at every generalized level (HIPAA: ages over 89 and dates indicating them).
+    top_age: int | None = Field(default=None, ge=1, le=150)
+    reference: date | None = None
 
     @field_validator("levels")
     @classmethod
@@ -450,7 +455,8 @@ class Policy(_Model):
         )
         if not synth and self.release.epsilon is not None and dp_eps > self.release.epsilon + 1e-12:
             raise ValueError(
-                f"the noise columns spend epsilon {dp_eps:g}, more than release.epsilon "
+                f"release.epsilon: the noise columns spend epsilon {dp_eps:g}, more than "
+                "release.epsilon "
                 f"{self.release.epsilon:g}"
             )
         return self

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+from datetime import date
 from importlib import resources
 from pathlib import Path
 
@@ -106,8 +107,19 @@ def _fmt1(x: float) -> str:
 _DATE_FORMATS = {"month": "%Y-%m", "year": "%Y"}
 
 
-def dates_hierarchy(values: pd.Series, levels: list[str]) -> pd.DataFrame:
-    """Date truncation: the date itself, then each of week / month / quarter / year / decade."""
+def dates_hierarchy(
+    values: pd.Series,
+    levels: list[str],
+    *,
+    top_age: int | None = None,
+    reference: date | None = None,
+) -> pd.DataFrame:
+    """Date truncation: the date itself, then each of week / month / quarter / year / decade.
+
+    With `top_age`, dates in or before the year `reference.year - top_age` (someone born then
+    can be `top_age` or older at `reference`, default today) become `<=YEAR` at every truncated
+    level, so no level reveals an age over the cap (HIPAA Safe Harbor for ages over 89).
+    """
     if pd.api.types.is_datetime64_any_dtype(values):
         dates = values
     else:
@@ -119,8 +131,15 @@ def dates_hierarchy(values: pd.Series, levels: list[str]) -> pd.DataFrame:
     keep = labels.notna() & ~labels.duplicated()
     d, lab0 = dates[keep].reset_index(drop=True), labels[keep].reset_index(drop=True)
     out: list = [lab0.to_numpy(dtype=object)]
+    old = np.zeros(len(d), dtype=bool)
+    if top_age is not None:
+        cut = (reference or date.today()).year - top_age
+        old = (d.dt.year <= cut).to_numpy(dtype=bool)
     for lv in levels:
-        out.append(_truncate_dates(d, lv).to_numpy(dtype=object))
+        lab = _truncate_dates(d, lv).to_numpy(dtype=object)
+        if old.any():
+            lab[old] = f"<={cut}"
+        out.append(lab)
     return _frame(out)
 
 
@@ -249,7 +268,7 @@ def build_hierarchy(spec, values: pd.Series, *, base_dir: str | os.PathLike[str]
     if kind == "intervals":
         return intervals_hierarchy(values, spec.widths, bottom=spec.bottom, top=spec.top)
     if kind == "dates":
-        return dates_hierarchy(values, spec.levels)
+        return dates_hierarchy(values, spec.levels, top_age=spec.top_age, reference=spec.reference)
     if kind == "prefix":
         return prefix_hierarchy(
             values,
