@@ -90,8 +90,14 @@ def policy_sha256(policy: Policy) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def dump_policy(policy: Policy) -> str:
-    """The policy as YAML, without defaults that were never set; `parse_policy` reads it back."""
+def dump_policy(policy: Policy | str) -> str:
+    """The policy as YAML, without defaults that were never set; `parse_policy` reads it back.
+
+    Policy YAML text (such as `draft_policy`'s, comments and all) is checked and returned as is.
+    """
+    if isinstance(policy, str):
+        parse_policy(policy)
+        return policy
     data = policy.model_dump(mode="json", by_alias=True, exclude_unset=True, exclude_none=True)
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
