@@ -381,11 +381,13 @@ def _synthesize(df: pd.DataFrame, resolved: ResolvedPolicy, *, seed: int | None)
             "not available in this build"
         ) from None
     policy = resolved.policy
-    work = df.drop(columns=resolved.with_action(Action.DROP))
+    # The synthesizer plans its own columns from the policy (drops, unit-of-privacy id), so it
+    # gets every column; generalized ones arrive already coarsened.
+    work = df.copy()
     col_records: dict[str, dict[str, Any]] = {}
     base_dir = Path(policy.source).parent if policy.source else None
     for name, col in resolved.columns.items():
-        record = {"action": col.kind.value, "decided_by": col.source}
+        record: dict[str, Any] = {"action": col.kind.value, "decided_by": col.source}
         if col.kind is Action.GENERALIZE:
             hier = h.build_hierarchy(col.action.hierarchy, df[name], base_dir=base_dir)
             level = 1 if col.action.level is None else col.action.level
