@@ -136,9 +136,7 @@ def _dot(a: list[np.ndarray], b: list[np.ndarray]) -> float:
     return float(sum(np.vdot(x, y) for x, y in zip(a, b, strict=True)))
 
 
-def _warm_theta(
-    domain: Domain, cliques: list[Clique], warm: GraphicalModel
-) -> list[np.ndarray]:
+def _warm_theta(domain: Domain, cliques: list[Clique], warm: GraphicalModel) -> list[np.ndarray]:
     theta = [np.zeros(domain.project(c).shape) for c in cliques]
     for old_c, old_t in zip(warm.cliques, warm._theta, strict=True):
         homes = [j for j, c in enumerate(cliques) if set(old_c) <= set(c)]

@@ -105,7 +105,8 @@ class GraphicalModel:
     @property
     def potentials(self) -> dict[Clique, Factor]:
         return {
-            c: Factor(self.domain.project(c), t) for c, t in zip(self.cliques, self._theta, strict=True)
+            c: Factor(self.domain.project(c), t)
+            for c, t in zip(self.cliques, self._theta, strict=True)
         }
 
     @cached_property
@@ -214,7 +215,9 @@ class GraphicalModel:
             if len(new) == 1:
                 cols[new[0]] = x
             else:
-                for a, v in zip(new, np.unravel_index(x, [self.domain[a] for a in new]), strict=True):
+                for a, v in zip(
+                    new, np.unravel_index(x, [self.domain[a] for a in new]), strict=True
+                ):
                     cols[a] = v.astype(np.int64)
         return pd.DataFrame({a: cols[a] for a in self.domain.attrs})
 
