@@ -12,3 +12,20 @@ from privsynth.synth.junction_tree import (  # noqa: F401
 from privsynth.synth.model import GraphicalModel  # noqa: F401
 
 # --- end graphical-model core ---
+
+# --- synthesizers, accounting, policy route (synth helper) ---
+from privsynth.synth.aim import AIM  # noqa: F401, E402
+from privsynth.synth.ledger import Ledger, LedgerEntry  # noqa: F401, E402
+from privsynth.synth.mst import MST  # noqa: F401, E402
+from privsynth.synth.preprocess import Encoder  # noqa: F401, E402
+from privsynth.synth.release import (  # noqa: F401, E402
+    SyntheticRelease,
+    TableSynthesizer,
+    synthesize,
+    synthetic_metadata,
+    synthetic_readme,
+    write_synthetic_readme,
+    write_synthetic_release,
+)
+
+# --- end synthesizers ---
