@@ -23,6 +23,7 @@ from privsynth.errors import InputError
 from privsynth.synth.base import Compression, MarginalSynthesizer, pgm
 from privsynth.synth.ledger import Ledger
 from privsynth.synth.measure import measure_marginal, select_noisy_max
+from privsynth.synth.mst import compress_oneways
 
 Clique = tuple[str, ...]
 
@@ -64,6 +65,7 @@ class AIM(MarginalSynthesizer):
         degree: int = 3,
         iters: int = 1000,
         round_iters: int = 100,
+        compress: bool = False,
         verbose: bool = False,
     ):
         super().__init__(epsilon, delta, seed, max_rows_per_person=max_rows_per_person)
@@ -72,6 +74,7 @@ class AIM(MarginalSynthesizer):
         self.degree = degree
         self.iters = iters
         self.round_iters = round_iters
+        self.compress = compress
         self.verbose = verbose
 
     def fit(
@@ -93,28 +96,41 @@ class AIM(MarginalSynthesizer):
         for w in workload:
             for c in w:
                 if c not in dom:
-                    raise InputError(f"workload marginal {tuple(w)} names {c!r}, which is not in the domain")
+                    raise InputError(
+                        f"workload marginal {tuple(w)} names {c!r}, which is not in the domain"
+                    )
         rounds = int(self.rounds or 16 * len(cols))
         if rounds < 1:
             raise InputError("rounds must be >= 1")
         P = pgm()
-        pdom = P.Domain(cols, [dom[c] for c in cols])
+        rho = ledger.remaining_rho
+        spent = 0.0
+        sigma = math.sqrt(rounds / (2 * 0.9 * rho))
+        eps = math.sqrt(8 * 0.1 * rho / rounds)
+        # 1-way marginals on the full public domain; optionally merge cells whose NOISY count is
+        # under 3 sigma (post-processing, as in MST) so later marginals spread less noise.
+        exact1 = count_marginals(data, [(c,) for c in cols], dom)
+        noisy1, sig1 = {}, {}
+        for c, x in zip(cols, exact1, strict=True):
+            noisy1[c], sig1[c], e = measure_marginal(
+                x, ledger=ledger, sigma=sigma, sensitivity=m, what=f"1-way marginal {c}"
+            )
+            spent += e.rho
+        if self.compress:
+            comp, y1 = compress_oneways(noisy1, sig1)
+        else:
+            comp, y1 = Compression({c: np.arange(dom[c]) for c in cols}), noisy1
+        cdom = comp.domain
+        cdata = comp.encode(data)
+        pdom = P.Domain(cols, [cdom[c] for c in cols])
         weights = workload_weights([tuple(w) for w in workload])
         for c in cols:  # every column gets its 1-way, even if absent from the workload
             weights.setdefault((c,), 0.0)
         candidates = {pdom.canonical(cl): w for cl, w in weights.items()}
         cand_list = list(candidates)
-        answers = dict(zip(cand_list, count_marginals(data, cand_list, dom), strict=True))
-
-        rho = ledger.remaining_rho
-        spent = 0.0
-        sigma = math.sqrt(rounds / (2 * 0.9 * rho))
-        eps = math.sqrt(8 * 0.1 * rho / rounds)
-        measurements = []
-        for c in cols:
-            y, s, e = measure_marginal(answers[(c,)], ledger=ledger, sigma=sigma, sensitivity=m, what=f"1-way marginal {c}")
-            spent += e.rho
-            measurements.append(P.Measurement((c,), y, s))
+        answers = dict(zip(cand_list, count_marginals(cdata, cand_list, cdom), strict=True))
+        dom = cdom
+        measurements = [P.Measurement((c,), y1[c], sig1[c]) for c in cols]
         model = P.estimate(pdom, measurements, iters=self.iters)
         selected: list[Clique] = [(c,) for c in cols]
         t = 0
@@ -141,14 +157,25 @@ class AIM(MarginalSynthesizer):
             if terminate:
                 rho_sel = min(rho_sel, ledger.remaining_rho * 0.1)
             idx = select_noisy_max(
-                scores, ledger=ledger, rho=rho_sel, sensitivity=max(sens, 1e-12),
+                scores,
+                ledger=ledger,
+                rho=rho_sel,
+                sensitivity=max(sens, 1e-12),
                 what=f"AIM round {t}: choose a marginal among {len(small)}",
             )
             spent = ledger.spent_rho - (ledger.rho_budget - rho)
             cl = small[idx]
-            meas_rho = min(0.5 * m * m / sigma**2, ledger.remaining_rho) if terminate else 0.5 * m * m / sigma**2
+            meas_rho = (
+                min(0.5 * m * m / sigma**2, ledger.remaining_rho)
+                if terminate
+                else 0.5 * m * m / sigma**2
+            )
             y, s, e = measure_marginal(
-                answers[cl], ledger=ledger, rho=meas_rho, sensitivity=m, what=f"AIM round {t}: marginal {' x '.join(cl)}"
+                answers[cl],
+                ledger=ledger,
+                rho=meas_rho,
+                sensitivity=m,
+                what=f"AIM round {t}: marginal {' x '.join(cl)}",
             )
             spent = ledger.spent_rho - (ledger.rho_budget - rho)
             measurements.append(P.Measurement(cl, y, s))
@@ -166,13 +193,15 @@ class AIM(MarginalSynthesizer):
                 break
         model = P.estimate(pdom, measurements, iters=self.iters, warm_start=model)
         self.model_ = model
-        self.compression_ = Compression({c: np.arange(dom[c]) for c in cols})
+        self.compression_ = comp
         self.cliques_ = selected
         self.measurements_ = measurements
         self.rounds_ = t
         return self
 
-    def _filter(self, pdom, model, candidates: Mapping[Clique, float], size_limit: float) -> list[Clique]:
+    def _filter(
+        self, pdom, model, candidates: Mapping[Clique, float], size_limit: float
+    ) -> list[Clique]:
         """Candidates inside the current model's cliques, or small enough to add (Sec. 4.3)."""
         P = pgm()
         free = set(downward_closure(model.cliques))

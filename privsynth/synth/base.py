@@ -59,7 +59,9 @@ def check_domain(df: pd.DataFrame, domain: Mapping[str, int]) -> dict[str, int]:
     for col, k in dom.items():
         s = df[col]
         if not pd.api.types.is_numeric_dtype(s) or s.isna().any():
-            raise InputError(f"column {col!r} must hold integer codes 0..{k - 1} without missing values")
+            raise InputError(
+                f"column {col!r} must hold integer codes 0..{k - 1} without missing values"
+            )
         arr = s.to_numpy()
         if arr.dtype.kind == "f" and not np.all(arr == np.floor(arr)):
             raise InputError(f"column {col!r} must hold integer codes")
@@ -93,7 +95,12 @@ class Compression:
             return None
         return {c: sorted({int(self.maps[c][v]) for v in vals}) for c, vals in where.items()}
 
-    def decode(self, df: pd.DataFrame, rng: np.random.Generator, where: Mapping[str, list[int]] | None = None) -> pd.DataFrame:
+    def decode(
+        self,
+        df: pd.DataFrame,
+        rng: np.random.Generator,
+        where: Mapping[str, list[int]] | None = None,
+    ) -> pd.DataFrame:
         out = {}
         for c, m in self.maps.items():
             codes = df[c].to_numpy(dtype=np.int64)
@@ -105,11 +112,15 @@ class Compression:
             for new in np.unique(codes):
                 members = order[starts[new] : starts[new + 1]]
                 if allowed is not None:
-                    members = np.array([x for x in members if x in allowed], dtype=np.int64) if any(
-                        x in allowed for x in members
-                    ) else members
+                    members = (
+                        np.array([x for x in members if x in allowed], dtype=np.int64)
+                        if any(x in allowed for x in members)
+                        else members
+                    )
                 rows = codes == new
-                res[rows] = members[0] if len(members) == 1 else rng.choice(members, size=int(rows.sum()))
+                res[rows] = (
+                    members[0] if len(members) == 1 else rng.choice(members, size=int(rows.sum()))
+                )
             out[c] = res
         return pd.DataFrame(out)
 
@@ -122,14 +133,23 @@ class MarginalSynthesizer:
 
     method = "base"
 
-    def __init__(self, epsilon: float = 1.0, delta: float = 1e-9, seed: int | None = None, *, max_rows_per_person: int = 1):
+    def __init__(
+        self,
+        epsilon: float = 1.0,
+        delta: float = 1e-9,
+        seed: int | None = None,
+        *,
+        max_rows_per_person: int = 1,
+    ):
         self.epsilon = epsilon
         self.delta = delta
         self.seed = seed
         self.max_rows_per_person = max_rows_per_person
 
     # -- fitting -----------------------------------------------------------------------------
-    def _start(self, df: pd.DataFrame, domain: Mapping[str, int], ledger: Ledger | None) -> tuple[pd.DataFrame, dict[str, int], Ledger]:
+    def _start(
+        self, df: pd.DataFrame, domain: Mapping[str, int], ledger: Ledger | None
+    ) -> tuple[pd.DataFrame, dict[str, int], Ledger]:
         if ledger is None:
             check_epsilon_delta(self.epsilon, self.delta)
             ledger = Ledger.from_epsilon_delta(self.epsilon, self.delta)
@@ -145,7 +165,9 @@ class MarginalSynthesizer:
             raise InputError("no privacy budget left to fit the synthesizer")
         return data, dom, ledger
 
-    def fit(self, df: pd.DataFrame, domain: Mapping[str, int], *, ledger: Ledger | None = None):  # pragma: no cover
+    def fit(
+        self, df: pd.DataFrame, domain: Mapping[str, int], *, ledger: Ledger | None = None
+    ):  # pragma: no cover
         raise NotImplementedError
 
     # -- sampling (post-processing) ----------------------------------------------------------
@@ -164,7 +186,9 @@ class MarginalSynthesizer:
             codes = []
             for v in vals:
                 if not isinstance(v, int | np.integer) or not 0 <= int(v) < self.domain_[col]:
-                    raise InputError(f"where: {col}={v!r} is outside the domain 0..{self.domain_[col] - 1}")
+                    raise InputError(
+                        f"where: {col}={v!r} is outside the domain 0..{self.domain_[col] - 1}"
+                    )
                 codes.append(int(v))
             out[col] = codes
         return out
@@ -199,8 +223,12 @@ class MarginalSynthesizer:
             self.model_.save(tmp / "model")
             meta = {
                 "method": self.method,
-                "params": {"epsilon": self.epsilon, "delta": self.delta, "seed": self.seed,
-                           "max_rows_per_person": self.max_rows_per_person},
+                "params": {
+                    "epsilon": self.epsilon,
+                    "delta": self.delta,
+                    "seed": self.seed,
+                    "max_rows_per_person": self.max_rows_per_person,
+                },
                 "domain": self.domain_,
                 "compression": self.compression_.to_dict(),
                 "ledger": self.ledger_.to_dict(),

@@ -31,7 +31,9 @@ def check_epsilon_delta(epsilon: float, delta: float) -> None:
     try:
         eps, dlt = float(epsilon), float(delta)
     except (TypeError, ValueError):
-        raise InputError(f"epsilon and delta must be numbers (got {epsilon!r}, {delta!r})") from None
+        raise InputError(
+            f"epsilon and delta must be numbers (got {epsilon!r}, {delta!r})"
+        ) from None
     if not (eps > 0 and math.isfinite(eps)):
         raise InputError(f"epsilon must be a positive finite number (got {epsilon!r})")
     if not (0 <= dlt < 1):
@@ -104,7 +106,9 @@ class Ledger:
 
     def __post_init__(self) -> None:
         if not (self.rho_budget > 0 and math.isfinite(self.rho_budget)):
-            raise InputError(f"the rho budget must be positive and finite (got {self.rho_budget!r})")
+            raise InputError(
+                f"the rho budget must be positive and finite (got {self.rho_budget!r})"
+            )
         if not (0 <= self.delta_reserve <= self.delta):
             raise InputError("delta_reserve must lie between 0 and delta")
 
@@ -133,10 +137,9 @@ class Ledger:
         return max(0.0, self.rho_budget - self.spent_rho)
 
     def can_afford(self, rho: float, delta: float = 0.0) -> bool:
-        return (
-            self.spent_rho + rho <= self.rho_budget * (1 + _SLACK)
-            and self.spent_delta + delta <= self.delta_reserve * (1 + _SLACK)
-        )
+        return self.spent_rho + rho <= self.rho_budget * (
+            1 + _SLACK
+        ) and self.spent_delta + delta <= self.delta_reserve * (1 + _SLACK)
 
     def charge(
         self,
@@ -151,7 +154,9 @@ class Ledger:
     ) -> LedgerEntry:
         """Record a step BEFORE its release is computed; BudgetExceededError if it would overspend."""
         if not (rho >= 0 and math.isfinite(rho)) or not (delta >= 0):
-            raise BudgetExceededError(f"invalid privacy cost rho={rho!r}, delta={delta!r} for {what}")
+            raise BudgetExceededError(
+                f"invalid privacy cost rho={rho!r}, delta={delta!r} for {what}"
+            )
         if not self.can_afford(rho, delta):
             raise BudgetExceededError(
                 f"{what} ({mechanism}) needs rho={rho:.6g}"
@@ -159,7 +164,9 @@ class Ledger:
                 + f" but only rho={self.remaining_rho:.6g} of {self.rho_budget:.6g} is left"
                 + (f" and delta {self.delta_reserve - self.spent_delta:.3g}" if delta else "")
             )
-        entry = LedgerEntry(what, mechanism, float(scale), float(sensitivity), float(rho), float(delta), note)
+        entry = LedgerEntry(
+            what, mechanism, float(scale), float(sensitivity), float(rho), float(delta), note
+        )
         self.entries.append(entry)
         return entry
 

@@ -78,12 +78,18 @@ def measure_marginal(
         if rho is None or rho <= 0:
             raise InputError(f"no budget to measure {what}")
         sigma = gaussian_scale_for(rho, sensitivity)
-        meas, sigma, cost = _sized(lambda s: dp.m.make_gaussian(*space, scale=s), sigma, sensitivity, rho)
+        meas, sigma, cost = _sized(
+            lambda s: dp.m.make_gaussian(*space, scale=s), sigma, sensitivity, rho
+        )
     else:
         meas = dp.m.make_gaussian(*space, scale=float(sigma))
         cost = meas.map(sensitivity)
     entry = ledger.charge(
-        what, "discrete Gaussian (OpenDP make_gaussian)", scale=sigma, sensitivity=sensitivity, rho=cost
+        what,
+        "discrete Gaussian (OpenDP make_gaussian)",
+        scale=sigma,
+        sensitivity=sensitivity,
+        rho=cost,
     )
     flat = np.asarray(counts).ravel()
     exact = np.rint(flat).astype(np.int64)
@@ -91,13 +97,23 @@ def measure_marginal(
     return np.asarray(noisy, dtype=np.float64).reshape(np.shape(counts)), float(sigma), entry
 
 
-def measure_count(n: int, *, ledger: Ledger, rho: float, sensitivity: int = 1, what: str = "row count") -> float:
+def measure_count(
+    n: int, *, ledger: Ledger, rho: float, sensitivity: int = 1, what: str = "row count"
+) -> float:
     """A DP row count: discrete Gaussian on the integer count."""
     dp = _dp()
     space = dp.atom_domain(T="i64"), dp.absolute_distance(T="i64")
     sigma = gaussian_scale_for(rho, sensitivity)
-    meas, sigma, cost = _sized(lambda s: dp.m.make_gaussian(*space, scale=s), sigma, int(sensitivity), rho)
-    ledger.charge(what, "discrete Gaussian (OpenDP make_gaussian)", scale=sigma, sensitivity=sensitivity, rho=cost)
+    meas, sigma, cost = _sized(
+        lambda s: dp.m.make_gaussian(*space, scale=s), sigma, int(sensitivity), rho
+    )
+    ledger.charge(
+        what,
+        "discrete Gaussian (OpenDP make_gaussian)",
+        scale=sigma,
+        sensitivity=sensitivity,
+        rho=cost,
+    )
     return float(invoke(meas, int(n)))
 
 
@@ -124,9 +140,18 @@ def select_noisy_max(
     sens = float(sensitivity)
     scale = sens / math.sqrt(2.0 * rho)
     meas, scale, cost = _sized(
-        lambda s: dp.m.make_noisy_max(*space, dp.zero_concentrated_divergence(), scale=s), scale, sens, rho
+        lambda s: dp.m.make_noisy_max(*space, dp.zero_concentrated_divergence(), scale=s),
+        scale,
+        sens,
+        rho,
     )
-    ledger.charge(what, "exponential mechanism (OpenDP make_noisy_max, Gumbel)", scale=scale, sensitivity=sens, rho=cost)
+    ledger.charge(
+        what,
+        "exponential mechanism (OpenDP make_noisy_max, Gumbel)",
+        scale=scale,
+        sensitivity=sens,
+        rho=cost,
+    )
     return int(invoke(meas, arr.tolist()))
 
 
@@ -207,8 +232,8 @@ def private_quantiles(
     data = np.repeat(np.asarray(cands), np.asarray(histogram, dtype=np.int64)).tolist()
     per = rho / max(len(alphas), 1)
     out = []
+    space = dp.vector_domain(dp.atom_domain(T=float, nan=False)), dp.symmetric_distance()
     for a in alphas:
-        space = dp.vector_domain(dp.atom_domain(T=float, nan=False)), dp.symmetric_distance()
 
         def make(s: float, a=a):
             return dp.m.make_private_quantile(

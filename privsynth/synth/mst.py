@@ -20,7 +20,9 @@ from privsynth.synth.ledger import Ledger
 from privsynth.synth.measure import measure_marginal, select_noisy_max
 
 
-def compress_oneways(noisy: Mapping[str, np.ndarray], sigmas: Mapping[str, float]) -> tuple[Compression, dict[str, np.ndarray]]:
+def compress_oneways(
+    noisy: Mapping[str, np.ndarray], sigmas: Mapping[str, float]
+) -> tuple[Compression, dict[str, np.ndarray]]:
     """Merge cells whose NOISY count is below 3 sigma into one cell per column.
 
     Returns the compression and the 1-way measurements re-expressed over the new domain (the
@@ -59,7 +61,9 @@ class MST(MarginalSynthesizer):
         super().__init__(epsilon, delta, seed, max_rows_per_person=max_rows_per_person)
         self.iters = iters
 
-    def fit(self, df: pd.DataFrame, domain: Mapping[str, int], *, ledger: Ledger | None = None) -> MST:
+    def fit(
+        self, df: pd.DataFrame, domain: Mapping[str, int], *, ledger: Ledger | None = None
+    ) -> MST:
         data, dom, ledger = self._start(df, domain, ledger)
         m = int(self.max_rows_per_person)
         cols = list(dom)
@@ -92,7 +96,9 @@ class MST(MarginalSynthesizer):
         # (3) the tree's 2-way marginals
         exact2 = count_marginals(cdata, edges, cdom)
         for e, x in zip(edges, exact2, strict=True):
-            y, s, _ = measure_marginal(x, ledger=ledger, rho=rho_two, sensitivity=m, what=f"2-way marginal {e[0]} x {e[1]}")
+            y, s, _ = measure_marginal(
+                x, ledger=ledger, rho=rho_two, sensitivity=m, what=f"2-way marginal {e[0]} x {e[1]}"
+            )
             measurements.append(P.Measurement(tuple(e), y, s))
 
         pdom = P.Domain(cols, [cdom[c] for c in cols])
@@ -131,7 +137,10 @@ class MST(MarginalSynthesizer):
             cand = [p for p in pairs if find(p[0]) != find(p[1])]
             # L1 error against a fixed released estimate: sensitivity m (triangle inequality)
             idx = select_noisy_max(
-                [weights[p] for p in cand], ledger=ledger, rho=rho_sel, sensitivity=m,
+                [weights[p] for p in cand],
+                ledger=ledger,
+                rho=rho_sel,
+                sensitivity=m,
                 what=f"tree edge {i + 1} (exponential mechanism over {len(cand)} pairs)",
             )
             a, b = cand[idx]

@@ -11,7 +11,7 @@ missing values always have their own code.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -131,13 +131,19 @@ class ColumnCodec:
         if self.kind == "categorical":
             labels = np.array([*self.categories, OTHER, None], dtype=object)
             out = pd.Series(labels[codes], name=self.name)
-            if self.categories and all(isinstance(c, bool) for c in self.categories) and not (
-                codes == self.other_code
-            ).any():
+            if (
+                self.categories
+                and all(isinstance(c, bool) for c in self.categories)
+                and not (codes == self.other_code).any()
+            ):
                 return out.astype("boolean")
-            if all(isinstance(c, int | np.integer) and not isinstance(c, bool) for c in self.categories) and not (
-                codes == self.other_code
-            ).any():
+            if (
+                all(
+                    isinstance(c, int | np.integer) and not isinstance(c, bool)
+                    for c in self.categories
+                )
+                and not (codes == self.other_code).any()
+            ):
                 return out.astype("Int64")
             return out
         edges = np.asarray(self.edges, dtype=np.float64)
@@ -158,7 +164,9 @@ class ColumnCodec:
                 return ts.dt.strftime(self.date_format).where(~miss, None)
             return ts
         if self.integer:
-            return pd.Series(pd.array(np.where(miss, 0, vals).astype(np.int64), dtype="Int64"), name=self.name).mask(miss)
+            return pd.Series(
+                pd.array(np.where(miss, 0, vals).astype(np.int64), dtype="Int64"), name=self.name
+            ).mask(miss)
         return pd.Series(np.where(miss, np.nan, vals), name=self.name)
 
 
@@ -206,7 +214,8 @@ class Encoder:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            c: {**asdict(k), "categories": [_py(v) for v in k.categories]} for c, k in self.codecs.items()
+            c: {**asdict(k), "categories": [_py(v) for v in k.categories]}
+            for c, k in self.codecs.items()
         }
 
     @classmethod
@@ -239,7 +248,9 @@ def _parse_bound(v: Any, kind: str, col: str) -> float:
         try:
             ts = pd.Timestamp(v)
         except (ValueError, TypeError):
-            raise InputError(f"column {col!r}: bound {v!r} is not a date (use ISO, e.g. 2020-01-31)") from None
+            raise InputError(
+                f"column {col!r}: bound {v!r} is not a date (use ISO, e.g. 2020-01-31)"
+            ) from None
         if ts.tzinfo is not None:
             ts = ts.tz_convert("UTC").tz_localize(None)
         return float(ts.value)
@@ -339,7 +350,9 @@ def _categorical_codec(col, s, spec, ledger, plan, sensitivity) -> ColumnCodec:
         # Count each distinct value through the engine (codes are a private intermediate).
         present = s.dropna().map(_key)
         codes, uniques = pd.factorize(present)
-        counts = count_marginals(pd.DataFrame({col: codes}), [(col,)], {col: max(len(uniques), 1)})[0]
+        counts = count_marginals(pd.DataFrame({col: codes}), [(col,)], {col: max(len(uniques), 1)})[
+            0
+        ]
         kept = discover_keys(
             {k: int(c) for k, c in zip(uniques, counts, strict=False)},
             ledger=ledger,
@@ -351,7 +364,9 @@ def _categorical_codec(col, s, spec, ledger, plan, sensitivity) -> ColumnCodec:
         )
         return ColumnCodec(col, "categorical", categories=sorted(kept), source="key discovery")
     if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s):
-        raise InputError(f"column {col!r} is numeric but has no public bounds; " + _BOUNDS_HINT.format(col=col))
+        raise InputError(
+            f"column {col!r} is numeric but has no public bounds; " + _BOUNDS_HINT.format(col=col)
+        )
     raise InputError(f"column {col!r} has no public categories; " + _CATS_HINT.format(col=col))
 
 
@@ -387,7 +402,9 @@ def _numeric_codec(col, s, spec, kind, ledger, plan, sensitivity) -> ColumnCodec
             codec.edges = [float(e) for e in np.linspace(lo, hi, bins + 1)]
         return codec
     if binning != "dp_quantile":
-        raise InputError(f"column {col!r}: binning must be equal_width or dp_quantile (got {binning!r})")
+        raise InputError(
+            f"column {col!r}: binning must be equal_width or dp_quantile (got {binning!r})"
+        )
     if ledger is None or plan.quantile_rho <= 0:
         raise InputError(f"column {col!r}: DP-quantile binning needs a privacy budget")
     grid = np.linspace(lo, hi, 257)
@@ -397,8 +414,13 @@ def _numeric_codec(col, s, spec, kind, ledger, plan, sensitivity) -> ColumnCodec
     hist = count_marginals(pd.DataFrame({col: observed}), [(col,)], {col: len(grid) - 1})[0]
     cands = (grid[:-1] + grid[1:]) / 2
     qs = private_quantiles(
-        hist, cands, [i / bins for i in range(1, bins)],
-        ledger=ledger, rho=plan.quantile_rho, sensitivity=sensitivity, what=f"bin edges for {col!r}",
+        hist,
+        cands,
+        [i / bins for i in range(1, bins)],
+        ledger=ledger,
+        rho=plan.quantile_rho,
+        sensitivity=sensitivity,
+        what=f"bin edges for {col!r}",
     )
     edges = np.unique(np.clip([lo, *qs, hi], lo, hi))
     if integer:
@@ -410,7 +432,10 @@ def _numeric_codec(col, s, spec, kind, ledger, plan, sensitivity) -> ColumnCodec
 
 def clean_bins_spec(spec: Mapping[str, Any] | None) -> dict[str, Any]:
     """The public `domain` block as a plain dict (for the manifest)."""
-    return {k: _py(v) if not isinstance(v, list | tuple) else [_py(x) for x in v] for k, v in _spec_dict(spec).items()}
+    return {
+        k: _py(v) if not isinstance(v, list | tuple) else [_py(x) for x in v]
+        for k, v in _spec_dict(spec).items()
+    }
 
 
 __all__ = [

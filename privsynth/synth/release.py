@@ -42,10 +42,7 @@ def _get(obj: Any, name: str, default: Any = None) -> Any:
     """Field `name` of a pydantic model, a plain object or a dict (policy duck typing)."""
     if obj is None:
         return default
-    if isinstance(obj, Mapping):
-        val = obj.get(name, default)
-    else:
-        val = getattr(obj, name, default)
+    val = obj.get(name, default) if isinstance(obj, Mapping) else getattr(obj, name, default)
     if val is None:
         return default
     if hasattr(val, "value") and not isinstance(val, int | float | str):  # enums
@@ -130,7 +127,10 @@ def _scan_classes(df: pd.DataFrame) -> dict[str, tuple[str | None, str | None]]:
     out = {}
     for f in getattr(result, "findings", None) or getattr(result, "columns", []) or []:
         cls = getattr(f, "cls", None)
-        out[f.name] = (str(getattr(cls, "value", cls)).lower() if cls is not None else None, getattr(f, "entity", None))
+        out[f.name] = (
+            str(getattr(cls, "value", cls)).lower() if cls is not None else None,
+            getattr(f, "entity", None),
+        )
     return out
 
 
@@ -151,7 +151,13 @@ def bound_contributions(df: pd.DataFrame, id_column: str | None, max_rows: int) 
 class TableSynthesizer:
     """A fitted synthesizer for raw tables: encoder + MST/AIM model. Sample, save, load."""
 
-    def __init__(self, encoder: Encoder, synthesizer: MarginalSynthesizer, manifest: dict[str, Any], seed: int | None = None):
+    def __init__(
+        self,
+        encoder: Encoder,
+        synthesizer: MarginalSynthesizer,
+        manifest: dict[str, Any],
+        seed: int | None = None,
+    ):
         self.encoder = encoder
         self.synthesizer = synthesizer
         self.manifest = manifest
@@ -175,7 +181,9 @@ class TableSynthesizer:
         with atomic_dir(path) as tmp:
             tmp = Path(tmp)
             self.synthesizer.save(tmp / "synthesizer")
-            (tmp / "encoder.json").write_text(json.dumps(self.encoder.to_dict(), indent=1, default=str))
+            (tmp / "encoder.json").write_text(
+                json.dumps(self.encoder.to_dict(), indent=1, default=str)
+            )
             (tmp / "manifest.json").write_text(json.dumps(self.manifest, indent=1, default=str))
         return path
 
@@ -255,23 +263,33 @@ def synthesize(df: pd.DataFrame, policy: Any, *, seed: int | None = None) -> Syn
         quantile_rho=total * _SHARE_QUANTILES / max(len(quant), 1),
     )
     data = bound_contributions(df, id_col, m)
-    encoder = build_encoder(data[list(plan.synthesize)], plan.synthesize, ledger=ledger, plan=bplan, sensitivity=m)
+    encoder = build_encoder(
+        data[list(plan.synthesize)], plan.synthesize, ledger=ledger, plan=bplan, sensitivity=m
+    )
     codes = encoder.encode(data[list(plan.synthesize)]).reset_index(drop=True)
     if rows is None:
-        n_noisy = measure_count(len(codes), ledger=ledger, rho=total * _SHARE_ROWS, sensitivity=m, what="row count")
+        n_noisy = measure_count(
+            len(codes), ledger=ledger, rho=total * _SHARE_ROWS, sensitivity=m, what="row count"
+        )
         n_rows, rows_source = max(1, int(round(n_noisy))), "DP row count (charged)"
     else:
         n_rows, rows_source = int(rows), "policy"
 
     klass = AIM if method == "aim" else MST
-    model = klass(epsilon, delta, seed, max_rows_per_person=m).fit(codes, encoder.domain, ledger=ledger)
-    manifest = _manifest(method, epsilon, delta, ledger, encoder, plan, n_rows, rows_source, id_col, m, seed, model)
+    model = klass(epsilon, delta, seed, max_rows_per_person=m).fit(
+        codes, encoder.domain, ledger=ledger
+    )
+    manifest = _manifest(
+        method, epsilon, delta, ledger, encoder, plan, n_rows, rows_source, id_col, m, seed, model
+    )
     table = TableSynthesizer(encoder, model, manifest, seed)
     out = table.sample(n_rows)
     return SyntheticRelease(out, ledger, manifest, table)
 
 
-def _manifest(method, epsilon, delta, ledger, encoder, plan, n_rows, rows_source, id_col, m, seed, model) -> dict[str, Any]:
+def _manifest(
+    method, epsilon, delta, ledger, encoder, plan, n_rows, rows_source, id_col, m, seed, model
+) -> dict[str, Any]:
     return {
         "synthetic": True,
         "notice": SYNTHETIC_NOTICE,
@@ -288,8 +306,16 @@ def _manifest(method, epsilon, delta, ledger, encoder, plan, n_rows, rows_source
         "rows": n_rows,
         "rows_source": rows_source,
         "columns": {
-            c: {"kind": k.kind, "codes": k.size, "domain_source": k.source,
-                **({"categories": len(k.categories)} if k.kind == "categorical" else {"bins": len(k.edges) - 1})}
+            c: {
+                "kind": k.kind,
+                "codes": k.size,
+                "domain_source": k.source,
+                **(
+                    {"categories": len(k.categories)}
+                    if k.kind == "categorical"
+                    else {"bins": len(k.edges) - 1}
+                ),
+            }
             for c, k in encoder.codecs.items()
         },
         "dropped_columns": plan.dropped,
@@ -341,7 +367,9 @@ def write_synthetic_readme(directory: str | Path, manifest: Mapping[str, Any]) -
     return path
 
 
-def write_synthetic_release(release: SyntheticRelease, out: str | Path, *, fmt: str = "parquet") -> Path:
+def write_synthetic_release(
+    release: SyntheticRelease, out: str | Path, *, fmt: str = "parquet"
+) -> Path:
     """Write data (Parquet with metadata, or CSV), manifest.json and README.md, all-or-nothing."""
     from privsynth.io import atomic_dir, write_table
 
