@@ -102,6 +102,9 @@ class AIM(MarginalSynthesizer):
         rounds = int(self.rounds or 16 * len(cols))
         if rounds < 1:
             raise InputError("rounds must be >= 1")
+        # The budget is cut into `rounds` shares and the d one-way marginals take d of them,
+        # so at least two shares must remain for the adaptive rounds.
+        rounds = max(rounds, len(cols) + 2)
         P = pgm()
         rho = ledger.remaining_rho
         spent = 0.0

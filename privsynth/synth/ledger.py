@@ -9,6 +9,7 @@ an (rho, delta_t)-approximate-zCDP release is (epsilon(delta - delta_t), delta)-
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -49,29 +50,47 @@ def rho_to_epsilon(rho: float, delta: float) -> float:
     """Smallest epsilon such that rho-zCDP implies (epsilon, delta)-DP, by OpenDP's conversion."""
     if rho <= 0:
         return 0.0
-    dp = _dp()
-    # A float Gaussian with scale 1 has privacy map d_in -> d_in^2 / 2; pick d_in for this rho
-    # and let OpenDP convert its zCDP guarantee into a privacy profile.
-    meas = dp.m.make_gaussian(
-        dp.atom_domain(T=float, nan=False), dp.absolute_distance(T=float), scale=1.0
-    )
-    profile = dp.c.make_zCDP_to_approxDP(meas).map(math.sqrt(2.0 * rho))
+    if rho < 1e-30:  # below OpenDP's float range: Bun-Steinke's looser bound is still valid
+        return rho + 2 * math.sqrt(rho * math.log(1 / delta))
+    profile = _converter().map(math.sqrt(2.0 * rho))
     return float(profile.epsilon(delta))
 
 
+@functools.cache
+def _converter():
+    """A float Gaussian with scale 1 (privacy map d_in -> d_in^2 / 2) cast to approximate DP:
+    mapping d_in = sqrt(2 rho) gives OpenDP's privacy profile of a rho-zCDP mechanism."""
+    dp = _dp()
+    meas = dp.m.make_gaussian(
+        dp.atom_domain(T=float, nan=False), dp.absolute_distance(T=float), scale=1.0
+    )
+    return dp.c.make_zCDP_to_approxDP(meas)
+
+
 def epsilon_delta_to_rho(epsilon: float, delta: float) -> float:
-    """Largest rho (to 1e-12 relative) whose OpenDP conversion gives <= (epsilon, delta)."""
+    """Largest rho (to 1e-10 relative) whose OpenDP conversion gives <= (epsilon, delta)."""
     check_epsilon_delta(epsilon, delta)
-    lo, hi = 0.0, max(1.0, epsilon)
+    return _epsilon_delta_to_rho(float(epsilon), float(delta))
+
+
+@functools.cache
+def _epsilon_delta_to_rho(epsilon: float, delta: float) -> float:
+    # Bracket: the Bun-Steinke conversion eps = rho + 2 sqrt(rho log(1/delta)) is looser than
+    # OpenDP's, so its rho is a valid lower end; double until OpenDP's conversion exceeds epsilon.
+    log_d = math.log(1 / delta)
+    lo = (math.sqrt(log_d + epsilon) - math.sqrt(log_d)) ** 2
+    if rho_to_epsilon(lo, delta) > epsilon:  # pragma: no cover  (defensive)
+        lo = 0.0
+    hi = max(2 * lo, 1e-12)
     while rho_to_epsilon(hi, delta) <= epsilon:
-        hi *= 2
+        lo, hi = hi, hi * 2
     for _ in range(80):
         mid = (lo + hi) / 2
         if rho_to_epsilon(mid, delta) <= epsilon:
             lo = mid
         else:
             hi = mid
-        if hi - lo <= 1e-12 * hi:
+        if hi - lo <= 1e-10 * hi:
             break
     return lo
 
