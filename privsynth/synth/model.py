@@ -15,7 +15,7 @@ import pandas as pd
 from privsynth.errors import InputError
 from privsynth.synth.domain import Domain
 from privsynth.synth.factor import Factor
-from privsynth.synth.inference import Calibration, calibrate, project
+from privsynth.synth.inference import Calibration, Workspace, calibrate_parts, project
 from privsynth.synth.junction_tree import Clique, JunctionTree, build_junction_tree
 
 _FORMAT = "privsynth.pgm/1"
@@ -30,6 +30,7 @@ class Structure:
     jt: JunctionTree
     home: list[int]  # junction-tree clique holding each model clique
     bshape: list[tuple[int, ...]]  # model clique table broadcast into its home clique
+    work: Workspace | None = None  # reusable tables for the fitted model's calibration
 
     @classmethod
     def build(cls, domain: Domain, cliques: Sequence[Clique]) -> Structure:
@@ -41,19 +42,12 @@ class Structure:
             bshape.append(tuple(domain[a] if a in c else 1 for a in jt.cliques[i]))
         return cls(domain, list(cliques), jt, home, bshape)
 
-    def log_potentials(self, theta: Sequence[np.ndarray]) -> list[np.ndarray]:
-        """Per junction-tree clique, the sum of the model potentials assigned to it."""
-        out: list[np.ndarray | float] = [0.0] * len(self.jt.cliques)
+    def parts(self, theta: Sequence[np.ndarray]) -> list[list[np.ndarray]]:
+        """Per junction-tree clique, the model potentials assigned to it (broadcast views)."""
+        out: list[list[np.ndarray]] = [[] for _ in self.jt.cliques]
         for k, t in enumerate(theta):
-            i = self.home[k]
-            out[i] = out[i] + t.reshape(self.bshape[k])
-        res = []
-        for i, t in enumerate(out):
-            shape = self.jt.shape(i)
-            if np.ndim(t) == 0 or t.shape != shape:
-                t = np.broadcast_to(np.asarray(t, dtype=np.float64), shape)
-            res.append(t)
-        return res
+            out[self.home[k]].append(t.reshape(self.bshape[k]))
+        return out
 
 
 class GraphicalModel:
@@ -112,7 +106,7 @@ class GraphicalModel:
     @cached_property
     def _calibration(self) -> Calibration:
         st = self.structure
-        return calibrate(st.jt, st.log_potentials(self._theta))
+        return calibrate_parts(st.jt, st.parts(self._theta), st.work)
 
     @property
     def log_partition(self) -> float:
@@ -128,12 +122,12 @@ class GraphicalModel:
         jt = self.junction_tree
         i = jt.find(attrs)
         if i is not None:
-            return self.total * project(jt, self._calibration.beliefs[i], i, attrs)
+            return self.total * project(jt, self._calibration.tables[i], i, attrs)
         # not inside one clique: exact inference on a tree that also covers the query
         st = Structure.build(self.domain, [*self.cliques, self.domain.canonical(attrs)])
-        cal = calibrate(st.jt, st.log_potentials(self._theta))
+        cal = calibrate_parts(st.jt, st.parts(self._theta))
         j = st.jt.find(attrs)
-        return self.total * project(st.jt, cal.beliefs[j], j, attrs)
+        return self.total * project(st.jt, cal.tables[j], j, attrs)
 
     def marginal_factor(self, clique: Iterable[str]) -> Factor:
         attrs = tuple(clique)
@@ -142,7 +136,7 @@ class GraphicalModel:
     # sampling -----------------------------------------------------------------------------
     def _evidence_calibration(self, where: Mapping[str, int | Sequence[int]]) -> Calibration:
         st = self.structure
-        logp = [np.array(t, dtype=np.float64) for t in st.log_potentials(self._theta)]
+        parts = st.parts(self._theta)
         for attr, allowed in where.items():
             if attr not in self.domain:
                 raise InputError(f"where: column {attr!r} is not in the model's domain")
@@ -161,9 +155,9 @@ class GraphicalModel:
             mask[codes] = 0.0
             i = st.jt.find((attr,))
             clique = st.jt.cliques[i]
-            logp[i] = logp[i] + mask.reshape([size if a == attr else 1 for a in clique])
-        cal = calibrate(st.jt, logp)
-        if not np.isfinite(cal.log_z) or any(not np.all(np.isfinite(b)) for b in cal.beliefs):
+            parts[i].append(mask.reshape([size if a == attr else 1 for a in clique]))
+        cal = calibrate_parts(st.jt, parts)
+        if not np.isfinite(cal.log_z) or not cal.tables[st.jt.root].sum() > 0:
             raise InputError(f"where: the condition {dict(where)} has probability zero")
         return cal
 
@@ -196,7 +190,7 @@ class GraphicalModel:
             new = tuple(a for a in clique if a not in sep)
             if not new:
                 continue
-            table = project(jt, cal.beliefs[i], i, sep + new)
+            table = project(jt, cal.tables[i], i, sep + new)
             ns = self.domain.size(sep) if sep else 1
             nx_ = self.domain.size(new)
             cond = table.reshape(ns, nx_)
