@@ -550,6 +550,12 @@ def run_release(
     if m.get("ledger_total"):
         t = m["ledger_total"]
         typer.echo(f"privacy budget spent: epsilon {t['epsilon']:g}, delta {t['delta']:g}")
+    led = m.get("ledger")
+    if m["mode"] == "synthesize" and isinstance(led, dict) and "epsilon_spent" in led:
+        typer.echo(
+            f"DP synthetic ({m.get('synthesis', {}).get('method', '?')}): epsilon spent "
+            f"{led['epsilon_spent']:.4g} of {led.get('epsilon')}, delta {led.get('delta')}"
+        )
     for notice in m.get("notices", []):
         typer.echo(f"warning: {notice}", err=True)
     return rel

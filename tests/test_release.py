@@ -120,14 +120,27 @@ def test_dp_synthetic_policy(example, findings):
                  "street_address", "birth_date"):  # fmt: skip
         assert res[gone].kind.value == "drop"
     assert res["age"].action.domain.bounds == (17, 90)
-    try:
-        from privsynth.synth import synthesize  # noqa: F401
-    except ImportError:
-        with pytest.raises(InputError, match="synthesize"):
-            ps.release(example, pol, findings=findings, seed=1)
-        return
-    rel = ps.release(example, pol, findings=findings, seed=1)
-    assert "ssn" not in rel.data.columns and rel.manifest["mode"] == "synthesize"
+
+
+@pytest.mark.slow
+def test_cli_dp_synthetic_end_to_end(cli, tmp_path, example):
+    pytest.importorskip("privsynth.synth", reason="needs the synthesizer")
+    from privsynth import synth
+
+    if not hasattr(synth, "synthesize"):
+        pytest.skip("needs privsynth.synth.synthesize")
+    cols = ["patient_id", "first_name", "ssn", "birth_date", "age", "sex", "race", "income", "note"]
+    src = tmp_path / "narrow.csv"
+    example[cols].head(800).to_csv(src, index=False)
+    out = tmp_path / "out"
+    res = cli("release", src, "--policy", "dp-synthetic", "--out", out, "--seed", "3")
+    assert res.code == 0, res.stderr
+    data = pd.read_csv(out / "release.csv")
+    assert set(data.columns) <= {"age", "sex", "race", "income"}
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["mode"] == "synthesize"
+    assert manifest["ledger"]["epsilon_spent"] <= 1.0 + 1e-9
+    assert manifest["columns"]["ssn"]["action"] == "drop"
 
 
 # ------------------------------------------------------------------------------ noise + manifest
@@ -154,6 +167,27 @@ def test_noise_ledger_manifest_and_secrets(tmp_path, monkeypatch):
     assert manifest["policy"]["name"] == "noisy" and len(manifest["policy"]["sha256"]) == 64
 
 
+def test_statistical_noise_labelled_and_unit_of_privacy(tmp_path):
+    df = pd.DataFrame({"pid": ["a", "a", "b"], "x": [1.0, 2.0, 3.0], "y": [5, 6, 7]})
+    pol = ps.policy.parse_policy(
+        "name: u\nrelease: {unit_of_privacy: {id_column: pid, max_rows_per_person: 2}}\n"
+        "columns:\n  pid: {action: drop}\n"
+        "  x: {action: noise, epsilon: 1, bounds: [0, 10]}\n"
+        "  y: {action: noise, mechanism: statistical, scale: 1}\n"
+    )
+    rel = ps.release(df, pol, seed=1)
+    assert "column 'y': statistical noise: not a formal guarantee" in rel.manifest["notices"]
+    assert rel.manifest["columns"]["y"]["guarantee"] == "statistical noise: not a formal guarantee"
+    assert rel.ledger[0]["scale"] == pytest.approx(2 * 10 / 1)  # two rows per person
+    assert "pid" not in rel.data.columns
+    strict = ps.policy.parse_policy(
+        "name: u\nunmatched: keep\nrelease: {unit_of_privacy: {id_column: pid}}\n"
+        "columns:\n  x: {action: noise, epsilon: 1, bounds: [0, 10]}\n"
+    )
+    with pytest.raises(InputError, match="an individual has 2 rows in 'pid'"):
+        ps.release(df, strict)
+
+
 def test_release_rejects_policy_overspending(tmp_path):
     pol = tmp_path / "p.yaml"
     pol.write_text(
@@ -165,9 +199,9 @@ def test_release_rejects_policy_overspending(tmp_path):
 
 
 # ------------------------------------------------------------------------------------------- CLI
-def test_cli_k_anonymity_end_to_end(cli, tmp_path):
+def test_cli_k_anonymity_end_to_end(cli, tmp_path, small_csv):
     out = tmp_path / "out"
-    res = cli("release", EXAMPLE, "--policy", "policies/k-anonymity.yaml", "--out", out, "--seed", "7")
+    res = cli("release", small_csv, "--policy", "policies/k-anonymity.yaml", "--out", out, "--seed", "7")
     assert res.code == 0, res.stderr
     assert "k_achieved" in res.stdout
     manifest = json.loads((out / "manifest.json").read_text())
@@ -175,7 +209,7 @@ def test_cli_k_anonymity_end_to_end(cli, tmp_path):
     assert manifest["privacy"]["achieved"]["k_achieved"] >= 5
     assert "opendp" in manifest["versions"] and manifest["created_utc"].endswith("+00:00")
     data = pd.read_csv(out / "release.csv", dtype=str, keep_default_na=False)
-    assert len(data) == 10_000
+    assert len(data) == 2_000
     for gone in ("first_name", "email", "ssn", "note", "phone"):
         assert gone not in data.columns
     qis = ["age", "sex", "race", "marital-status", "zip", "birth_date"]
@@ -185,6 +219,7 @@ def test_cli_k_anonymity_end_to_end(cli, tmp_path):
     assert kept.groupby(qis)["occupation"].nunique().min() >= 2
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not _has_scanner(), reason="needs the scanner (detect) for rule-based policies")
 @pytest.mark.parametrize("policy", ["hipaa-safe-harbor", "gdpr-pseudonymise"])
 def test_cli_rule_policies_end_to_end(cli, tmp_path, small_csv, policy):
@@ -210,6 +245,7 @@ def test_cli_rule_policies_end_to_end(cli, tmp_path, small_csv, policy):
         assert manifest["columns"]["ssn"]["key_source"] == "key file given on the command line"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not _has_scanner(), reason="needs the scanner (detect)")
 def test_cli_scan_write_policy_then_release(cli, tmp_path, small_csv):
     draft = tmp_path / "draft.yaml"
@@ -231,16 +267,16 @@ def test_cli_unmatched_error_exits_2_and_writes_nothing(cli, tmp_path):
     assert not out.exists() and list(tmp_path.iterdir()) == [pol]
 
 
-def test_cli_missing_key_exits_2(cli, tmp_path):
+def test_cli_missing_key_exits_2(cli, tmp_path, small_csv):
     pol = tmp_path / "p.yaml"
     pol.write_text("name: keyed\nunmatched: keep\ncolumns:\n  ssn: {action: pseudonymize}\n")
     out = tmp_path / "out"
-    res = cli("release", EXAMPLE, "--policy", pol, "--out", out, env={"PRIVSYNTH_KEY": ""})
+    res = cli("release", small_csv, "--policy", pol, "--out", out, env={"PRIVSYNTH_KEY": ""})
     assert res.code == 2 and "no masking key" in res.stderr
     assert not out.exists()
     keyfile = tmp_path / "k"
     keyfile.write_text(KEY)
-    res = cli("release", EXAMPLE, "--policy", pol, "--out", out, "--key-file", keyfile)
+    res = cli("release", small_csv, "--policy", pol, "--out", out, "--key-file", keyfile)
     assert res.code == 0, res.stderr
     assert KEY not in (out / "release.csv").read_text() + (out / "manifest.json").read_text()
 
