@@ -216,3 +216,18 @@ def test_draft_policy_loads_and_explains(tmp_path):
     assert pol.columns["note"].action is Action.DROP
     assert "# direct identifier; entity EMAIL_ADDRESS; confidence 0.90" in text
     assert text.count("# ") >= len(findings)
+
+
+def test_draft_caps_search_and_keeps_classic_quasi_identifiers():
+    from privsynth.detect.findings import ColumnClass, ColumnFinding
+    from privsynth.policy.draft import MAX_DRAFT_QIS
+
+    extra = [
+        ColumnFinding(name=f"q{i}", cls=ColumnClass.QUASI, confidence=0.99) for i in range(10)
+    ]
+    findings = extra + example_findings(["zip", "age", "sex", "city", "state"])
+    pol = parse_policy(draft_policy(findings))
+    qis = pol.privacy.quasi_identifiers
+    assert len(qis) == MAX_DRAFT_QIS
+    assert {"zip", "age", "sex", "state"} <= set(qis)
+    assert pol.columns["city"].action is Action.DROP  # below state level, too fine to keep

@@ -8,6 +8,7 @@ fits their type, and everything else is kept. `unmatched: error` makes a new col
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 
 from privsynth.detect.findings import ColumnFinding
@@ -17,6 +18,23 @@ _PSEUDONYM_ENTITIES = {"ID", "MRN", "MEDICAL_RECORD_NUMBER", "ACCOUNT_NUMBER", "
 _ZIP_ENTITIES = {"ZIP", "ZIP_CODE", "POSTAL_CODE", "US_ZIP_CODE"}
 _AGE_ENTITIES = {"AGE"}
 _DATE_ENTITIES = {"DATE", "DATE_TIME", "BIRTH_DATE", "DOB"}
+# Places below state level: too fine to k-anonymize usefully, dropped by the draft.
+_PLACE_ENTITIES = {"LOCATION", "CITY", "ADDRESS", "STREET_ADDRESS", "GPE"}
+# The optimal search's lattice grows with the product of level counts: the draft puts the
+# most confident quasi-identifiers in it and names the others in a comment.
+MAX_DRAFT_QIS = 8
+_COARSE_PLACE = re.compile(r"(?i)(state|province|region|country|nation)")
+# Classic linkage attributes (Sweeney: ZIP, birth date, sex) go into the search first.
+_DEMOGRAPHIC = {"GENDER", "SEX", "ETHNICITY", "RACE", "MARITAL_STATUS", "NATIONALITY"}
+
+
+def _qi_priority(f: ColumnFinding) -> tuple[int, float]:
+    entity = (f.entity or "NONE").upper()
+    if entity in _ZIP_ENTITIES | _AGE_ENTITIES | _DATE_ENTITIES or str(f.type) == "datetime":
+        return 0, -f.confidence
+    if entity in _DEMOGRAPHIC:
+        return 1, -f.confidence
+    return 2, -f.confidence
 
 
 def _q(s: str) -> str:
@@ -45,6 +63,8 @@ def _entry(f: ColumnFinding) -> tuple[str, bool]:
             return "{action: pseudonymize, method: hmac, key_env: PRIVSYNTH_KEY}", False
         return "{action: drop}", False
     if cls == "quasi":
+        if entity in _PLACE_ENTITIES and not _COARSE_PLACE.search(f.name):
+            return "{action: drop}", False
         if entity in _ZIP_ENTITIES:
             return (
                 "{action: generalize, hierarchy: {type: prefix, lengths: [3, 2, 1], zfill: 5}}",
@@ -83,23 +103,32 @@ def draft_policy(findings: Sequence[ColumnFinding]) -> str:
         "  mode: anonymize",
     ]
     entries: list[str] = []
-    quasi: list[str] = []
+    quasi: list[ColumnFinding] = []
     sensitive: list[str] = []
     for f in findings:
         action, is_qi = _entry(f)
         if is_qi:
-            quasi.append(f.name)
+            quasi.append(f)
         if str(f.cls) == "sensitive":
             sensitive.append(f.name)
         entries.append(f"  # {_why(f)}")
         entries.append(f"  {_q(f.name)}: {action}")
-    if quasi:
+    ranked = sorted(quasi, key=_qi_priority)
+    chosen = {f.name for f in ranked[:MAX_DRAFT_QIS]}
+    in_search = [f.name for f in quasi if f.name in chosen]
+    left_out = [f.name for f in quasi if f.name not in chosen]
+    if in_search:
         lines += [
             "privacy:",
             "  k: 5                      # every row shares its quasi-identifiers with >= 4 others",
             "  max_suppression: 0.05     # at most 5% of rows may have them replaced by *",
-            "  quasi_identifiers: [" + ", ".join(_q(q) for q in quasi) + "]",
+            "  quasi_identifiers: [" + ", ".join(_q(q) for q in in_search) + "]",
         ]
+        if left_out:
+            lines.append(
+                "  # also quasi-identifiers, released as they are unless you add them above "
+                "(a larger search takes longer): " + ", ".join(_q(n) for n in left_out)
+            )
         if sensitive:
             lines.append(
                 "  # l: 2                    # uncomment for l-diversity on the sensitive columns"
