@@ -229,5 +229,5 @@ def test_draft_caps_search_and_keeps_classic_quasi_identifiers():
     pol = parse_policy(draft_policy(findings))
     qis = pol.privacy.quasi_identifiers
     assert len(qis) == MAX_DRAFT_QIS
-    assert {"zip", "age", "sex", "state"} <= set(qis)
+    assert {"zip", "age", "sex"} <= set(qis)
     assert pol.columns["city"].action is Action.DROP  # below state level, too fine to keep
