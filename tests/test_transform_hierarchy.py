@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from privsynth.errors import InputError
 from privsynth.transform import (
@@ -83,3 +85,29 @@ def test_default_hierarchy_numbers_and_categories():
     assert h.shape[1] >= 4 and (h.iloc[:, -1] == "*").all()
     c = default_hierarchy(pd.Series(["a", "b"]))
     assert c.shape[1] == 2
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    st.lists(st.integers(0, 120), min_size=1, max_size=40),
+    st.lists(st.integers(1, 9), min_size=1, max_size=3, unique=True),
+)
+def test_intervals_nest_from_level_to_level(values, steps):
+    widths = sorted({s * 10 ** i for i, s in enumerate(sorted(steps))})
+    # Each width divides the next one, so every interval sits inside one coarser interval.
+    widths = [widths[0] * (2**i) for i in range(len(widths))]
+    vals = pd.Series(values)
+    h = intervals_hierarchy(vals, widths, bottom=0)
+    for lv in range(h.shape[1] - 1):
+        fine, coarse = generalize(vals, h, lv), generalize(vals, h, lv + 1)
+        pairs = pd.DataFrame({"f": fine, "c": coarse}).drop_duplicates()
+        assert not pairs["f"].duplicated().any()  # one coarse label per fine label
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.lists(st.from_regex(r"[0-9]{5}", fullmatch=True), min_size=1, max_size=40))
+def test_prefix_levels_are_prefixes(zips):
+    vals = pd.Series(zips)
+    h = prefix_hierarchy(vals, [4, 3, 1])
+    for lv, n in ((1, 4), (2, 3), (3, 1)):
+        assert (generalize(vals, h, lv) == vals.str[:n]).all()
