@@ -252,6 +252,7 @@ def _apply(
         record.update(res.record())
         out[name] = res.values
     elif kind is Action.GENERALIZE:
+        s = h.hierarchy_input(a.hierarchy, s)
         hier = h.build_hierarchy(a.hierarchy, s, base_dir=base_dir)
         level = 1 if a.level is None else a.level
         record.update(hierarchy=a.hierarchy.model_dump(exclude_none=True), level=level)
@@ -297,12 +298,13 @@ def _kanonymize(
     for q in qis:
         col = resolved.columns[q]
         spec = col.action.hierarchy if col.kind is Action.GENERALIZE else None
+        values = h.hierarchy_input(spec, df[q])
         hier = (
-            h.build_hierarchy(spec, df[q], base_dir=base_dir)
+            h.build_hierarchy(spec, values, base_dir=base_dir)
             if spec is not None
-            else h.default_hierarchy(df[q])
+            else h.default_hierarchy(values)
         )
-        labels = h.value_strings(df[q])
+        labels = h.value_strings(values)
         if labels.isna().any():
             # Missing is a category of its own; it generalizes only to `*`.
             row = pd.DataFrame([[_MISSING] * (hier.shape[1] - 1) + [h.STAR]], columns=hier.columns)
@@ -389,9 +391,10 @@ def _synthesize(df: pd.DataFrame, resolved: ResolvedPolicy, *, seed: int | None)
     for name, col in resolved.columns.items():
         record: dict[str, Any] = {"action": col.kind.value, "decided_by": col.source}
         if col.kind is Action.GENERALIZE:
-            hier = h.build_hierarchy(col.action.hierarchy, df[name], base_dir=base_dir)
+            values = h.hierarchy_input(col.action.hierarchy, df[name])
+            hier = h.build_hierarchy(col.action.hierarchy, values, base_dir=base_dir)
             level = 1 if col.action.level is None else col.action.level
-            work[name] = h.generalize(df[name], hier, level)
+            work[name] = h.generalize(values, hier, level)
             record["level"] = level
         col_records[name] = record
     result = synthesize(work, policy, seed=seed)

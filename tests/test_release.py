@@ -297,3 +297,17 @@ def test_parquet_in_parquet_out(tmp_path):
     ps.write_release(rel, tmp_path / "out", input_path=src)
     back = pd.read_parquet(tmp_path / "out" / "release.parquet")
     assert back["b"].tolist() == ["[REDACTED]", "[REDACTED]"]
+
+
+def test_text_dates_and_arx_hierarchy_through_release(tmp_path, shared_data):
+    df = pd.DataFrame({"visit": ["03/04/2020", "12/31/1999", None], "age": [39, 17, 90]})
+    pol = tmp_path / "p.yaml"
+    arx = shared_data / "adult-arx" / "adult_hierarchy_age.csv"
+    pol.write_text(
+        "name: d\ncolumns:\n"
+        "  visit: {action: generalize, hierarchy: {type: dates, levels: [year]}, level: 1}\n"
+        f"  age: {{action: generalize, hierarchy: {{type: arx, file: {arx}}}, level: 1}}\n"
+    )
+    out = ps.release(df, ps.load_policy(pol)).data
+    assert out["visit"].tolist()[:2] == ["2020", "1999"] and pd.isna(out["visit"][2])
+    assert out["age"].tolist() == ["35-39", "15-19", "85-89"]  # ARX groups 85..90

@@ -262,6 +262,19 @@ def default_hierarchy(values: pd.Series) -> pd.DataFrame:
     return flat_hierarchy(values)
 
 
+def hierarchy_input(spec, values: pd.Series) -> pd.Series:
+    """The column as its hierarchy keys it: date specs parse text dates (any common format)."""
+    if getattr(spec, "type", None) == "dates" and not pd.api.types.is_datetime64_any_dtype(values):
+        parsed = pd.to_datetime(values, errors="coerce", format="mixed")
+        bad = parsed.isna() & values.notna()
+        if bad.any():
+            raise InputError(
+                f"date hierarchy on column {values.name!r}: {values[bad].iloc[0]!r} is not a date"
+            )
+        return parsed.rename(values.name)
+    return values
+
+
 def build_hierarchy(spec, values: pd.Series, *, base_dir: str | os.PathLike[str] | None = None):
     """Build the ARX-layout DataFrame of a policy hierarchy spec for a column's values."""
     kind = spec.type
