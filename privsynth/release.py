@@ -27,8 +27,8 @@ import pandas as pd
 
 from privsynth.detect.findings import ColumnFinding
 from privsynth.errors import InputError
-from privsynth.policy import Action, Policy, load_policy, needs_findings, policy_sha256, resolve
-from privsynth.policy.resolve import ResolvedColumn, ResolvedPolicy
+from privsynth.policy import Action, Policy, load_policy, policy_sha256, resolve
+from privsynth.policy.resolve import NeedsScanError, ResolvedColumn, ResolvedPolicy
 
 _DEPENDENCIES = ("numpy", "pandas", "pyarrow", "opendp", "pydantic", "PyYAML", "Faker", "scipy")
 _MISSING = "<NA>"
@@ -66,9 +66,14 @@ def release(
     df = df.copy()
     df.columns = [str(c) for c in df.columns]
     seed = seed if seed is not None else policy.release.seed
-    if findings is None and needs_findings(policy):
-        findings = scan_findings(df, required=False)
-    resolved = resolve(policy, df, findings)
+    try:
+        resolved = resolve(policy, df, findings)
+    except NeedsScanError:
+        # Only scan when a column actually reaches a class/entity rule: scanning is the slow part.
+        found = scan_findings(df, required=False)
+        if found is None:
+            raise
+        resolved = resolve(policy, df, found)
     if policy.release.mode == "synthesize":
         return _synthesize(df, resolved, seed=seed)
     return _anonymize(df, resolved, seed=seed, key_file=key_file)

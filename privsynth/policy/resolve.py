@@ -13,6 +13,10 @@ from privsynth.errors import InputError
 from privsynth.policy.models import Action, ColumnAction, Policy
 
 
+class NeedsScanError(InputError):
+    """Resolution reached a rule on detected class/entity, and no scan findings were given."""
+
+
 @dataclass
 class ResolvedColumn:
     """The action one column gets, and which part of the policy decided it."""
@@ -91,7 +95,7 @@ def resolve(
         for i, rule in enumerate(policy.rules):
             if findings is None and rule.match.needs_findings:
                 # Rules are ordered: a class/entity rule reached without a scan cannot be skipped.
-                raise InputError(
+                raise NeedsScanError(
                     f"column {name!r} reaches rules.{i} of policy {policy.name!r}, which matches "
                     "on detected class/entity: scan the table first (findings=ps.scan(df).findings)"
                 )
@@ -111,6 +115,11 @@ def resolve(
         raise InputError(
             f"column {unmatched[0]!r} is not covered by policy {policy.name!r}{more}: "
             "add it under columns:, add a rule, or set unmatched: keep | drop"
+        )
+    if findings is None and policy.privacy is not None and policy.privacy.quasi_identifiers is None:
+        raise NeedsScanError(
+            f"policy {policy.name!r} leaves the quasi-identifiers to the scan: scan the table "
+            "first (findings=ps.scan(df).findings) or list privacy.quasi_identifiers"
         )
     _check_references(resolved, present)
     return resolved
