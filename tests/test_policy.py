@@ -231,3 +231,16 @@ def test_draft_caps_search_and_keeps_classic_quasi_identifiers():
     assert len(qis) == MAX_DRAFT_QIS
     assert {"zip", "age", "sex"} <= set(qis)
     assert pol.columns["city"].action is Action.DROP  # below state level, too fine to keep
+
+
+def test_quasi_identifiers_from_scan_skip_transformed_columns():
+    df = pd.DataFrame({"zip": ["02139"], "age": [30], "phone": ["555"], "sex": ["F"]})
+    findings = example_findings(df.columns)
+    findings[2].cls = findings[0].cls  # phone classed quasi, but masked by the policy
+    pol = parse_policy(
+        "name: t\nunmatched: keep\nprivacy: {k: 2}\ncolumns:\n  phone: {action: mask}\n"
+        "  sex: {action: drop}\n"
+    )
+    assert resolve(pol, df, findings).quasi_identifiers() == ["zip", "age"]
+    with pytest.raises(InputError, match="scan the table first"):
+        resolve(pol, df)

@@ -45,7 +45,7 @@ class ResolvedPolicy:
         return [n for n, c in self.columns.items() if c.kind is action]
 
     def quasi_identifiers(self) -> list[str]:
-        """The privacy section's list, or the columns the scan classed quasi (not dropped)."""
+        """The privacy section's list, or the kept / generalized columns the scan classed quasi."""
         privacy = self.policy.privacy
         if privacy is not None and privacy.quasi_identifiers is not None:
             return list(privacy.quasi_identifiers)
@@ -55,7 +55,9 @@ class ResolvedPolicy:
             for n, c in self.columns.items()
             if c.finding is not None
             and str(c.finding.cls) == "quasi"
-            and c.kind is not Action.DROP
+            # Masked, pseudonymized or noised columns are already transformed; the search
+            # generalizes the ones released as they are (or with a hierarchy).
+            and c.kind in (Action.KEEP, Action.GENERALIZE)
             and n not in sensitive
         ]
 
