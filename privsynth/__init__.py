@@ -17,6 +17,8 @@ _EXPORTS: dict[str, str] = {
     "load_table": "privsynth.io",
     "write_table": "privsynth.io",
     "infer_schema": "privsynth.io",
+    "kanonymize": "privsynth.transform",
+    "KAnonResult": "privsynth.transform",
     "InputError": "privsynth.errors",
     "PrivsynthError": "privsynth.errors",
     "scan": "privsynth.detect",

@@ -52,8 +52,12 @@ class Criterion(ABC):
     ) -> float:
         """The value of the model's parameter the given classes reach (e.g. smallest class)."""
 
-    def relaxation(self) -> Criterion | None:
-        """A monotone criterion implied by this one (itself if monotone), for sound pruning."""
+    def relaxation(self, ctx: SensitiveContext | None = None) -> Criterion | None:
+        """A monotone criterion implied by this one (itself if monotone), for sound pruning.
+
+        `ctx` is the sensitive attribute the criterion is applied to, for relaxations that
+        depend on its overall distribution.
+        """
         return self if self.monotone else None
 
     @property
@@ -132,7 +136,7 @@ class EntropyLDiversity(Criterion):
         h = _check_hist(hist, "entropy l-diversity")
         return float(np.exp(_entropy(h).min())) if h.shape[0] else float("nan")
 
-    def relaxation(self) -> Criterion | None:
+    def relaxation(self, ctx: SensitiveContext | None = None) -> Criterion | None:
         # entropy >= log l needs at least ceil(l) distinct values
         lo = int(np.ceil(self.l - 1e-12))
         return DistinctLDiversity(lo) if lo >= 2 else None
@@ -175,7 +179,8 @@ class RecursiveCLDiversity(Criterion):
         best = np.where(ok.all(axis=0))[0]
         return float(best.max() + 1) if best.size else 0.0
 
-    def relaxation(self) -> Criterion | None:
+    def relaxation(self, ctx: SensitiveContext | None = None) -> Criterion | None:
+        # r1 < c * (r_l + ...) needs r_l > 0: at least l distinct values
         return DistinctLDiversity(self.l)
 
 
@@ -212,11 +217,45 @@ class TCloseness(Criterion):
             )
         return self.distances(h, ctx) > self.t + 1e-12
 
+    def relaxation(self, ctx: SensitiveContext | None = None) -> Criterion | None:
+        # A class of s rows can only approach the overall distribution in steps of 1/s: below
+        # some size even the closest histogram is farther than t, so t-closeness implies
+        # k-anonymity with that size (sound for pruning). Equal ground distance only.
+        if ctx is None or ctx.ordered:
+            return None
+        s_min = min_class_size(ctx.overall, self.t)
+        return KAnonymity(s_min) if s_min >= 2 else None
+
     def achieved(self, sizes, hist=None, ctx=None):
         h = _check_hist(hist, "t-closeness")
         if not h.shape[0] or ctx is None:
             return float("nan")
         return float(self.distances(h, ctx).max())
+
+
+def min_class_size(overall: np.ndarray, t: float, cap: int = 100_000) -> int:
+    """Smallest class size whose closest histogram is within equal-distance EMD t of `overall`.
+
+    For s rows, EMD = 1 - sum_i min(c_i / s, o_i) is smallest with c_i = floor(s o_i) plus one
+    more row for the values with the largest fractional parts s o_i - floor(s o_i) (each such
+    row adds its fractional part / s; any other row adds nothing). Returns `cap` if no size
+    below it works, which keeps the bound sound.
+    """
+    o = np.asarray(overall, dtype=np.float64)
+    o = o[o > 0]
+    step = 4096
+    for start in range(1, cap + 1, step):
+        s = np.arange(start, min(start + step, cap + 1), dtype=np.float64)[:, None]
+        x = s * o[None, :]
+        fl = np.floor(x)
+        frac = -np.sort(-(x - fl), axis=1)
+        rest = (s[:, 0] - fl.sum(axis=1)).round().astype(np.int64)
+        top = np.concatenate([np.zeros((s.shape[0], 1)), np.cumsum(frac, axis=1)], axis=1)
+        gain = (fl.sum(axis=1) + top[np.arange(s.shape[0]), np.clip(rest, 0, o.size)]) / s[:, 0]
+        ok = np.flatnonzero(1.0 - gain <= t + 1e-12)
+        if ok.size:
+            return int(s[ok[0], 0])
+    return cap
 
 
 def as_l_criterion(l_diversity: int | float | Criterion | None) -> Criterion | None:
@@ -248,4 +287,5 @@ __all__ = [
     "RecursiveCLDiversity",
     "SensitiveContext",
     "TCloseness",
+    "min_class_size",
 ]

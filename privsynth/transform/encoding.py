@@ -38,7 +38,7 @@ def read_arx_hierarchy(path: str | Path, sep: str = ";") -> pd.DataFrame:
 
 def as_strings(values: pd.Series | pd.Index | np.ndarray) -> np.ndarray:
     """Values as the strings hierarchies use: integral floats lose their '.0', missing -> 'NA'."""
-    s = pd.Series(np.asarray(values, dtype=object) if not isinstance(values, pd.Series) else values)
+    s = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values))
     missing = s.isna().to_numpy()
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         num = s.astype("float64")
@@ -93,16 +93,17 @@ class EncodedHierarchy:
 
     def encode(self, column: pd.Series) -> np.ndarray:
         """Each row's value index; a value missing from the hierarchy is an InputError."""
-        strings = as_strings(column)
-        index = pd.Index(self.values)
-        codes = index.get_indexer(strings)
-        if (codes < 0).any():
-            bad = sorted({str(v) for v in strings[codes < 0]})
+        # look up each distinct value once, then broadcast to the rows
+        row_codes, uniq = pd.factorize(column, use_na_sentinel=False)
+        strings = as_strings(pd.Series(uniq, dtype=column.dtype if len(uniq) else object))
+        found = pd.Index(self.values).get_indexer(strings)
+        if (found < 0).any():
+            bad = sorted({str(v) for v in strings[found < 0]})
             shown = ", ".join(repr(b) for b in bad[:5]) + (" ..." if len(bad) > 5 else "")
             raise InputError(
                 f"column {self.name!r}: {len(bad)} value(s) missing from its hierarchy: {shown}"
             )
-        return codes.astype(np.int64)
+        return found.astype(np.int64)[row_codes]
 
 
 def encode_hierarchy(name: str, hierarchy: pd.DataFrame) -> EncodedHierarchy:

@@ -19,9 +19,7 @@ feasible nodes we return the one with the least information loss, and it is the 
 
 from __future__ import annotations
 
-import itertools
 import time
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 
@@ -34,11 +32,12 @@ from privsynth.transform.criteria import (
     Criterion,
     KAnonymity,
     SensitiveContext,
+    TCloseness,
     as_l_criterion,
     as_t_criterion,
 )
 from privsynth.transform.encoding import EncodedHierarchy, default_hierarchy, encode_hierarchy
-from privsynth.transform.loss import discernibility
+from privsynth.transform.loss import discernibility, ncp
 
 MAX_LATTICE = 2_000_000
 SUPPRESSED = "*"
@@ -94,6 +93,14 @@ class _Classes:
     sizes: np.ndarray
     hists: list[np.ndarray]
     labels: np.ndarray | None = None  # class of each row of the table this was grouped from
+    _sparse: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
+
+    def sparse_hist(self, j: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Non-zero cells of sensitive histogram j: (class, value, count), computed once."""
+        if j not in self._sparse:
+            rows, vals = np.nonzero(self.hists[j])
+            self._sparse[j] = (rows, vals, self.hists[j][rows, vals].astype(np.float64))
+        return self._sparse[j]
 
 
 @dataclass
@@ -118,6 +125,7 @@ class Problem:
     criteria: list[Criterion]
     k: int
     max_suppression: float
+    _check_cache: dict = field(default_factory=dict, repr=False)
 
     @property
     def n(self) -> int:
@@ -127,26 +135,39 @@ class Problem:
     def suppression_budget(self) -> int:
         return int(np.floor(self.max_suppression * self.n + 1e-9))
 
+    def _checks(self, relaxed: bool) -> list[tuple[Criterion, int | None]]:
+        """(criterion, sensitive attribute index or None) pairs to evaluate, built once."""
+        key = "relaxed" if relaxed else "full"
+        if key not in self._check_cache:
+            checks: list[tuple[Criterion, int | None]] = []
+            for crit in self.criteria:
+                targets = range(len(self.sensitive)) if crit.needs_sensitive else [None]
+                for j in targets:
+                    ctx = self.sensitive[j].ctx if j is not None else None
+                    c = crit.relaxation(ctx) if relaxed else crit
+                    if c is not None:
+                        checks.append((c, j if c.needs_sensitive else None))
+            self._check_cache[key] = checks
+        return self._check_cache[key]
+
     def failing(self, sizes: np.ndarray, hists: list[np.ndarray], relaxed: bool) -> np.ndarray:
         """Classes violating any criterion (or any monotone relaxation of one)."""
         fail = np.zeros(sizes.size, dtype=bool)
-        for crit in self.criteria:
-            c = crit.relaxation() if relaxed else crit
-            if c is None:
-                continue
-            if c.needs_sensitive:
-                for s, h in zip(self.sensitive, hists, strict=True):
-                    fail |= c.failing(sizes, h, s.ctx)
-            else:
+        for c, j in self._checks(relaxed):
+            if j is None:
                 fail |= c.failing(sizes)
+            else:
+                fail |= c.failing(sizes, hists[j], self.sensitive[j].ctx)
         return fail
+
+    def failing_any(self, sizes: np.ndarray, hists: list[np.ndarray]) -> np.ndarray:
+        """Classes to suppress: violating a criterion or the monotone relaxation of one."""
+        return self.failing(sizes, hists, relaxed=False) | self.failing(sizes, hists, relaxed=True)
 
     def achieved(self, crit: Criterion, sizes: np.ndarray, hists: list[np.ndarray]) -> float:
         if not crit.needs_sensitive:
             return crit.achieved(sizes)
         vals = [crit.achieved(sizes, h, s.ctx) for s, h in zip(self.sensitive, hists, strict=True)]
-        from privsynth.transform.criteria import TCloseness
-
         return float(max(vals) if isinstance(crit, TCloseness) else min(vals))
 
 
@@ -230,7 +251,7 @@ def _hists(labels: np.ndarray, n_groups: int, sens_codes: np.ndarray, size: int,
 class _Lattice:
     """The generalization lattice of a Problem and the counting of its nodes."""
 
-    def __init__(self, prob: Problem, cache_rows: int = 2_000_000):
+    def __init__(self, prob: Problem, cache_slots: int = 64):
         self.prob = prob
         self.heights = [h.n_levels for h in prob.hierarchies]
         size = int(np.prod(self.heights, dtype=np.float64))
@@ -239,16 +260,20 @@ class _Lattice:
                 f"the generalization lattice has {size:,} nodes (more than {MAX_LATTICE:,}); "
                 "use fewer quasi-identifiers or levels, or method='mondrian'"
             )
-        self.nodes = np.array(
-            list(itertools.product(*[range(h) for h in self.heights])), dtype=np.int64
+        # every level vector, last attribute varying fastest (index = mixed radix of levels)
+        self.nodes = (
+            np.indices(self.heights, dtype=np.int64).reshape(len(self.heights), -1).T.copy()
         )
-        self.nodes = self.nodes.reshape(-1, len(self.heights))
         # row-level grouping once: the bottom node's classes
         g = group_counts(prob.leaf_codes, [h.domain_size for h in prob.hierarchies])
         hists = [_hists(g.labels, g.n_groups, s.codes, s.size) for s in prob.sensitive]
         self.bottom = _Classes(tuple([0] * len(self.heights)), g.keys, g.counts, hists, g.labels)
-        self._cache: OrderedDict[tuple[int, ...], _Classes] = OrderedDict()
-        self._cache_rows = cache_rows
+        # remembered class tables for roll-up; unused slots sit above every node
+        self._cache_slots = cache_slots
+        self._cache_levels = np.full((cache_slots, len(self.heights)), np.iinfo(np.int64).max)
+        self._cache_sizes = np.full(cache_slots, np.inf)
+        self._cache_tabs: list[_Classes | None] = [None] * cache_slots
+        self._cache_next = 0
         self.checked = 0
 
     def index(self, levels: Sequence[int]) -> int:
@@ -258,13 +283,13 @@ class _Lattice:
         return idx
 
     def _source(self, levels: tuple[int, ...]) -> _Classes:
-        best = self.bottom
-        for lv, tab in self._cache.items():
-            if tab.sizes.size < best.sizes.size and all(
-                a <= b for a, b in zip(lv, levels, strict=True)
-            ):
-                best = tab
-        return best
+        """The smallest remembered class table of a node finer than (or equal to) `levels`."""
+        finer = (self._cache_levels <= np.asarray(levels)).all(axis=1)
+        if not finer.any():
+            return self.bottom
+        slot = int(np.argmin(np.where(finer, self._cache_sizes, np.inf)))
+        tab = self._cache_tabs[slot]
+        return tab if tab.sizes.size < self.bottom.sizes.size else self.bottom
 
     def classes(self, levels: tuple[int, ...], keep_labels: bool = False) -> _Classes:
         """Roll up the classes of `levels` from the smallest counted finer node."""
@@ -278,26 +303,24 @@ class _Lattice:
             cols, [h.n_groups(lv) for h, lv in zip(hs, levels, strict=True)], weights=src.sizes
         )
         hists = []
-        for h in src.hists:
-            rolled = np.stack(
-                [
-                    np.bincount(g.labels, weights=h[:, j], minlength=g.n_groups)
-                    for j in range(h.shape[1])
-                ],
-                axis=1,
-            )
-            hists.append(np.rint(rolled).astype(np.int64))
+        for j, m in enumerate(h.shape[1] for h in src.hists):
+            # sum the finer classes' histograms over their non-zero (class, value) cells only
+            rows, vals, counts = src.sparse_hist(j)
+            cells = g.labels[rows] * m + vals
+            rolled = np.bincount(cells, weights=counts, minlength=g.n_groups * m)
+            hists.append(np.rint(rolled).astype(np.int64).reshape(g.n_groups, m))
         tab = _Classes(levels, g.keys, g.counts, hists, g.labels if keep_labels else None)
         if not keep_labels:
             self._remember(tab)
         return tab
 
     def _remember(self, tab: _Classes) -> None:
-        self._cache[tab.levels] = tab
-        total = sum(t.sizes.size for t in self._cache.values())
-        while total > self._cache_rows and len(self._cache) > 1:
-            _, old = self._cache.popitem(last=False)
-            total -= old.sizes.size
+        # a ring buffer: the most recent tables, oldest overwritten first
+        slot = self._cache_next % self._cache_slots
+        self._cache_next += 1
+        self._cache_levels[slot] = tab.levels
+        self._cache_sizes[slot] = tab.sizes.size
+        self._cache_tabs[slot] = tab
 
     def evaluate(self, levels: tuple[int, ...], base_loss: float, loss: str) -> _Eval:
         """Feasibility and loss of one node."""
@@ -310,7 +333,11 @@ class _Lattice:
         fail = prob.failing(tab.sizes, tab.hists, relaxed=False) | relaxed_fail
         n_supp = int(tab.sizes[fail].sum())
         ok = relaxed_ok and n_supp <= budget
-        raw_dm = float((tab.sizes.astype(np.float64) ** 2).sum())
+        # Lower bound on the discernibility of this node and every coarser one: a row of a
+        # class of size s here ends in a kept class of size >= max(s, k) or is suppressed
+        # (cost n >= that), so it costs at least max(s, k).
+        sz = tab.sizes.astype(np.float64)
+        raw_dm = float((sz * np.maximum(sz, prob.k)).sum())
         if loss == "ncp":
             # generalization-only loss + what suppression adds on top of it
             q = len(prob.qis)
@@ -334,7 +361,9 @@ def generalization_loss_bounds(prob: Problem, nodes: np.ndarray) -> np.ndarray:
     return total / q
 
 
-def optimal_search(prob: Problem, loss: str = "ncp") -> tuple[tuple[int, ...], _Lattice, int]:
+def optimal_search(
+    prob: Problem, loss: str = "ncp", use_probes: bool = True
+) -> tuple[tuple[int, ...], _Lattice, int]:
     """Return the optimal node, the lattice, and the number of nodes counted.
 
     Nodes are visited by increasing lower bound of their loss (ties: lower nodes first), so
@@ -347,6 +376,7 @@ def optimal_search(prob: Problem, loss: str = "ncp") -> tuple[tuple[int, ...], _
     bound = generalization_loss_bounds(prob, nodes) if loss == "ncp" else np.zeros(n_nodes)
     infeasible = np.zeros(n_nodes, dtype=bool)
     evaluated = np.zeros(n_nodes, dtype=bool)
+    relaxed_ok = np.zeros(n_nodes, dtype=bool)
     best_val, best_idx = np.inf, -1
 
     def tag_below(i: int) -> None:
@@ -356,6 +386,7 @@ def optimal_search(prob: Problem, loss: str = "ncp") -> tuple[tuple[int, ...], _
         nonlocal best_val, best_idx
         ev = lat.evaluate(tuple(int(x) for x in nodes[i]), float(bound[i]), loss)
         evaluated[i] = True
+        relaxed_ok[i] = ev.relaxed_ok
         if not ev.relaxed_ok:
             tag_below(i)
         elif ev.ok and (
@@ -363,10 +394,46 @@ def optimal_search(prob: Problem, loss: str = "ncp") -> tuple[tuple[int, ...], _
         ):
             best_val, best_idx = ev.loss, i
         if loss != "ncp":
-            # discernibility of a coarser node is at least the squared class sizes here
+            # discernibility of a coarser node is at least this node's raw bound
             above = (nodes >= nodes[i]).all(axis=1)
             bound[above] = np.maximum(bound[above], ev.raw_dm)
         return ev
+
+    heights = np.array(lat.heights)
+    strides = np.array(
+        [int(np.prod(heights[a + 1 :])) for a in range(heights.size)], dtype=np.int64
+    )
+
+    def status(i: int) -> bool:
+        """Relaxed (monotone) feasibility of node i, counting it if not known yet."""
+        if infeasible[i]:
+            return False
+        if not evaluated[i]:
+            visit(i)
+        return bool(relaxed_ok[i])
+
+    def probe(i: int) -> None:
+        # Flash-style: climb from node i to a maximal candidate (raising the attribute that
+        # costs least), then binary-search the chain for its lowest feasible node; every
+        # infeasible node met tags its whole down-set, every feasible one is scored.
+        path = [i]
+        cur = i
+        while True:
+            ups = [cur + strides[a] for a in range(heights.size) if nodes[cur, a] + 1 < heights[a]]
+            ups = [j for j in ups if bound[j] < best_val - 1e-12]
+            if not ups:
+                break
+            cur = min(ups, key=lambda j: (bound[j], j))
+            path.append(cur)
+        if len(path) < 3 or not status(path[-1]):
+            return
+        lo, hi = 0, len(path) - 1  # path[hi] is feasible; path[lo] unknown
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if status(path[mid]):
+                hi = mid
+            else:
+                lo = mid
 
     visit(n_nodes - 1)  # the top node: an upper bound whenever it is feasible
     order = np.lexsort((nodes.sum(axis=1), bound))
@@ -377,7 +444,10 @@ def optimal_search(prob: Problem, loss: str = "ncp") -> tuple[tuple[int, ...], _
             continue
         if evaluated[i] or infeasible[i]:
             continue
-        visit(int(i))
+        if use_probes:
+            probe(int(i))
+        if not (evaluated[i] or infeasible[i]):
+            visit(int(i))
     if best_idx < 0:
         raise InputError(
             "no generalization satisfies the privacy models within the suppression limit; "
@@ -391,7 +461,7 @@ def apply_node(
 ) -> tuple[pd.DataFrame, np.ndarray, _Classes, np.ndarray]:
     """Generalize the table to `levels` and suppress the failing classes' QI cells."""
     tab = lat.classes(levels, keep_labels=True)
-    fail = prob.failing(tab.sizes, tab.hists, relaxed=False)
+    fail = prob.failing_any(tab.sizes, tab.hists)
     row_class = tab.labels[lat.bottom.labels]
     row_supp = fail[row_class]
     out = prob.df.copy()
@@ -448,8 +518,6 @@ def kanonymize(
             for h, c, lv in zip(prob.hierarchies, prob.leaf_codes, levels, strict=True)
         ]
     )
-    from privsynth.transform.loss import ncp
-
     result = KAnonResult(
         method="optimal",
         quasi_identifiers=list(prob.qis),
@@ -476,8 +544,6 @@ def kanonymize(
 def _fill_achieved(
     prob: Problem, result: KAnonResult, sizes: np.ndarray, hists: list[np.ndarray]
 ) -> None:
-    from privsynth.transform.criteria import TCloseness
-
     if not sizes.size:
         return
     for crit in prob.criteria[1:]:
