@@ -24,6 +24,17 @@ _EXPORTS: dict[str, str] = {
     "scan": "privsynth.detect",
     "ScanResult": "privsynth.detect",
     "example_table": "privsynth.datasets",
+    "load_policy": "privsynth.policy",
+    "dump_policy": "privsynth.policy",
+    "draft_policy": "privsynth.policy",
+    "resolve": "privsynth.policy",
+    "Policy": "privsynth.policy",
+    "policy_json_schema": "privsynth.policy",
+    "release": "privsynth.release",
+    "Release": "privsynth.release",
+    "write_release": "privsynth.release",
+    "PolicyError": "privsynth.errors",
+    "MissingKeyError": "privsynth.errors",
 }
 _SUBMODULES = {"io", "detect", "policy", "transform", "synth", "audit", "engine", "datasets"}
 
