@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import beta
+from scipy.special import betaincinv
 from sklearn.metrics import roc_auc_score, roc_curve
 
 from privsynth.audit._encode import TIE_TOL, Encoded, MixedEncoder, iter_blocks, row_hashes
@@ -121,8 +121,8 @@ def clopper_pearson(k: np.ndarray, n: int, alpha: float = 0.05) -> tuple[np.ndar
     """Two-sided exact (Clopper-Pearson) interval of k successes in n, elementwise."""
     k = np.asarray(k, dtype=np.float64)
     with np.errstate(invalid="ignore"):
-        lo = np.where(k > 0, beta.ppf(alpha / 2, k, n - k + 1), 0.0)
-        hi = np.where(k < n, beta.ppf(1 - alpha / 2, k + 1, n - k), 1.0)
+        lo = np.where(k > 0, betaincinv(k, n - k + 1, alpha / 2), 0.0)
+        hi = np.where(k < n, betaincinv(k + 1, n - k, 1 - alpha / 2), 1.0)
     return np.nan_to_num(lo, nan=0.0), np.nan_to_num(hi, nan=1.0)
 
 
@@ -181,24 +181,32 @@ def _scan(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One pass over q × r: each q row's nearest squared distance; each r row's nearest
     squared distance among the first `col_rows` rows of q (default all); and for the first
-    `kde_rows` rows of q the log of the Gaussian kernel mean (1/|r|) Σ exp(−d²/2h²)."""
+    `kde_rows` rows of q the log of the Gaussian kernel mean (1/|r|) Σ exp(−d²/2h²).
+
+    Distances come scaled by 1/2h² straight from the matrix product (fewer passes over the
+    block); the kernel sum is shifted by each row's nearest distance (log-sum-exp), so narrow
+    kernels do not underflow."""
     col_rows = len(q) if col_rows is None else col_rows
-    row_min = np.empty(len(q), dtype=np.float32)
+    s = 0.5 / h2
+    row_min = np.empty(len(q), dtype=np.float64)
     col_min = np.full(len(r), np.inf, dtype=np.float32)
     kde = np.zeros(kde_rows, dtype=np.float64)
-    for sl, d in iter_blocks(q, r):
-        row_min[sl] = d.min(axis=1)
+    for sl, d in iter_blocks(q, r, scale=s, clip=False):
+        near = d.min(axis=1)
+        row_min[sl] = near
         if sl.start < col_rows:
             np.minimum(col_min, d[: min(sl.stop, col_rows) - sl.start].min(axis=0), out=col_min)
         if sl.start < kde_rows:
-            # log-mean-exp shifted by each row's nearest distance: no underflow for small h
             stop = min(sl.stop, kde_rows)
-            near = row_min[sl.start : stop]
             sub = d[: stop - sl.start]
-            sub -= near[:, None]
-            sub *= np.float32(-0.5 / h2)
+            sub -= near[: stop - sl.start, None]
+            np.negative(sub, out=sub)
             np.exp(sub, out=sub)
-            kde[sl.start : stop] = np.log(sub.mean(axis=1, dtype=np.float64)) - near * (0.5 / h2)
+            kde[sl.start : stop] = np.log(sub.mean(axis=1, dtype=np.float64)) - np.maximum(
+                near[: stop - sl.start], 0.0
+            )
+    row_min = np.maximum(row_min, 0.0) / s
+    col_min = np.maximum(col_min.astype(np.float64), 0.0) / s
     return row_min, col_min, kde
 
 
@@ -211,6 +219,7 @@ def membership_inference(
     delta: float | None = None,
     columns: Sequence[str] | None = None,
     bandwidth: float | None = None,
+    max_density_candidates: int = 5000,
     seed: int | None = 0,
 ) -> MembershipResult:
     """Membership-inference audit of `synthetic` (any release) made from `train`, with
@@ -218,7 +227,10 @@ def membership_inference(
     the theoretical ceiling. `bandwidth`: kernel width of the density attack on the HEOM scale
     (one category mismatch = 1); default: a quarter of the mean nearest-release distance of
     1000 reference rows, clipped to [0.02, 1] (narrow kernels find local overfitting best;
-    the log-sum-exp form keeps them free of underflow)."""
+    the log-sum-exp form keeps them free of underflow). `max_density_candidates`: members and
+    non-members scored by the density attack (each side; the distance attack scores all)."""
+    if max_density_candidates < 1:
+        raise InputError("max_density_candidates must be at least 1")
     for name, f in (("train", train), ("holdout", holdout), ("release", synthetic)):
         if len(f) == 0:
             raise InputError(f"the {name} table is empty")
@@ -253,9 +265,10 @@ def membership_inference(
         raise InputError("bandwidth must be > 0")
     h2 = bandwidth**2
 
-    m_members = min(len(tr), n_half)
+    # density attack: equal numbers of members (train) and non-members (first holdout half)
+    m_members = int(min(len(tr), n_half, max_density_candidates))
     d_tr, syn_to_tr, kde_syn_members = _scan(tr, syn, kde_rows=m_members, h2=h2, col_rows=n_eq)
-    d_ho, syn_to_ho, kde_syn_non = _scan(ho, syn, kde_rows=n_half, h2=h2, col_rows=n_eq)
+    d_ho, syn_to_ho, kde_syn_non = _scan(ho, syn, kde_rows=m_members, h2=h2, col_rows=n_eq)
 
     closer = syn_to_tr < syn_to_ho - TIE_TOL
     tie = np.abs(syn_to_tr - syn_to_ho) <= TIE_TOL
@@ -264,7 +277,7 @@ def membership_inference(
 
     # density ratio against the reference half of the holdout
     ref = ho.take(np.arange(n_half, len(ho)))
-    cand = _concat(tr.take(np.arange(m_members)), ho.take(np.arange(n_half)))
+    cand = _concat(tr.take(np.arange(m_members)), ho.take(np.arange(m_members)))
     _, _, kde_ref = _scan(cand, ref, kde_rows=len(cand), h2=h2)
     dens = np.r_[kde_syn_members, kde_syn_non] - kde_ref
 
