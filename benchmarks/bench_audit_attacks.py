@@ -12,6 +12,7 @@ attacks (figure cited in issue 5, not re-measured here).
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -72,20 +73,27 @@ def main() -> None:
         ),
     }
     times: dict[str, list[float]] = {k: [] for k in steps}
+    cpu: dict[str, list[float]] = {k: [] for k in steps}
     results = {}
     for _ in range(args.repeats):
         for name, fn in steps.items():
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             results[name] = fn()
             times[name].append(time.perf_counter() - t0)
-    print(f"Adult: release {len(release)} rows, train {len(train)}, holdout {len(holdout)}, "
-          f"{na} attacks, median of {args.repeats}")
-    total = 0.0
+            cpu[name].append(time.process_time() - c0)
+    print(
+        f"Adult: release {len(release)} rows, train {len(train)}, holdout {len(holdout)}, "
+        f"{na} attacks, median of {args.repeats}"
+    )
+    print(f"  {'step':28s} {'wall':>8s} {'cpu':>8s}   (cpu: all threads of this process)")
+    total = total_cpu = 0.0
     for name, ts in times.items():
-        med = statistics.median(ts)
+        med, med_cpu = statistics.median(ts), statistics.median(cpu[name])
         total += med
-        print(f"  {name:28s} {med:7.2f} s")
-    print(f"  {'total':28s} {total:7.2f} s")
+        total_cpu += med_cpu
+        print(f"  {name:28s} {med:7.2f}s {med_cpu:7.2f}s")
+    print(f"  {'total':28s} {total:7.2f}s {total_cpu:7.2f}s")
+    print(f"  (load average while running: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
     m = results["membership_inference"]
     print(
         f"  (membership: DCR share {m.dcr_share:.3f}, distance AUC {m.distance_attack.auc:.3f}, "

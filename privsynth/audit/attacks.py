@@ -349,9 +349,9 @@ def singling_out(
         for col in np.unique(pc[:, j]):
             rows = pc[:, j] == col
             bv[rows, j] = _random_values(syn[:, col], bool(numeric[col]), int(rows.sum()), rng)
-    n_attack = int((_match_counts(tr, pc, po, pv) == 1).sum())
-    n_control = int((_match_counts(ct, pc, po, pv) == 1).sum())
-    n_base = int((_match_counts(tr, pc, po, bv) == 1).sum())
+    n_attack = int((_match_counts(tr, pc, po, pv, cap=2) == 1).sum())
+    n_control = int((_match_counts(ct, pc, po, pv, cap=2) == 1).sum())
+    n_base = int((_match_counts(tr, pc, po, bv, cap=2) == 1).sum())
     return _result(
         f"singling_out_{mode}",
         n,

@@ -61,13 +61,18 @@ class MIAttackResult:
 
 @dataclass
 class DPCeiling:
-    """What (ε, δ)-DP guarantees at most, whatever the attack."""
+    """What (ε, δ)-DP guarantees at most, whatever the attack: the ROC curve
+    TPR ≤ min(1, e^ε FPR + δ, 1 − e^−ε (1 − δ − FPR)) (Kairouz et al. 2015), its area (e^ε / (1 +
+    e^ε) when δ = 0) and its TPR at 1 % and 0.1 % FPR. `roc_fpr`/`roc_tpr` are the corners of
+    that piecewise-linear curve, for plotting beside the attacks' ROC."""
 
     epsilon: float
     delta: float
     auc_max: float
     tpr_at_1pct_fpr_max: float
     tpr_at_01pct_fpr_max: float
+    roc_fpr: list[float] = field(default_factory=list)
+    roc_tpr: list[float] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -108,12 +113,19 @@ def dp_ceiling(epsilon: float, delta: float = 0.0) -> DPCeiling:
     if not 0 <= delta < 1:
         raise InputError(f"delta must be in [0, 1), got {delta}")
     e = float(np.exp(min(epsilon, 700.0)))
+    kink = (1.0 - delta) / (1.0 + e)  # where the two lines of the curve meet
+    fpr = np.array([0.0, kink, 1.0 - delta, 1.0])
+    tpr = np.minimum(1.0, np.minimum(e * fpr + delta, 1.0 - (1.0 - delta - fpr) / e))
+    tpr[0] = min(1.0, delta)
+    auc = float(np.sum(np.diff(fpr) * (tpr[1:] + tpr[:-1]) / 2.0))
     return DPCeiling(
         epsilon=float(epsilon),
         delta=float(delta),
-        auc_max=float(e / (1.0 + e)),
-        tpr_at_1pct_fpr_max=float(min(1.0, e * 0.01 + delta)),
-        tpr_at_01pct_fpr_max=float(min(1.0, e * 0.001 + delta)),
+        auc_max=auc,
+        tpr_at_1pct_fpr_max=float(np.interp(0.01, fpr, tpr)),
+        tpr_at_01pct_fpr_max=float(np.interp(0.001, fpr, tpr)),
+        roc_fpr=[float(v) for v in fpr],
+        roc_tpr=[float(v) for v in tpr],
     )
 
 
