@@ -93,3 +93,15 @@ def test_membership_bad_input():
         membership_inference(df, df, pd.DataFrame({"y": [1]}))
     with pytest.raises(InputError, match="epsilon"):
         membership_inference(df, df, df, epsilon=-1)
+
+
+def test_dcr_share_uses_equal_sizes_when_train_is_larger():
+    rng = np.random.default_rng(5)
+
+    def draw(n):
+        return pd.DataFrame({"x": rng.normal(size=n), "c": rng.choice(list("abcd"), n)})
+
+    # train four times the holdout: unadjusted, a fresh release would sit closer to train
+    r = membership_inference(draw(2000), draw(500), draw(1000), seed=2)
+    assert abs(r.dcr_share - 0.5) < 0.06
+    assert abs(r.distance_attack.auc - 0.5) < 0.05
