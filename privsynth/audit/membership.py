@@ -163,7 +163,10 @@ def roc_summary(
     y = np.r_[np.ones(len(member_scores)), np.zeros(len(non_member_scores))]
     s = np.r_[member_scores, non_member_scores].astype(np.float64)
     s = np.nan_to_num(
-        s, nan=-np.inf, posinf=np.finfo(np.float64).max, neginf=-np.finfo(np.float64).max
+        s,
+        nan=-np.finfo(np.float64).max,
+        posinf=np.finfo(np.float64).max,
+        neginf=-np.finfo(np.float64).max,
     )
     fpr, tpr, _ = roc_curve(y, s, drop_intermediate=False)
     auc = float(roc_auc_score(y, s))
