@@ -39,6 +39,7 @@ from privsynth.audit._encode import TIE_TOL, Encoded, MixedEncoder, iter_blocks,
 from privsynth.errors import InputError
 
 _ROC_POINTS = 200
+_QUANTILES = (0.01, 0.05, 0.25, 0.5, 0.75, 0.95)
 
 
 @dataclass
@@ -96,6 +97,8 @@ class MembershipResult:
     bandwidth: float
     ceiling: DPCeiling | None = None
     columns: list[str] = field(default_factory=list)
+    # distance of each release row to its closest train / holdout row, at these quantiles
+    dcr_quantiles: dict[str, list[float]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -304,6 +307,11 @@ def membership_inference(
         exact_copy_rate_holdout=copy_hold,
         dcr_train_median=float(np.sqrt(np.median(syn_to_tr))),
         dcr_holdout_median=float(np.sqrt(np.median(syn_to_ho))),
+        dcr_quantiles={
+            "q": list(_QUANTILES),
+            "train": [float(v) for v in np.sqrt(np.quantile(syn_to_tr, _QUANTILES))],
+            "holdout": [float(v) for v in np.sqrt(np.quantile(syn_to_ho, _QUANTILES))],
+        },
         distance_attack=roc_summary(-np.sqrt(d_tr), -np.sqrt(d_ho), dl),
         density_attack=roc_summary(dens[:m_members], dens[m_members:], dl),
         n_train=len(train),
