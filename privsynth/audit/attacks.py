@@ -262,7 +262,7 @@ def _multivariate_candidates(
         counts = _match_counts(syn, cols, ops, vals, cap=2)
         tried += batch
         ok = np.flatnonzero(counts == 1)
-        accept = max(ok.size, 1) / tried if have == 0 else (have + ok.size) / tried
+        accept = max(have + ok.size, 1) / tried  # (counts repeats; only sizes the next batch)
         for i in ok:
             key = cols[i].tobytes() + ops[i].tobytes() + vals[i].tobytes()
             if key in seen:
@@ -295,8 +295,9 @@ def singling_out(
     release (and unique extremes, "x <= min"); multivariate ones conjoin `n_cols` attributes of
     a random synthetic record ("==" for categories; for numbers "<=" its value when it lies below
     the column's median, ">=" otherwise).
-    The baseline draws the same predicate shapes with random values (uniform over the
-    release's distinct values for univariate, from its marginals for multivariate)."""
+    The baseline keeps each predicate's columns and operators but draws its values uniformly
+    from the column's domain (its categories, or the integers / reals of its range), blind to
+    the release's records. Train and control are compared on equal-size samples."""
     if mode not in ("univariate", "multivariate"):
         raise InputError(f"mode must be 'univariate' or 'multivariate', not {mode!r}")
     if n_attacks <= 0:
