@@ -85,6 +85,13 @@ def test_fully_suppressed_rows_form_one_class():
     assert r.n_suppressed == 3
     assert r.n_classes == 2 and r.k == 2
     assert r.prosecutor_max == pytest.approx(1 / 2)
+    # one suppressed row: a class of 1 for k, left out under ARX's convention
+    r = reidentification_risk(df.iloc[2:], ["a", "b"])
+    assert r.k == 1 and r.k_excluding_suppressed == 2
+    # a partly suppressed row groups with rows suppressed in the same columns
+    partly = pd.DataFrame({"a": ["1", "1", "*"], "b": ["x", "x", "x"]})
+    assert reidentification_risk(partly, ["a", "b"]).class_size_histogram == {1: 1, 2: 1}
+    assert reidentification_risk(df.iloc[:3], ["a", "b"]).k_excluding_suppressed is None
 
 
 def test_to_dict_is_json_ready(tiny):

@@ -14,6 +14,8 @@ Suppressed cells ("*"): values are compared as they are, so rows suppressed on e
 one class (a fully suppressed record matches any value, and the attacker cannot tell those
 rows apart), and a partly suppressed row groups with rows showing "*" in the same columns. The
 latter overstates that row's risk (it could match more rows), which errs on the safe side.
+`k` counts the suppressed class like any other; `k_excluding_suppressed` follows ARX, which
+leaves suppressed records out of the k check.
 
 Population uniques from a sample (sampling fraction π) follow Zayatz (1991): with c_i the number
 of sample classes of size i and P(f=1 | F=i) = i π (1 − π)^(i−1) the chance a population class
@@ -59,6 +61,8 @@ class ReidentificationRisk:
     sample_uniques: int
     sample_uniques_share: float
     n_suppressed: int  # rows suppressed on every QI (one class)
+    # ARX's convention: the smallest class among rows not suppressed on every QI (None if all are)
+    k_excluding_suppressed: int | None = None
     sensitive: list[str] = field(default_factory=list)
     l_distinct: int | None = None  # min over classes and sensitive columns
     l_distinct_by_column: dict[str, int] = field(default_factory=dict)
@@ -156,7 +160,9 @@ def reidentification_risk(
     ec = equivalence_classes(release, qis)
     f = ec.row_sizes().astype(np.float64)
     notes: list[str] = []
-    suppressed_rows = int((release[qis].astype(str) == SUPPRESSED).all(axis=1).sum())
+    suppressed = (release[qis].astype(str) == SUPPRESSED).all(axis=1).to_numpy()
+    suppressed_rows = int(suppressed.sum())
+    visible_sizes = ec.sizes[np.unique(ec.labels[~suppressed])]
 
     prosecutor = 1.0 / f
     if population is not None:
@@ -212,6 +218,7 @@ def reidentification_risk(
         sample_uniques=uniques,
         sample_uniques_share=uniques / n,
         n_suppressed=suppressed_rows,
+        k_excluding_suppressed=int(visible_sizes.min()) if visible_sizes.size else None,
         sensitive=sens,
         l_distinct=min(l_by.values()) if l_by else None,
         l_distinct_by_column=l_by,
