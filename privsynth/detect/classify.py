@@ -182,7 +182,7 @@ def _plausible(entity: str, sig: ColumnSignals) -> tuple[bool, float]:
 def _vocab_decision(sig: ColumnSignals) -> ColumnFinding | None:
     """Closed vocabularies and deny-lists, when most sampled values belong."""
     st = sig.stats
-    if st.numeric:
+    if st.numeric or sig.is_flag:
         return None
     g = sig.share("GENDER")
     if g >= 0.5 and g + sig.share("GENDER_FILLER") >= 0.9 and st.n_distinct <= 12:

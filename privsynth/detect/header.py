@@ -49,7 +49,7 @@ LEXICON: dict[str, tuple[str, list[str]]] = {
     "NATIONAL_ID": ("direct", [
         "national id", "nationalid", "=bsn", "burgerservicenummer", "codice fiscale",
         "codicefiscale", "=nif", "=nie", "=dni", "=cpf", "=rg", "tax id", "taxid", "=tin",
-        "steuer id", "steueridentifikationsnummer", "=nino", "national insurance",
+        "steuer id", "steueridentifikationsnummer", "=nino", "national insurance", "ni number", "ni no",
         "personalausweis", "id card", "idcard", "identity card", "carte d identite",
         "=aadhaar", "=pesel", "personnummer", "=sin", "=curp", "=rut", "=nhs", "nhs number",
         "steuernummer", "numero fiscal",
@@ -99,7 +99,9 @@ LEXICON: dict[str, tuple[str, list[str]]] = {
         "numero client", "id cliente", "klantnummer", "=matricule", "applicant id",
         "borrower id", "guest id", "resident id", "participant id", "subject id",
         "respondent id", "donor id", "beneficiary id", "account id", "accountid",
-        "customer number", "customer no", "employee number",
+        "customer number", "customer no", "employee number", "employee no", "emp no",
+        "staff no", "staff number", "member no", "member number", "student number",
+        "patient no",
     ]),
     "STREET_ADDRESS": ("direct", [
         "address", "=addr", "street", "street address", "=address line", "adresse",

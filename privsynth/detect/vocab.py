@@ -307,4 +307,9 @@ def jobs() -> frozenset[str]:
 @lru_cache(maxsize=1)
 def places() -> frozenset[str]:
     """Cities and regions together (countries are kept apart: they mean nationality)."""
-    return cities() | regions()
+    return frozenset(p for p in cities() | regions()
+                     if len(p) >= 3 and p not in COMMON_WORDS and p not in _NOT_PLACES)
+
+
+_NOT_PLACES = frozenset({"yes", "true", "false", "none", "other", "unknown", "male", "female",
+                         "white", "black", "asian", "single", "married", "divorced"})
