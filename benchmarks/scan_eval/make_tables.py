@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import random
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +41,18 @@ def S(entity: str) -> dict:
 O = {"class": "other", "entity": "NONE"}  # noqa: E741  (D, Q, S, O: the four classes)
 
 
+REF = date(2024, 6, 1)  # "today" of the data, so regeneration is byte-identical
+
+
+def _dob(f: Faker, minimum_age: int = 0, maximum_age: int = 95) -> date:
+    return f.date_between(REF - timedelta(days=365 * maximum_age + 364),
+                          REF - timedelta(days=365 * minimum_age))
+
+
+def _within(f: Faker, years: float) -> date:
+    return f.date_between(REF - timedelta(days=int(365 * years)), REF)
+
+
 def _fake(locale: str, seed: int) -> Faker:
     f = Faker(locale)
     f.seed_instance(seed)
@@ -59,7 +72,7 @@ def us_patients(seed: int):
     rows = []
     for _i in range(N):
         first, last = f.first_name(), f.last_name()
-        dob = f.date_of_birth(minimum_age=1, maximum_age=95)
+        dob = _dob(f, minimum_age=1, maximum_age=95)
         note = r.choice([
             f"Pt {first} {last} seen for follow-up, call back at {f.phone_number()}.",
             f"Discussed results with daughter {f.first_name()} {last}.",
@@ -71,7 +84,7 @@ def us_patients(seed: int):
             "last_name": last, "dob": dob.isoformat(), "sex": r.choice(["M", "F"]),
             "race": r.choice(races), "zip": f.zipcode(), "phone": f.phone_number(),
             "email": f.email(), "diagnosis": r.choice(dx),
-            "admission_date": f.date_between("-2y", "today").isoformat(),
+            "admission_date": _within(f, 2).isoformat(),
             "blood_type": r.choice(["A+", "A-", "B+", "O+", "O-", "AB+"]),
             "insurance_provider": r.choice(["Aetna", "Cigna", "Medicare", "Kaiser", "BCBS"]),
             "attending_physician": f"Dr. {f.first_name()} {f.last_name()}",
@@ -93,7 +106,7 @@ def de_kunden(seed: int):
     for i in range(N):
         rows.append({
             "Kundennummer": f"K{100000 + i}", "Vorname": f.first_name(), "Nachname": f.last_name(),
-            "Geburtsdatum": f.date_of_birth(minimum_age=18, maximum_age=90).strftime("%d.%m.%Y"),
+            "Geburtsdatum": _dob(f, minimum_age=18, maximum_age=90).strftime("%d.%m.%Y"),
             "Geschlecht": r.choice(["männlich", "weiblich", "divers"]),
             "Straße": f.street_address(), "PLZ": f.postcode(), "Ort": f.city(),
             "Telefon": f.phone_number(), "E-Mail": f.email(), "IBAN": f.iban(),
@@ -115,7 +128,7 @@ def fr_employes(seed: int):
         rows.append({
             "matricule": f"E{r.randint(10000, 99999)}", "nom": f.last_name(),
             "prenom": f.first_name(),
-            "date_naissance": f.date_of_birth(minimum_age=18, maximum_age=66).strftime("%d/%m/%Y"),
+            "date_naissance": _dob(f, minimum_age=18, maximum_age=66).strftime("%d/%m/%Y"),
             "sexe": r.choice(["H", "F"]), "adresse": f.street_address(),
             "code_postal": f.postcode(), "ville": f.city(), "telephone": f.phone_number(),
             "courriel": f.email(), "poste": f.job(), "salaire": r.randint(24000, 90000),
@@ -138,7 +151,7 @@ def es_clientes(seed: int):
             "id_cliente": 5000 + i, "nombre_completo": f.name(), "telefono": f.phone_number(),
             "correo": f.email(), "direccion": f.address().replace("\n", ", "),
             "codigo_postal": f.postcode(), "ciudad": f.city(),
-            "fecha_alta": f.date_between("-5y", "today").strftime("%d-%m-%Y"),
+            "fecha_alta": _within(f, 5).strftime("%d-%m-%Y"),
             "saldo": round(r.uniform(-200, 5000), 2),
             "sku_producto": f"SKU-{r.choice('ABCDEF')}{r.randint(1000, 9999)}",
             "canal": r.choice(["web", "tienda", "telefono"]),
@@ -151,15 +164,22 @@ def es_clientes(seed: int):
     return pd.DataFrame(rows), labels, {}
 
 
+def _it_cities() -> list[str]:
+    from faker.providers.address.it_IT import Provider
+
+    return sorted({str(c) for c in Provider.cities})
+
+
 def it_pazienti(seed: int):
     f, r = _fake("it_IT", seed), _rng(seed)
     rows = []
     for _i in range(N):
         rows.append({
             "codice_fiscale": f.ssn(), "nome": f.first_name(), "cognome": f.last_name(),
-            "data_di_nascita": f.date_of_birth(maximum_age=99).isoformat(),
+            "data_di_nascita": _dob(f, maximum_age=99).isoformat(),
             "sesso": r.choice(["M", "F"]), "indirizzo": f.street_address(),
-            "cap": f.postcode(), "citta": f.city(),
+            # Faker's it_IT city() iterates a set: pick from a sorted list for reproducibility
+            "cap": f.postcode(), "citta": r.choice(_it_cities()),
             "diagnosi": r.choice(["diabete", "ipertensione", "asma", "emicrania", "nessuna"]),
             "religione": r.choice(["cattolico", "nessuna", "musulmano", "ebreo", "ortodosso"]),
             "reparto": r.choice(["cardiologia", "ortopedia", "pediatria"]),
@@ -179,7 +199,7 @@ def nl_leden(seed: int):
     for _i in range(N):
         rows.append({
             "klantnummer": 700000 + r.randint(0, 99999), "naam": f.name(),
-            "geboortedatum": f.date_of_birth(minimum_age=16, maximum_age=90).strftime("%d-%m-%Y"),
+            "geboortedatum": _dob(f, minimum_age=16, maximum_age=90).strftime("%d-%m-%Y"),
             "postcode": f.postcode(), "woonplaats": f.city(),
             "telefoonnummer": f.phone_number(), "iban": f.iban(), "bsn": f.ssn(),
             "lidmaatschap": r.choice(["Goud", "Zilver", "Brons"]),
@@ -199,7 +219,7 @@ def br_cadastro(seed: int):
     for _i in range(N):
         rows.append({
             "cpf": f.cpf(), "nome": f.name(),
-            "data_nascimento": f.date_of_birth(minimum_age=18, maximum_age=80).strftime("%d/%m/%Y"),
+            "data_nascimento": _dob(f, minimum_age=18, maximum_age=80).strftime("%d/%m/%Y"),
             "sexo": r.choice(["Masculino", "Feminino"]), "cep": f.postcode(),
             "cidade": f.city(), "estado": f.estado_sigla(), "telefone": f.phone_number(),
             "email": f.email(), "renda_mensal": r.randint(1200, 25000),
@@ -223,7 +243,7 @@ def gb_staff(seed: int):
             "EmployeeNo": 10000 + i, "FullName": f.name(), "NINumber": f.ssn(),
             "Postcode": f.postcode(), "Mobile": f.cellphone_number(), "WorkEmail": f.email(),
             "JobTitle": f.job(), "AnnualSalary": r.randint(18000, 120000),
-            "StartDate": f.date_between("-20y", "today").strftime("%d %b %Y"),
+            "StartDate": _within(f, 20).strftime("%d %b %Y"),
             "Team": r.choice(["Alpha", "Bravo", "Charlie", "Delta"]),
             "FTE": r.choice([0.5, 0.6, 0.8, 1.0]),
         })
@@ -242,7 +262,7 @@ def jp_users(seed: int):
             "user_id": f"u{r.randint(10**7, 10**8 - 1)}", "name": f.name(),
             "phone": f.phone_number(), "email": f.email(), "address": f.address(),
             "postcode": f.postcode(),
-            "birthdate": f.date_of_birth(minimum_age=15, maximum_age=80).strftime("%Y/%m/%d"),
+            "birthdate": _dob(f, minimum_age=15, maximum_age=80).strftime("%Y/%m/%d"),
             "gender": r.choice(["男性", "女性"]), "points": r.randint(0, 5000),
         })
     labels = {"user_id": D("PERSON_ID"), "name": D("PERSON"), "phone": D("PHONE_NUMBER"),
@@ -293,7 +313,7 @@ def messy_orders(seed: int):
     stray = r.randrange(N)
     for i in range(N):
         f = r.choice(fakers)
-        d = f.date_between("-3y", "today")
+        d = _within(f, 3)
         comment = r.choice([
             f"Please deliver to {f.name()}, {f.street_address()}.",
             f"Customer called from {f.phone_number()} about the delay.",
@@ -366,7 +386,7 @@ def iot_readings(seed: int):
         d = r.choice(devices)
         rows.append({
             "device_uuid": d, "mac": macs[d], "firmware": f"v{r.randint(1, 3)}.{r.randint(0, 9)}",
-            "reading_time": f.date_time_between("-30d", "now").isoformat(sep=" "),
+            "reading_time": f.date_time_between(datetime(2024, 5, 1), datetime(2024, 6, 1)).isoformat(sep=" "),
             "temperature_c": round(r.gauss(21, 3), 1), "humidity": r.randint(20, 80),
             "site": r.choice(["plant-a", "plant-b", "warehouse-3"]),
             "serial": f"SN{r.randint(10**6, 10**7 - 1)}",
