@@ -128,6 +128,9 @@ def _combine(*ps: float) -> float:
     return 1 - out
 
 
+RANGE_FITS = 0.5  # support given to a numeric column whose range fits the header's entity
+
+
 def _plausible(entity: str, sig: ColumnSignals) -> tuple[bool, float]:
     """Is the content compatible with what the header says? Returns (ok, content support)."""
     st = sig.stats
@@ -140,21 +143,25 @@ def _plausible(entity: str, sig: ColumnSignals) -> tuple[bool, float]:
         vocabish = max(sig.share("GENDER") + sig.share("GENDER_FILLER"), sig.share("ETHNICITY"),
                        sig.share("MARITAL_STATUS"), sig.share("COUNTRY"))
         ok = shaped >= 0.7 and vocabish < 0.5 and not st.numeric
+        hit = best_hit(sig.name)
+        if ok and hit is not None and hit.weight < 0.7:
+            # a bare "name" is as often a product's or a company's: want known names too
+            ok = sig.share("PERSON") >= 0.3
         return ok, sig.share("PERSON")
     if entity == "AGE":
         if st.numeric and st.min is not None:
-            return st.min >= 0 and st.max <= 130, 0.5
+            return st.min >= 0 and st.max <= 130, RANGE_FITS
         return sig.share("AGE_BAND") >= 0.5, sig.share("AGE_BAND")
     if entity == "ZIP":
         if st.numeric and st.min is not None:
-            return st.integer and st.min >= 0 and st.max < 1_000_000, 0.5
+            return st.integer and st.min >= 0 and st.max < 1_000_000, RANGE_FITS
         s = sig.share("POSTCODE") + sig.share("POSTCODE_NUMERIC")
         return s >= 0.5 or st.mean_length <= 10, s
     if entity in ("DATE", "DATE_OF_BIRTH"):
         if sig.type == "datetime" or sig.share("DATE") >= 0.5:
             return True, max(sig.share("DATE"), 0.8 if sig.type == "datetime" else 0.0)
         if st.numeric and st.min is not None:  # year of birth
-            return st.integer and st.min >= 1850 and st.max <= 2100, 0.5
+            return st.integer and st.min >= 1850 and st.max <= 2100, RANGE_FITS
         return False, 0.0
     if entity == "GENDER":
         g = sig.share("GENDER") + sig.share("GENDER_FILLER")
@@ -274,7 +281,9 @@ def classify_column(sig: ColumnSignals) -> ColumnFinding:
         ok, support = _plausible(hit.entity, sig)
         if ok:
             ev = [header_ev]
-            if support > 0:
+            if st.numeric and support == RANGE_FITS:
+                ev.append(f"numeric range {st.min:g}..{st.max:g} fits {hit.entity}")
+            elif support > 0:
                 ev.append(f"content agrees in {_pct(support)} of sampled values")
             ev.append(_stats_evidence(sig))
             conf = _combine(hit.weight, 0.5 * support)
@@ -306,17 +315,26 @@ def classify_column(sig: ColumnSignals) -> ColumnFinding:
     return _finding(sig, "NONE", 0.5, ev, cls=ColumnClass.OTHER)
 
 
+# Entities that only ever describe a person: a table with one of them is about people.
+PERSON_ENTITIES = (DIRECT | QUASI | SENSITIVE) - {"DATE", "LOCATION", "NATIONALITY", "ZIP", "URL",
+                                                  "IP_ADDRESS", "MAC_ADDRESS", "DEVICE_ID",
+                                                  "LICENSE_PLATE"}
+# Quasi-identifiers only when the rows are people: a date or a city in a table of sensor
+# readings or country statistics identifies nobody.
+PLACE_AND_TIME = ("DATE", "LOCATION", "NATIONALITY")
+
+
 def apply_table_context(findings: list[ColumnFinding], signals: list[ColumnSignals]) -> None:
     """Decisions that depend on the whole table, made in place.
 
     A bare "id" column with unique values is a person's key when the table is about people
-    (it has at least two other direct or quasi columns); content-only dates in a table with no
-    person data are not quasi-identifiers.
+    (it has at least two columns that only describe people); dates, places and countries are
+    quasi-identifiers only in a table about people.
     """
-    about_people = [f for f in findings if f.cls in (ColumnClass.DIRECT, ColumnClass.QUASI)
-                    and f.entity not in ("DATE",)]
+    people = [f for f in findings if f.entity in PERSON_ENTITIES
+              and f.cls != ColumnClass.OTHER]
     for f, sig in zip(findings, signals, strict=True):
-        others = [g for g in about_people if g is not f]
+        others = [g for g in people if g is not f]
         if (f.cls == ColumnClass.OTHER and is_generic_id(sig.name) and sig.name.strip()
                 and sig.stats.uniqueness >= 0.95 and sig.stats.n_distinct >= 10
                 and len(others) >= 2):
@@ -324,6 +342,7 @@ def apply_table_context(findings: list[ColumnFinding], signals: list[ColumnSigna
             f.entities = ["PERSON_ID"]
             f.evidence.append(f"bare id with unique values in a table about people "
                               f"({len(others)} person columns)")
-        elif f.entity == "DATE" and best_hit(sig.name) is None and not others:
+        elif f.entity in PLACE_AND_TIME and f.cls == ColumnClass.QUASI and not others:
             f.cls = ColumnClass.OTHER
-            f.evidence.append("dates, but nothing else in the table is about a person")
+            f.evidence.append(f"{f.entity.lower()}, but no column of the table describes a "
+                              "person")

@@ -202,10 +202,16 @@ def _norm_set(values) -> frozenset[str]:
     return frozenset(normalize(v).strip() for v in values if v and str(v).strip())
 
 
+# Name lists only: scripts and cultures beyond the address locales above.
+NAME_LOCALES = LOCALES + ("ja_JP", "zh_CN", "zh_TW", "ko_KR", "hi_IN", "en_IN", "ru_RU",
+                          "ar_AA", "tr_TR", "el_GR", "vi_VN", "th_TH", "id_ID", "fil_PH",
+                          "uk_UA", "cs_CZ", "hu_HU", "ro_RO", "fi_FI", "no_NO", "en_NG")
+
+
 @lru_cache(maxsize=1)
 def first_names() -> frozenset[str]:
     names: list[str] = []
-    for loc in LOCALES:
+    for loc in NAME_LOCALES:
         for attr in ("first_names", "first_names_male", "first_names_female"):
             names += _attr(f"faker.providers.person.{loc}", attr)
     return _norm_set(names) - NAME_STOPWORDS
@@ -214,10 +220,11 @@ def first_names() -> frozenset[str]:
 @lru_cache(maxsize=1)
 def last_names() -> frozenset[str]:
     names: list[str] = []
-    for loc in LOCALES:
+    for loc in NAME_LOCALES:
         names += _attr(f"faker.providers.person.{loc}", "last_names")
-    # Compound surnames ("van der Berg") are matched token by token.
-    return _norm_set(t for n in names for t in n.split() if len(t) > 2) - NAME_STOPWORDS
+    # Compound surnames ("van der Berg") are matched token by token; CJK surnames are short.
+    return _norm_set(t for n in names for t in n.split()
+                     if len(t) > 2 or not t.isascii()) - NAME_STOPWORDS
 
 
 @lru_cache(maxsize=1)
