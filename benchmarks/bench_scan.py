@@ -137,17 +137,17 @@ def big_table(n: int, seed: int = 0) -> pd.DataFrame:
                      + [f"Call {f.name()} at {f.phone_number()}" for _ in range(pool // 4)])
     ids = np.arange(n)
     pick = lambda a: a[rng.integers(0, len(a), n)]  # noqa: E731
-    digits = lambda k: rng.integers(10 ** (k - 1), 10**k, n).astype(str)  # noqa: E731
+    digits = lambda k: pd.Series(rng.integers(10 ** (k - 1), 10**k, n)).astype(str)  # noqa: E731
+    id_text = pd.Series(ids).astype(str)
     return pd.DataFrame({
         "customer_id": ids + 100000,
         "full_name": pick(names),
-        "email": np.char.add(np.char.add("user", ids.astype(str)), "@example.com"),
-        "phone": np.char.add(np.char.add("(", digits(3)), np.char.add(") 555-", digits(4))),
-        "ssn": np.char.add(np.char.add(digits(3), "-"), np.char.add(np.char.add(digits(2), "-"),
-                                                                     digits(4))),
+        "email": "user" + id_text + "@example.com",
+        "phone": "(" + digits(3) + ") 555-" + digits(4),
+        "ssn": digits(3) + "-" + digits(2) + "-" + digits(4),
         "street": pick(streets),
         "city": pick(cities),
-        "zip": np.char.zfill(rng.integers(0, 99999, n).astype(str), 5),
+        "zip": pd.Series(rng.integers(0, 99999, n)).astype(str).str.zfill(5),
         "birth_date": pd.to_datetime("1940-01-01") + pd.to_timedelta(rng.integers(0, 25000, n),
                                                                      unit="D"),
         "age": rng.integers(18, 90, n),
@@ -156,7 +156,7 @@ def big_table(n: int, seed: int = 0) -> pd.DataFrame:
         "occupation": pick(jobs),
         "income": rng.lognormal(10, 1, n).round(2),
         "diagnosis": pick(np.array(["diabetes", "asthma", "none", "hypertension"])),
-        "order_number": np.char.add("ORD-", ids.astype(str)),
+        "order_number": "ORD-" + id_text,
         "quantity": rng.integers(1, 20, n),
         "price": rng.uniform(1, 500, n).round(2),
         "status": pick(np.array(["open", "closed", "pending"])),

@@ -158,3 +158,22 @@ def test_every_finding_has_confidence_and_evidence(fake):
         assert 0.0 <= f.confidence <= 1.0
         assert f.evidence
     assert scan(df)["empty"].cls == ColumnClass.OTHER
+
+
+def test_sensitive_free_text_naming_people_is_direct(fake):
+    notes = [f"{fake.name()} reports chest pain since Monday, referred to cardiology."
+             for _ in range(60)]
+    f = _col(pd.DataFrame({"diagnosis_notes": notes}), "diagnosis_notes")
+    assert f.cls == ColumnClass.DIRECT and "PERSON" in f.entities
+    assert any("diagnosis" in e for e in f.evidence)
+
+
+def test_places_and_dates_without_people_are_other():
+    rng = np.random.default_rng(5)
+    df = pd.DataFrame({
+        "city": rng.choice(["Berlin", "Paris", "Madrid", "Rome"], 100),
+        "date": pd.date_range("2024-01-01", periods=100).strftime("%Y-%m-%d"),
+        "temperature": rng.normal(15, 5, 100).round(1),
+    })
+    res = scan(df)
+    assert res["city"].cls == ColumnClass.OTHER and res["date"].cls == ColumnClass.OTHER

@@ -276,7 +276,16 @@ def classify_column(sig: ColumnSignals) -> ColumnFinding:
             conf = _combine(0.5 + 0.45 * share, hit.weight if agrees else 0.0)
             return _finding(sig, entity, conf, ev)
 
-    # 2. a header keyword with plausible content
+    # 2. free text with PII inside is a direct identifier whatever the header says ("diagnosis
+    # notes" naming the patient), unless the header already names a direct identifier
+    if sig.is_free_text and (hit is None or class_of(hit.entity) != ColumnClass.DIRECT):
+        text = _text_decision(sig)
+        if text is not None:
+            if header_ev:
+                text.evidence.append(header_ev)
+            return text
+
+    # 3. a header keyword with plausible content
     if hit is not None:
         ok, support = _plausible(hit.entity, sig)
         if ok:
@@ -289,18 +298,15 @@ def classify_column(sig: ColumnSignals) -> ColumnFinding:
             conf = _combine(hit.weight, 0.5 * support)
             return _finding(sig, hit.entity, conf, ev)
 
-    # 3. free text: entities inside
+    # 4. free text without PII
     if sig.is_free_text:
-        text = _text_decision(sig)
-        if text is not None:
-            return text
         return _finding(sig, "NONE", 0.6, ["free text, no PII above "
                                            f"{_pct(TEXT_MIN_SHARE)} of sampled values",
                                            *([header_ev + " (content implausible)"]
                                              if header_ev else [])],
                         cls=ColumnClass.OTHER)
 
-    # 4. vocabularies, deny-lists, dates
+    # 5. vocabularies, deny-lists, dates
     found = _vocab_decision(sig) or _date_decision(sig)
     if found is not None:
         if header_ev:
