@@ -296,7 +296,11 @@ def classify_column(sig: ColumnSignals) -> ColumnFinding:
                 ev.append(f"content agrees in {_pct(support)} of sampled values")
             ev.append(_stats_evidence(sig))
             conf = _combine(hit.weight, 0.5 * support)
-            return _finding(sig, hit.entity, conf, ev)
+            entity = hit.entity
+            if entity == "PERSON_ID" and sig.share("PERSON") >= 0.5:
+                entity = "PERSON"  # "patient" or "customer" holding names, not keys
+                ev.append(f"values are names ({_pct(sig.share('PERSON'))})")
+            return _finding(sig, entity, conf, ev)
 
     # 4. free text without PII
     if sig.is_free_text:

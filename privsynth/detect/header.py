@@ -65,7 +65,7 @@ LEXICON: dict[str, tuple[str, list[str]]] = {
     ]),
     "CREDIT_CARD": ("direct", [
         "credit card", "creditcard", "card number", "cardnumber", "=cc", "=ccn", "cc number",
-        "kreditkarte", "kartennummer", "carte bancaire", "tarjeta", "cartao", "carta di credito",
+        "=card", "kreditkarte", "kartennummer", "carte bancaire", "tarjeta", "cartao", "carta di credito",
         "=pan",
     ]),
     "IBAN_CODE": ("direct", ["=iban"]),
@@ -99,6 +99,8 @@ LEXICON: dict[str, tuple[str, list[str]]] = {
         "numero client", "id cliente", "klantnummer", "=matricule", "applicant id",
         "borrower id", "guest id", "resident id", "participant id", "subject id",
         "respondent id", "donor id", "beneficiary id", "account id", "accountid",
+        "=patient", "=customer", "=client", "=employee", "=passenger", "=student",
+        "=applicant", "=subscriber", "=respondent",
         "customer number", "customer no", "employee number", "employee no", "emp no",
         "staff no", "staff number", "member no", "member number", "student number",
         "patient no",
@@ -181,6 +183,9 @@ LEXICON: dict[str, tuple[str, list[str]]] = {
         "=hiv", "=cancer", "=diabetes", "krankheit", "erkrankung", "maladie", "enfermedad",
         "malattia", "=ziekte", "=doenca", "medicamento", "pregnancy", "pregnant",
         "mental health", "=bmi", "=smoker", "=smoking", "=alcohol", "=therapy", "=drug",
+        "hypertension", "=stroke", "glucose", "cholesterol", "blood pressure", "=heart",
+        "=asthma", "=depression", "=anxiety", "=hba1c", "=insulin", "=vaccinated",
+        "=vaccination", "=covid", "=infection", "=injury", "=injuries",
         "=drugs", "=medicine", "=procedure", "comorbidity", "=outcome",
     ]),
     "RELIGION": ("sensitive", [
@@ -300,6 +305,8 @@ def header_hits(name: str) -> tuple[HeaderHit, ...]:
         weight = 0.9 if length >= 8 else 0.8 if length >= 5 else 0.7
         if entity in ("PERSON", "DATE", "LOCATION", "OCCUPATION", "NATIONALITY") and length < 6:
             weight = 0.6  # "name", "city", "date", "job" and friends are often about things
+        if entity == "PERSON_ID" and len(toks) == 1:
+            weight = 0.6  # a bare role noun ("customer") says less than "customer id"
         prev = found.get(entity)
         if prev is None or length > prev[0]:
             found[entity] = (length, HeaderHit(entity, cls, word, weight))
