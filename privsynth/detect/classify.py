@@ -353,6 +353,6 @@ def apply_table_context(findings: list[ColumnFinding], signals: list[ColumnSigna
             f.evidence.append(f"bare id with unique values in a table about people "
                               f"({len(others)} person columns)")
         elif f.entity in PLACE_AND_TIME and f.cls == ColumnClass.QUASI and not others:
-            f.cls = ColumnClass.OTHER
-            f.evidence.append(f"{f.entity.lower()}, but no column of the table describes a "
+            f.evidence.append(f"looks like {f.entity}, but no column of the table describes a "
                               "person")
+            f.cls, f.entity, f.entities = ColumnClass.OTHER, "NONE", []

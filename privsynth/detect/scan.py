@@ -110,6 +110,9 @@ def scan(
         df = data
         if df.shape[1] == 0:
             raise InputError("the table has no columns")
+        names = pd.Index([str(c) for c in df.columns])
+        if names.duplicated().any():
+            raise InputError(f"duplicate column name {names[names.duplicated()][0]!r}")
     else:
         from privsynth.io import load_table
 
@@ -121,7 +124,11 @@ def scan(
     engine = MemoryEngine()
     signals = []
     for col in rows.columns:
-        values = _as_text(engine.sample_values(rows, col, sample, seed=seed))
+        try:
+            raw = engine.sample_values(rows, col, sample, seed=seed)
+        except TypeError:  # unhashable cells (lists, dicts): look at their text
+            raw = engine.sample_values(rows[[col]].astype(str), col, sample, seed=seed)
+        values = _as_text(raw)
         stats = column_stats(rows[col], values)
         shares = content.content_shares(values) if len(values) else {}
         if schema is not None and col in schema.columns:
