@@ -177,3 +177,20 @@ def test_places_and_dates_without_people_are_other():
     })
     res = scan(df)
     assert res["city"].cls == ColumnClass.OTHER and res["date"].cls == ColumnClass.OTHER
+
+
+def test_header_guards_against_lookalike_content():
+    rng = np.random.default_rng(6)
+    n = 200
+    df = pd.DataFrame({
+        "name": [f"Customer {i}" for i in range(n)],  # a name that is no person's
+        "state": rng.choice(["open", "closed", "pending"], n),
+        "web_sales": rng.uniform(0, 1000, n).round(2),
+        "ip_count": rng.integers(0, 500, n),
+        "phone_type": rng.choice(["mobile", "home", "work"], n),
+        "job": rng.choice(["running", "failed", "done", "queued"], n),
+        "email": [f"u{i}@example.com" for i in range(n)],
+    })
+    res = scan(df)
+    for col in ["state", "web_sales", "ip_count", "phone_type", "job"]:
+        assert res[col].cls == ColumnClass.OTHER, (col, res[col])

@@ -138,6 +138,10 @@ def _plausible(entity: str, sig: ColumnSignals) -> tuple[bool, float]:
         return False, 0.0
     if entity in DIRECT and sig.is_flag:
         return False, 0.0  # "has_email" yes/no is not an email
+    if entity in DIRECT and st.numeric and not st.integer:
+        return False, 0.0  # identifiers are never fractional numbers ("web_sales" 12.5)
+    if entity in QUASI and sig.share("STATUS") >= 0.5:
+        return False, 0.0  # "state": open/closed, "job": running/failed
     if entity == "PERSON":
         shaped = float(content.name_like(sig.values).mean()) if sig.n else 0.0
         vocabish = max(sig.share("GENDER") + sig.share("GENDER_FILLER"), sig.share("ETHNICITY"),
@@ -172,6 +176,8 @@ def _plausible(entity: str, sig: ColumnSignals) -> tuple[bool, float]:
         support = max(sig.share(key), sig.share("LOCATION") if entity == "NATIONALITY" else 0)
         if sig.is_free_text and support < 0.3:
             return False, 0.0
+        if entity != "LOCATION" and st.numeric and not st.integer:
+            return False, 0.0  # category codes are integers; coordinates are places
         return True, support
     if entity == "EMAIL_ADDRESS":
         return True, sig.share(entity)
@@ -183,6 +189,10 @@ def _plausible(entity: str, sig: ColumnSignals) -> tuple[bool, float]:
         return ok, sig.share(entity)
     if entity == "STREET_ADDRESS":
         return not st.numeric, sig.share(entity)
+    if entity in ("URL", "IP_ADDRESS", "MAC_ADDRESS", "USERNAME"):
+        # shaped values, or many distinct non-numeric values (hashed, masked, handles)
+        many = not st.numeric and st.n_distinct >= min(10, max(2, st.present // 2))
+        return sig.share(entity) >= 0.3 or many, sig.share(entity)
     return True, 0.0
 
 

@@ -301,6 +301,7 @@ MATCHERS: dict[str, Callable[[pd.Series], np.ndarray]] = {
     "BLOOD_TYPE": _in_set(lambda: vocab.BLOOD_TYPES),
     "SEXUAL_ORIENTATION": _in_set(lambda: vocab.SEXUAL_ORIENTATION),
     "OCCUPATION": _in_set(vocab.jobs),
+    "STATUS": _in_set(lambda: vocab.STATUS_WORDS),
 }
 
 # Entities whose shape alone is enough (with checksums where they have one).
@@ -339,7 +340,7 @@ _DIGIT_MATCHERS = {"URL", "IP_ADDRESS", "MAC_ADDRESS", "UUID", "US_SSN", "CREDIT
                    "POSTCODE_NUMERIC", "DATE", "AGE_BAND", "STREET_ADDRESS"}
 _WORD_MATCHERS = {"URL", "PERSON", "LOCATION", "COUNTRY", "GENDER", "GENDER_FILLER", "ETHNICITY",
                   "MARITAL_STATUS", "RELIGION", "EDUCATION", "BLOOD_TYPE", "SEXUAL_ORIENTATION",
-                  "OCCUPATION", "DATE", "POSTCODE"}
+                  "OCCUPATION", "DATE", "POSTCODE", "STATUS"}
 
 
 _DIGITS = re.compile(r"\d")

@@ -144,8 +144,8 @@ LEXICON: dict[str, tuple[str, list[str]]] = {
     "OCCUPATION": ("quasi", [
         "occupation", "=job", "job title", "jobtitle", "profession", "=beruf",
         "berufsbezeichnung", "=metier", "ocupacion", "profesion", "=puesto", "professione",
-        "occupazione", "=beroep", "ocupacao", "profissao", "=cargo", "=position",
-        "designation", "employment", "=employer", "=role",
+        "occupazione", "=beroep", "ocupacao", "profissao", "=cargo", "job position",
+        "designation", "employment", "=employer", "job role",
     ]),
     "EDUCATION": ("quasi", [
         "education", "=degree", "schooling", "qualification", "=bildung", "=abschluss",

@@ -123,6 +123,16 @@ NAME_STOPWORDS = frozenset({
     "premium", "standard", "basic", "platinum", "active", "inactive",
 })
 
+# Workflow states: a "state" or "job" column holding these is about a process, not a person.
+STATUS_WORDS = frozenset({
+    "open", "closed", "active", "inactive", "pending", "done", "failed", "running", "queued",
+    "completed", "complete", "cancelled", "canceled", "new", "in progress", "on hold",
+    "approved", "rejected", "draft", "published", "archived", "deleted", "enabled",
+    "disabled", "success", "error", "ok", "shipped", "delivered", "returned", "paid",
+    "unpaid", "resolved", "unresolved", "started", "stopped", "idle", "waiting", "offen",
+    "geschlossen", "ouvert", "ferme", "abierto", "cerrado", "aperto", "chiuso",
+})
+
 # Capitalised English words that start sentences in free text; never a name or a place.
 COMMON_WORDS = frozenset({
     "the", "a", "an", "and", "or", "but", "he", "she", "they", "we", "i", "you", "it", "his",
