@@ -194,3 +194,18 @@ def test_header_guards_against_lookalike_content():
     res = scan(df)
     for col in ["state", "web_sales", "ip_count", "phone_type", "job"]:
         assert res[col].cls == ColumnClass.OTHER, (col, res[col])
+
+
+def test_number_headers_need_digits_and_ids_are_not_times():
+    rng = np.random.default_rng(7)
+    n = 150
+    df = pd.DataFrame({
+        "cell": [f"cell_{chr(97 + i % 26)}{chr(97 + i // 26 % 26)}" for i in range(n)],
+        "card": rng.choice([f"Dragon {c}" for c in "ABCDEFGHIJKLMNOP"], n),
+        "last_login": pd.date_range("2024-01-01", periods=n, freq="h").strftime("%Y-%m-%d %H:%M"),
+        "cp": rng.integers(0, 4, n),
+        "name": ["Ana Souza", "Jon Berg"] * (n // 2),
+    })
+    res = scan(df)
+    assert res["cell"].cls == ColumnClass.OTHER and res["card"].cls == ColumnClass.OTHER
+    assert res["last_login"].entity != "USERNAME" and res["cp"].entity != "ZIP"

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from privsynth.detect import content
@@ -128,6 +129,18 @@ def _combine(*ps: float) -> float:
     return 1 - out
 
 
+# Header entities that are numbers: at least this many digits in most values (masked cards
+# such as "**** 1234" still have four).
+_MIN_DIGITS = {"PHONE_NUMBER": 6, "US_SSN": 4, "CREDIT_CARD": 4, "IBAN_CODE": 8,
+               "ACCOUNT_NUMBER": 4}
+
+
+def _digit_share(sig: ColumnSignals, k: int) -> float:
+    if not sig.n:
+        return 0.0
+    return float(np.mean([sum(ch.isdigit() for ch in v) >= k for v in sig.values]))
+
+
 RANGE_FITS = 0.5  # support given to a numeric column whose range fits the header's entity
 
 
@@ -140,6 +153,10 @@ def _plausible(entity: str, sig: ColumnSignals) -> tuple[bool, float]:
         return False, 0.0  # "has_email" yes/no is not an email
     if entity in DIRECT and st.numeric and not st.integer:
         return False, 0.0  # identifiers are never fractional numbers ("web_sales" 12.5)
+    if entity in DIRECT and (sig.type == "datetime" or sig.share("DATE") >= 0.8):
+        return False, 0.0  # "last_login" holds times, not user names
+    if entity in _MIN_DIGITS and _digit_share(sig, _MIN_DIGITS[entity]) < 0.5:
+        return False, 0.0  # a "cell" or "card" column of words is no phone or card number
     if entity in QUASI and sig.share("STATUS") >= 0.5:
         return False, 0.0  # "state": open/closed, "job": running/failed
     if entity == "PERSON":

@@ -48,7 +48,7 @@ LEXICON: dict[str, tuple[str, list[str]]] = {
     ]),
     "NATIONAL_ID": ("direct", [
         "national id", "nationalid", "=bsn", "burgerservicenummer", "codice fiscale",
-        "codicefiscale", "=nif", "=nie", "=dni", "=cpf", "=rg", "tax id", "taxid", "=tin",
+        "codicefiscale", "=nif", "=nie", "=dni", "=cpf", "tax id", "taxid", "=tin",
         "steuer id", "steueridentifikationsnummer", "=nino", "national insurance", "ni number", "ni no",
         "personalausweis", "id card", "idcard", "identity card", "carte d identite",
         "=aadhaar", "=pesel", "personnummer", "=sin", "=curp", "=rut", "=nhs", "nhs number",
@@ -108,12 +108,12 @@ LEXICON: dict[str, tuple[str, list[str]]] = {
     "STREET_ADDRESS": ("direct", [
         "address", "=addr", "street", "street address", "=address line", "adresse",
         "anschrift", "strasse", "hausnummer", "house number", "direccion", "domicilio",
-        "=calle", "indirizzo", "=via", "=adres", "straat", "huisnummer", "endereco",
+        "=calle", "indirizzo", "=adres", "straat", "huisnummer", "endereco",
         "=rua", "logradouro", "=rue", "home address", "mailing address",
     ]),
     "ZIP": ("quasi", [
         "=zip", "zipcode", "zip code", "postcode", "post code", "postal code", "postalcode",
-        "=postal", "=plz", "postleitzahl", "code postal", "codepostal", "=cp", "codigo postal",
+        "=postal", "=plz", "postleitzahl", "code postal", "codepostal", "codigo postal",
         "=cap", "=cep", "=postcode", "=zip5", "=zip3",
     ]),
     "DATE_OF_BIRTH": ("quasi", [
@@ -124,7 +124,7 @@ LEXICON: dict[str, tuple[str, list[str]]] = {
         "year of birth", "=geburtsjahr", "=bday",
     ]),
     "AGE": ("quasi", [
-        "=age", "=ages", "=alter", "=edad", "=eta", "=leeftijd", "=idade", "age group",
+        "=age", "=ages", "=alter", "=edad", "=leeftijd", "=idade", "age group",
         "age band", "agegroup", "ageband", "age at", "=age years", "=age yrs",
         "altersgruppe", "tranche d age", "grupo de edad", "fascia di eta",
     ]),
@@ -155,10 +155,10 @@ LEXICON: dict[str, tuple[str, list[str]]] = {
     ]),
     "NATIONALITY": ("quasi", [
         "nationality", "=country", "native country", "nativecountry", "citizenship",
-        "=land", "=pays", "=pais", "=paese", "nationalite", "staatsangehorigkeit",
+        "=pays", "=pais", "=paese", "nationalite", "staatsangehorigkeit",
         "staatsangehoerigkeit", "nacionalidad", "nazionalita", "nationaliteit",
         "nacionalidade", "country of birth", "birthplace", "place of birth", "geburtsort",
-        "lieu de naissance", "lugar de nacimiento", "luogo di nascita", "=origin",
+        "lieu de naissance", "lugar de nacimiento", "luogo di nascita",
         "=language", "mother tongue", "=sprache", "=langue", "=idioma",
     ]),
     "LOCATION": ("quasi", [
