@@ -209,3 +209,10 @@ def test_number_headers_need_digits_and_ids_are_not_times():
     res = scan(df)
     assert res["cell"].cls == ColumnClass.OTHER and res["card"].cls == ColumnClass.OTHER
     assert res["last_login"].entity != "USERNAME" and res["cp"].entity != "ZIP"
+
+
+def test_company_names_are_not_people(fake):
+    df = pd.DataFrame({"c": [fake.company() for _ in range(150)],
+                       "hospital": [f"{fake.last_name()} Memorial" for _ in range(150)]})
+    res = scan(df)
+    assert res["c"].entity != "PERSON" and res["hospital"].entity != "PERSON"

@@ -24,7 +24,7 @@ import pandas as pd
 
 from privsynth.detect import content
 from privsynth.detect.findings import ColumnClass, ColumnFinding
-from privsynth.detect.header import HeaderHit, best_hit, is_generic_id
+from privsynth.detect.header import HeaderHit, about_thing, best_hit, is_generic_id
 from privsynth.detect.statistics import ColumnStats
 
 DIRECT = frozenset({
@@ -239,6 +239,8 @@ def _vocab_decision(sig: ColumnSignals) -> ColumnFinding | None:
             return _finding(sig, entity, 0.4 + 0.5 * s, [f"{label} {_pct(s)}",
                                                          _stats_evidence(sig)])
     loc, per = sig.share("LOCATION"), sig.share("PERSON")
+    if about_thing(sig.name) or sig.share("ORGANIZATION") >= 0.3:
+        return None  # "hospital", "supplier": names of things and companies, not people
     if sig.enough("LOCATION", 0.5) and loc >= per:
         return _finding(sig, "LOCATION", 0.3 + 0.5 * loc,
                         [f"city/region names {_pct(loc)}", _stats_evidence(sig)])

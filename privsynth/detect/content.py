@@ -302,6 +302,8 @@ MATCHERS: dict[str, Callable[[pd.Series], np.ndarray]] = {
     "SEXUAL_ORIENTATION": _in_set(lambda: vocab.SEXUAL_ORIENTATION),
     "OCCUPATION": _in_set(vocab.jobs),
     "STATUS": _in_set(lambda: vocab.STATUS_WORDS),
+    "ORGANIZATION": lambda v: _mask((not vocab.ORG_WORDS.isdisjoint(x.replace(",", " ").split())
+                                     for x in v.norm), len(v)),
 }
 
 # Entities whose shape alone is enough (with checksums where they have one).
@@ -340,7 +342,7 @@ _DIGIT_MATCHERS = {"URL", "IP_ADDRESS", "MAC_ADDRESS", "UUID", "US_SSN", "CREDIT
                    "POSTCODE_NUMERIC", "DATE", "AGE_BAND", "STREET_ADDRESS"}
 _WORD_MATCHERS = {"URL", "PERSON", "LOCATION", "COUNTRY", "GENDER", "GENDER_FILLER", "ETHNICITY",
                   "MARITAL_STATUS", "RELIGION", "EDUCATION", "BLOOD_TYPE", "SEXUAL_ORIENTATION",
-                  "OCCUPATION", "DATE", "POSTCODE", "STATUS"}
+                  "OCCUPATION", "DATE", "POSTCODE", "STATUS", "ORGANIZATION"}
 
 
 _DIGITS = re.compile(r"\d")

@@ -123,6 +123,16 @@ NAME_STOPWORDS = frozenset({
     "premium", "standard", "basic", "platinum", "active", "inactive",
 })
 
+# Words that make a name a company's ("Sons and Miller", "Kim Inc", "Cook PLC").
+ORG_WORDS = frozenset({
+    "inc", "llc", "ltd", "plc", "gmbh", "ag", "sa", "sarl", "srl", "spa", "bv", "nv", "corp",
+    "corporation", "company", "co", "group", "holdings", "partners", "associates", "sons",
+    "and", "&", "bank", "hospital", "clinic", "university", "school", "college", "church",
+    "foundation", "institute", "center", "centre", "services", "solutions", "systems",
+    "technologies", "industries", "international", "enterprises",
+    "kg", "ohg", "cie", "lp", "llp", "pty", "limited", "trust", "society", "club",
+})
+
 # Workflow states: a "state" or "job" column holding these is about a process, not a person.
 STATUS_WORDS = frozenset({
     "open", "closed", "active", "inactive", "pending", "done", "failed", "running", "queued",
