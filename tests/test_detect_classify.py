@@ -102,6 +102,7 @@ def test_misleading_header_is_caught_by_content(fake):
     assert res["code"].entity == "EMAIL_ADDRESS" and res["code"].cls == ColumnClass.DIRECT
     assert res["ref"].entity == "PHONE_NUMBER"
     assert any("pattern" in e for e in res["code"].evidence)
+    assert res["code"].entities == []  # `entities` lists what was found inside free text
 
 
 def test_boolean_flag_named_like_pii_is_not_pii():

@@ -106,7 +106,7 @@ def _finding(sig: ColumnSignals, entity: str, confidence: float, evidence: list[
     return ColumnFinding(
         name=sig.name, cls=cls or class_of(entity), entity=entity,
         confidence=round(min(max(confidence, 0.0), 0.99), 2), evidence=evidence,
-        type=sig.type, entities=entities or ([entity] if entity != "NONE" else []),
+        type=sig.type, entities=entities or [],
     )
 
 
@@ -378,7 +378,6 @@ def apply_table_context(findings: list[ColumnFinding], signals: list[ColumnSigna
                 and sig.stats.uniqueness >= 0.95 and sig.stats.n_distinct >= 10
                 and len(others) >= 2):
             f.cls, f.entity, f.confidence = ColumnClass.DIRECT, "PERSON_ID", 0.5
-            f.entities = ["PERSON_ID"]
             f.evidence.append(f"bare id with unique values in a table about people "
                               f"({len(others)} person columns)")
         elif f.entity in PLACE_AND_TIME and f.cls == ColumnClass.QUASI and not others:

@@ -70,7 +70,9 @@ def print_table(result: ScanResult) -> None:
 def _write_policy(policy: object, path: Path) -> None:
     from privsynth.io import atomic_file
 
-    if hasattr(policy, "to_yaml"):
+    if isinstance(policy, str):
+        text = policy
+    elif hasattr(policy, "to_yaml"):
         text = policy.to_yaml()
     else:
         try:
