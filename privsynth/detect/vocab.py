@@ -340,3 +340,21 @@ def places() -> frozenset[str]:
 
 _NOT_PLACES = frozenset({"yes", "true", "false", "none", "other", "unknown", "male", "female",
                          "white", "black", "asian", "single", "married", "divorced"})
+
+
+@lru_cache(maxsize=1)
+def known_names() -> frozenset[str]:
+    """First and last names together."""
+    return first_names() | last_names()
+
+
+@lru_cache(maxsize=1)
+def person_stop() -> frozenset[str]:
+    """Whole values that are never a person's name."""
+    return NAME_STOPWORDS | GENDER | ETHNICITY
+
+
+@lru_cache(maxsize=1)
+def country_words() -> frozenset[str]:
+    """Countries and nationalities."""
+    return countries() | nationalities()
