@@ -19,11 +19,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from privsynth.detect import content
 from privsynth.detect.findings import ColumnClass, ColumnFinding
-from privsynth.detect.header import HeaderHit, best_hit, is_generic_id
+from privsynth.detect.header import HeaderHit, about_thing, best_hit, is_generic_id
 from privsynth.detect.statistics import ColumnStats
 
 DIRECT = frozenset({
@@ -105,7 +106,7 @@ def _finding(sig: ColumnSignals, entity: str, confidence: float, evidence: list[
     return ColumnFinding(
         name=sig.name, cls=cls or class_of(entity), entity=entity,
         confidence=round(min(max(confidence, 0.0), 0.99), 2), evidence=evidence,
-        type=sig.type, entities=entities or ([entity] if entity != "NONE" else []),
+        type=sig.type, entities=entities or [],
     )
 
 
@@ -128,6 +129,21 @@ def _combine(*ps: float) -> float:
     return 1 - out
 
 
+# Header entities that are numbers: at least this many digits in most values (masked cards
+# such as "**** 1234" still have four).
+_MIN_DIGITS = {"PHONE_NUMBER": 6, "US_SSN": 4, "CREDIT_CARD": 4, "IBAN_CODE": 8,
+               "ACCOUNT_NUMBER": 4}
+
+
+def _digit_share(sig: ColumnSignals, k: int) -> float:
+    if not sig.n:
+        return 0.0
+    return float(np.mean([sum(ch.isdigit() for ch in v) >= k for v in sig.values]))
+
+
+RANGE_FITS = 0.5  # support given to a numeric column whose range fits the header's entity
+
+
 def _plausible(entity: str, sig: ColumnSignals) -> tuple[bool, float]:
     """Is the content compatible with what the header says? Returns (ok, content support)."""
     st = sig.stats
@@ -135,26 +151,38 @@ def _plausible(entity: str, sig: ColumnSignals) -> tuple[bool, float]:
         return False, 0.0
     if entity in DIRECT and sig.is_flag:
         return False, 0.0  # "has_email" yes/no is not an email
+    if entity in DIRECT and st.numeric and not st.integer:
+        return False, 0.0  # identifiers are never fractional numbers ("web_sales" 12.5)
+    if entity in DIRECT and (sig.type == "datetime" or sig.share("DATE") >= 0.8):
+        return False, 0.0  # "last_login" holds times, not user names
+    if entity in _MIN_DIGITS and _digit_share(sig, _MIN_DIGITS[entity]) < 0.5:
+        return False, 0.0  # a "cell" or "card" column of words is no phone or card number
+    if entity in QUASI and sig.share("STATUS") >= 0.5:
+        return False, 0.0  # "state": open/closed, "job": running/failed
     if entity == "PERSON":
         shaped = float(content.name_like(sig.values).mean()) if sig.n else 0.0
         vocabish = max(sig.share("GENDER") + sig.share("GENDER_FILLER"), sig.share("ETHNICITY"),
                        sig.share("MARITAL_STATUS"), sig.share("COUNTRY"))
         ok = shaped >= 0.7 and vocabish < 0.5 and not st.numeric
+        hit = best_hit(sig.name)
+        if ok and hit is not None and hit.weight < 0.7:
+            # a bare "name" is as often a product's or a company's: want known names too
+            ok = sig.share("PERSON") >= 0.3
         return ok, sig.share("PERSON")
     if entity == "AGE":
         if st.numeric and st.min is not None:
-            return st.min >= 0 and st.max <= 130, 0.5
+            return st.min >= 0 and st.max <= 130, RANGE_FITS
         return sig.share("AGE_BAND") >= 0.5, sig.share("AGE_BAND")
     if entity == "ZIP":
         if st.numeric and st.min is not None:
-            return st.integer and st.min >= 0 and st.max < 1_000_000, 0.5
+            return st.integer and st.min >= 0 and st.max < 1_000_000, RANGE_FITS
         s = sig.share("POSTCODE") + sig.share("POSTCODE_NUMERIC")
         return s >= 0.5 or st.mean_length <= 10, s
     if entity in ("DATE", "DATE_OF_BIRTH"):
         if sig.type == "datetime" or sig.share("DATE") >= 0.5:
             return True, max(sig.share("DATE"), 0.8 if sig.type == "datetime" else 0.0)
         if st.numeric and st.min is not None:  # year of birth
-            return st.integer and st.min >= 1850 and st.max <= 2100, 0.5
+            return st.integer and st.min >= 1850 and st.max <= 2100, RANGE_FITS
         return False, 0.0
     if entity == "GENDER":
         g = sig.share("GENDER") + sig.share("GENDER_FILLER")
@@ -165,6 +193,8 @@ def _plausible(entity: str, sig: ColumnSignals) -> tuple[bool, float]:
         support = max(sig.share(key), sig.share("LOCATION") if entity == "NATIONALITY" else 0)
         if sig.is_free_text and support < 0.3:
             return False, 0.0
+        if entity != "LOCATION" and st.numeric and not st.integer:
+            return False, 0.0  # category codes are integers; coordinates are places
         return True, support
     if entity == "EMAIL_ADDRESS":
         return True, sig.share(entity)
@@ -176,13 +206,17 @@ def _plausible(entity: str, sig: ColumnSignals) -> tuple[bool, float]:
         return ok, sig.share(entity)
     if entity == "STREET_ADDRESS":
         return not st.numeric, sig.share(entity)
+    if entity in ("URL", "IP_ADDRESS", "MAC_ADDRESS", "USERNAME"):
+        # shaped values, or many distinct non-numeric values (hashed, masked, handles)
+        many = not st.numeric and st.n_distinct >= min(10, max(2, st.present // 2))
+        return sig.share(entity) >= 0.3 or many, sig.share(entity)
     return True, 0.0
 
 
 def _vocab_decision(sig: ColumnSignals) -> ColumnFinding | None:
     """Closed vocabularies and deny-lists, when most sampled values belong."""
     st = sig.stats
-    if st.numeric:
+    if st.numeric or sig.is_flag:
         return None
     g = sig.share("GENDER")
     if g >= 0.5 and g + sig.share("GENDER_FILLER") >= 0.9 and st.n_distinct <= 12:
@@ -205,6 +239,8 @@ def _vocab_decision(sig: ColumnSignals) -> ColumnFinding | None:
             return _finding(sig, entity, 0.4 + 0.5 * s, [f"{label} {_pct(s)}",
                                                          _stats_evidence(sig)])
     loc, per = sig.share("LOCATION"), sig.share("PERSON")
+    if about_thing(sig.name) or sig.share("ORGANIZATION") >= 0.3:
+        return None  # "hospital", "supplier": names of things and companies, not people
     if sig.enough("LOCATION", 0.5) and loc >= per:
         return _finding(sig, "LOCATION", 0.3 + 0.5 * loc,
                         [f"city/region names {_pct(loc)}", _stats_evidence(sig)])
@@ -269,29 +305,41 @@ def classify_column(sig: ColumnSignals) -> ColumnFinding:
             conf = _combine(0.5 + 0.45 * share, hit.weight if agrees else 0.0)
             return _finding(sig, entity, conf, ev)
 
-    # 2. a header keyword with plausible content
+    # 2. free text with PII inside is a direct identifier whatever the header says ("diagnosis
+    # notes" naming the patient), unless the header already names a direct identifier
+    if sig.is_free_text and (hit is None or class_of(hit.entity) != ColumnClass.DIRECT):
+        text = _text_decision(sig)
+        if text is not None:
+            if header_ev:
+                text.evidence.append(header_ev)
+            return text
+
+    # 3. a header keyword with plausible content
     if hit is not None:
         ok, support = _plausible(hit.entity, sig)
         if ok:
             ev = [header_ev]
-            if support > 0:
+            if st.numeric and support == RANGE_FITS:
+                ev.append(f"numeric range {st.min:g}..{st.max:g} fits {hit.entity}")
+            elif support > 0:
                 ev.append(f"content agrees in {_pct(support)} of sampled values")
             ev.append(_stats_evidence(sig))
             conf = _combine(hit.weight, 0.5 * support)
-            return _finding(sig, hit.entity, conf, ev)
+            entity = hit.entity
+            if entity == "PERSON_ID" and sig.share("PERSON") >= 0.5:
+                entity = "PERSON"  # "patient" or "customer" holding names, not keys
+                ev.append(f"values are names ({_pct(sig.share('PERSON'))})")
+            return _finding(sig, entity, conf, ev)
 
-    # 3. free text: entities inside
+    # 4. free text without PII
     if sig.is_free_text:
-        text = _text_decision(sig)
-        if text is not None:
-            return text
         return _finding(sig, "NONE", 0.6, ["free text, no PII above "
                                            f"{_pct(TEXT_MIN_SHARE)} of sampled values",
                                            *([header_ev + " (content implausible)"]
                                              if header_ev else [])],
                         cls=ColumnClass.OTHER)
 
-    # 4. vocabularies, deny-lists, dates
+    # 5. vocabularies, deny-lists, dates
     found = _vocab_decision(sig) or _date_decision(sig)
     if found is not None:
         if header_ev:
@@ -306,24 +354,33 @@ def classify_column(sig: ColumnSignals) -> ColumnFinding:
     return _finding(sig, "NONE", 0.5, ev, cls=ColumnClass.OTHER)
 
 
+# Entities that only ever describe a person: a table with one of them is about people.
+PERSON_ENTITIES = (DIRECT | QUASI | SENSITIVE) - {"DATE", "LOCATION", "NATIONALITY", "ZIP", "URL",
+                                                  "IP_ADDRESS", "MAC_ADDRESS", "DEVICE_ID",
+                                                  "LICENSE_PLATE"}
+# Quasi-identifiers only when the rows are people: a date or a city in a table of sensor
+# readings or country statistics identifies nobody.
+PLACE_AND_TIME = ("DATE", "LOCATION", "NATIONALITY")
+
+
 def apply_table_context(findings: list[ColumnFinding], signals: list[ColumnSignals]) -> None:
     """Decisions that depend on the whole table, made in place.
 
     A bare "id" column with unique values is a person's key when the table is about people
-    (it has at least two other direct or quasi columns); content-only dates in a table with no
-    person data are not quasi-identifiers.
+    (it has at least two columns that only describe people); dates, places and countries are
+    quasi-identifiers only in a table about people.
     """
-    about_people = [f for f in findings if f.cls in (ColumnClass.DIRECT, ColumnClass.QUASI)
-                    and f.entity not in ("DATE",)]
+    people = [f for f in findings if f.entity in PERSON_ENTITIES
+              and f.cls != ColumnClass.OTHER]
     for f, sig in zip(findings, signals, strict=True):
-        others = [g for g in about_people if g is not f]
+        others = [g for g in people if g is not f]
         if (f.cls == ColumnClass.OTHER and is_generic_id(sig.name) and sig.name.strip()
                 and sig.stats.uniqueness >= 0.95 and sig.stats.n_distinct >= 10
                 and len(others) >= 2):
             f.cls, f.entity, f.confidence = ColumnClass.DIRECT, "PERSON_ID", 0.5
-            f.entities = ["PERSON_ID"]
             f.evidence.append(f"bare id with unique values in a table about people "
                               f"({len(others)} person columns)")
-        elif f.entity == "DATE" and best_hit(sig.name) is None and not others:
-            f.cls = ColumnClass.OTHER
-            f.evidence.append("dates, but nothing else in the table is about a person")
+        elif f.entity in PLACE_AND_TIME and f.cls == ColumnClass.QUASI and not others:
+            f.evidence.append(f"looks like {f.entity}, but no column of the table describes a "
+                              "person")
+            f.cls, f.entity, f.entities = ColumnClass.OTHER, "NONE", []

@@ -9,6 +9,7 @@ set lookups, vectorized with pandas' string methods.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
 from functools import lru_cache
 
@@ -25,7 +26,7 @@ IPV6 = r"(?=[0-9A-Fa-f:]*:[0-9A-Fa-f:]*:)[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2
 MAC = r"(?:[0-9A-Fa-f]{2}[:\-]){5}[0-9A-Fa-f]{2}"
 UUID = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
 SSN = r"(?!000|666|9\d\d)\d{3}[- ](?!00)\d{2}[- ](?!0000)\d{4}"
-CARD = r"(?:\d[ \-]?){12,18}\d"
+CARD = r"(?:\d[ \-]?){11,18}\d"
 IBAN = r"[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,30}"
 PHONE = r"(?:\+|00)?[\d()][\d\s().\-/]{5,22}\d(?:\s*(?:x|ext\.?)\s*\d{1,5})?"
 MRN = r"(?:MRN|MR|PID|PAT|PT|MED)[\-:# ]?\d{4,12}"
@@ -58,8 +59,18 @@ class Values:
     """
 
     def __init__(self, raw: list[str]) -> None:
-        self.raw = raw
+        self.raw = [x.replace("\n", " ") for x in raw]
         self._norm: list[str] | None = None
+        self._joined: dict[bool, tuple[str, np.ndarray]] = {}
+
+    def joined(self, norm: bool = False) -> tuple[str, np.ndarray]:
+        """All values on one line each, and where each line starts (for one-call regexes)."""
+        if norm not in self._joined:
+            vals = self.norm if norm else self.raw
+            lengths = np.fromiter((len(x) + 1 for x in vals), dtype=np.int64, count=len(vals))
+            starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+            self._joined[norm] = ("\n".join(vals), starts)
+        return self._joined[norm]
 
     def __len__(self) -> int:
         return len(self.raw)
@@ -75,12 +86,28 @@ def _mask(it, n: int) -> np.ndarray:
     return np.fromiter(it, dtype=bool, count=n)
 
 
+def _lines(pattern: str, flags: int = 0) -> re.Pattern:
+    """`pattern` anchored to whole lines, its whitespace kept from crossing a line break."""
+    inner = re.sub(r"\[(?:\\.|[^\]\\])*\]",
+                   lambda m: m.group().replace(r"\s", r" \t\xa0"), pattern)
+    return re.compile(r"^(?:" + inner.replace(r"\s", r"[ \t\xa0]") + r")$", flags | re.M)
+
+
+def _line_mask(rx: re.Pattern, v: Values, norm: bool = False) -> np.ndarray:
+    """Which values `rx` (from `_lines`) matches in full: one regex call for the whole sample."""
+    text, starts = v.joined(norm)
+    mask = np.zeros(len(v), dtype=bool)
+    hits = [m.start() for m in rx.finditer(text)]
+    if hits:
+        mask[np.searchsorted(starts, np.asarray(hits), side="right") - 1] = True
+    return mask
+
+
 def _full(pattern: str, flags: int = 0) -> Callable[[Values], np.ndarray]:
-    rx = re.compile(pattern, flags)
+    rx = _lines(pattern, flags)
 
     def match(v: Values) -> np.ndarray:
-        fm = rx.fullmatch
-        return _mask((fm(x) is not None for x in v.raw), len(v))
+        return _line_mask(rx, v)
 
     return match
 
@@ -108,39 +135,77 @@ def iban_ok(value: str) -> bool:
         return False
 
 
-_CARD_RX = re.compile(CARD)
-_IBAN_RX = re.compile(IBAN)
-_PHONE_RX = re.compile(PHONE, re.I)
+_CARD_LINES = _lines(CARD)
+_IBAN_LINES = _lines(IBAN)
+_PHONE_LINES = _lines(PHONE, re.I)
+_NAME_LINES = _lines(r"[^\W\d_][^\d@/:;=#\n]{0,60}")
 _FORMATTED = re.compile(r"^\+|^00|\(|\d[\s.\-/]\d")
 _DATE_RX = re.compile(DATE, re.I)
 _DECIMAL = re.compile(r"\d+\.\d+")
-_JP_RX = re.compile(JP_ADDRESS)
-_NAME_SHAPE = re.compile(r"[^\W\d_][^\d@/:;=#]{0,60}")
+
+
+def _refine(mask: np.ndarray, v: Values, ok: Callable[[str], bool]) -> np.ndarray:
+    """Apply a Python check only to the values a one-call regex let through."""
+    for i in np.flatnonzero(mask):
+        mask[i] = ok(v.raw[i])
+    return mask
+
+
+def _card_ok(x: str) -> bool:
+    d = x.replace(" ", "").replace("-", "")
+    return d[0] in "123456" and luhn_ok(d)
 
 
 def _cards(v: Values) -> np.ndarray:
-    def ok(x: str) -> bool:
-        if _CARD_RX.fullmatch(x) is None:
-            return False
-        d = x.replace(" ", "").replace("-", "")
-        return d[0] in "23456" and luhn_ok(d)
-
-    return _mask((ok(x) for x in v.raw), len(v))
+    return _refine(_line_mask(_CARD_LINES, v), v, _card_ok)
 
 
 def _ibans(v: Values) -> np.ndarray:
-    return _mask((_IBAN_RX.fullmatch(x) is not None and iban_ok(x) for x in v.raw), len(v))
+    return _refine(_line_mask(_IBAN_LINES, v), v, iban_ok)
+
+
+def _phone_ok(x: str) -> bool:
+    # A separator, a parenthesis or a leading + tells a phone from a plain number or id.
+    if _FORMATTED.search(x) is None:
+        return False
+    nd = sum(ch.isdigit() for ch in x)
+    return 7 <= nd <= 15 and _DATE_RX.fullmatch(x) is None and _DECIMAL.fullmatch(x) is None
 
 
 def _phones(v: Values) -> np.ndarray:
-    def ok(x: str) -> bool:
-        if _PHONE_RX.fullmatch(x) is None or _FORMATTED.search(x) is None:
-            return False
-        nd = sum(ch.isdigit() for ch in x)
-        # A separator, a parenthesis or a leading + tells a phone from a plain number or id.
-        return 7 <= nd <= 15 and _DATE_RX.fullmatch(x) is None and _DECIMAL.fullmatch(x) is None
+    return _refine(_line_mask(_PHONE_LINES, v), v, _phone_ok)
 
-    return _mask((ok(x) for x in v.raw), len(v))
+
+# Regions tried, in order, for a phone number written without a country code.
+PHONE_REGIONS = ("US", "GB", "DE", "FR", "ES", "IT", "NL", "BR", "PT", "JP", "CA", "AU", "CH",
+                 "AT", "BE", "IE", "MX", "IN")
+
+
+def phone_possible(value: str) -> bool:
+    """libphonenumber's length/prefix check under the first region that accepts the number."""
+    import phonenumbers
+
+    regions = (None,) if value.startswith("+") else PHONE_REGIONS
+    for region in regions:
+        try:
+            if phonenumbers.is_possible_number(phonenumbers.parse(value, region)):
+                return True
+        except phonenumbers.NumberParseException:
+            continue
+    return False
+
+
+_PHONE_SEARCH = re.compile(r"(?<![\w\-])" + PHONE + r"(?![\w\-])", re.I)
+
+
+def phones_in_text(text: str) -> bool:
+    """Does free `text` contain a formatted phone number?"""
+    for m in _PHONE_SEARCH.finditer(text):
+        x = m.group()
+        if _FORMATTED.search(x) and 7 <= sum(c.isdigit() for c in x) <= 15 \
+                and _DATE_RX.fullmatch(x) is None and phone_possible(x):
+            return True
+    return False
 
 
 def _isin(values: list[str], words: frozenset[str]) -> np.ndarray:
@@ -159,46 +224,36 @@ def _street_rx() -> re.Pattern:
     words = sorted((re.escape(w) for w in vocab.street_words() if len(w) >= 2), key=len,
                    reverse=True)
     alt = "|".join(words)
-    return re.compile(
-        rf"(?:^|.*\s)\d+[a-z]?,?\s+(?:[\w'\-]+\s+){{0,5}}(?:{alt})\b.*"  # 12 Main Street
-        rf"|(?:^|.*\s)(?:{alt})\s+(?:[\w'\-]+\s+){{0,6}}\d+.*"  # Calle Mayor 12, rue X 3
+    return _lines(
+        rf"(?:|.*\s)\d+[a-z]?,?\s+(?:[\w'\-]+\s+){{0,5}}(?:{alt})\b.*"  # 12 Main Street
+        rf"|(?:|.*\s)(?:{alt})\s+(?:[\w'\-]+,?\s+){{0,6}}\d+.*"  # Calle Mayor 12, rue X 3
         rf"|.*\w(?:strasse|str\.|weg|gasse|platz|allee|straat|laan|plein|gracht|kade)\s+\d+.*",
         re.I,
     )
 
 
+_JP_LINES = _lines(JP_ADDRESS)
+
+
 def _streets(v: Values) -> np.ndarray:
-    rx = _street_rx()
-
-    def ok(raw: str, norm: str) -> bool:
-        if not any(ch.isdigit() for ch in raw):
-            return False
-        return rx.fullmatch(norm) is not None or _JP_RX.fullmatch(raw) is not None
-
-    return _mask((ok(r, n) for r, n in zip(v.raw, v.norm, strict=True)), len(v))
-
-
-def _name_shaped(x: str) -> bool:
-    return _NAME_SHAPE.fullmatch(x) is not None and x.count(" ") <= 4
+    found = _line_mask(_street_rx(), v, norm=True) | _line_mask(_JP_LINES, v)
+    return _refine(found, v, lambda x: _DIGITS.search(x) is not None)
 
 
 def name_like(values: pd.Series | Values) -> np.ndarray:
     """Values shaped like a person's name: 1-5 alphabetic words, no digits."""
     v = values if isinstance(values, Values) else Values([str(x) for x in values])
-    return _mask((_name_shaped(x) for x in v.raw), len(v))
+    return _refine(_line_mask(_NAME_LINES, v), v, lambda x: x.count(" ") <= 4)
 
 
 def _persons(v: Values) -> np.ndarray:
     """Name-shaped, and at least one word is a known first or last name (not a stop word)."""
-    known = vocab.first_names() | vocab.last_names()
-    stop = vocab.NAME_STOPWORDS | vocab.GENDER | vocab.ETHNICITY
-
-    def ok(raw: str, norm: str) -> bool:
-        if norm in stop or not _name_shaped(raw):
-            return False
-        return any(t in known for t in norm.replace(",", " ").split())
-
-    return _mask((ok(r, n) for r, n in zip(v.raw, v.norm, strict=True)), len(v))
+    known, stop = vocab.known_names(), vocab.person_stop()
+    mask = name_like(v)
+    for i in np.flatnonzero(mask):
+        norm = v.norm[i]
+        mask[i] = norm not in stop and any(t in known for t in norm.replace(",", " ").split())
+    return mask
 
 
 def _locations(v: Values) -> np.ndarray:
@@ -209,7 +264,7 @@ def _locations(v: Values) -> np.ndarray:
 
 
 def _countries(v: Values) -> np.ndarray:
-    return _isin(v.norm, vocab.countries() | vocab.nationalities())
+    return _isin(v.norm, vocab.country_words())
 
 
 def _ips(v: Values) -> np.ndarray:
@@ -245,6 +300,9 @@ MATCHERS: dict[str, Callable[[pd.Series], np.ndarray]] = {
     "BLOOD_TYPE": _in_set(lambda: vocab.BLOOD_TYPES),
     "SEXUAL_ORIENTATION": _in_set(lambda: vocab.SEXUAL_ORIENTATION),
     "OCCUPATION": _in_set(vocab.jobs),
+    "STATUS": _in_set(lambda: vocab.STATUS_WORDS),
+    "ORGANIZATION": lambda v: _mask((not vocab.ORG_WORDS.isdisjoint(x.replace(",", " ").split())
+                                     for x in v.norm), len(v)),
 }
 
 # Entities whose shape alone is enough (with checksums where they have one).
@@ -252,15 +310,22 @@ STRUCTURED = ("EMAIL_ADDRESS", "URL", "IP_ADDRESS", "MAC_ADDRESS", "US_SSN", "CR
               "IBAN_CODE", "PHONE_NUMBER", "MEDICAL_RECORD_NUMBER", "STREET_ADDRESS")
 
 
-def content_shares(values: pd.Series, entities: tuple[str, ...] | None = None) -> dict[str, float]:
+MATCH_CAP = 200  # distinct values (most frequent first) the matchers look at
+
+
+def content_shares(values: pd.Series, entities: tuple[str, ...] | None = None,
+                   candidates: dict[str, list[str]] | None = None) -> dict[str, float]:
     """Share of `values` (stripped strings) each matcher accepts; zero shares left out.
 
-    Matchers run once per distinct value; shares are weighted by how often each occurs.
+    Matchers run once per distinct value (the `MATCH_CAP` most frequent); shares are weighted
+    by how often each occurs. If `candidates` is given, the distinct values each matcher
+    accepted are put there (for presidio to confirm without matching again).
     """
     if len(values) == 0:
         return {}
-    uniq, counts = np.unique(np.asarray(values, dtype=object).astype(str), return_counts=True)
-    v = Values(list(uniq))
+    common = Counter(str(x) for x in values).most_common(MATCH_CAP)
+    v = Values([x for x, _ in common])
+    counts = np.array([c for _, c in common], dtype=float)
     weights = counts / counts.sum()
     wanted = set(MATCHERS) if entities is None else set(entities)
     wanted &= _relevant(v.raw)
@@ -268,9 +333,12 @@ def content_shares(values: pd.Series, entities: tuple[str, ...] | None = None) -
     for entity, match in MATCHERS.items():
         if entity not in wanted:
             continue
-        share = float(weights[match(v)].sum())
+        mask = match(v)
+        share = float(weights[mask].sum())
         if share > 0:
             out[entity] = share
+            if candidates is not None:
+                candidates[entity] = [v.raw[i] for i in np.flatnonzero(mask)]
     return out
 
 
@@ -279,14 +347,18 @@ _DIGIT_MATCHERS = {"URL", "IP_ADDRESS", "MAC_ADDRESS", "UUID", "US_SSN", "CREDIT
                    "POSTCODE_NUMERIC", "DATE", "AGE_BAND", "STREET_ADDRESS"}
 _WORD_MATCHERS = {"URL", "PERSON", "LOCATION", "COUNTRY", "GENDER", "GENDER_FILLER", "ETHNICITY",
                   "MARITAL_STATUS", "RELIGION", "EDUCATION", "BLOOD_TYPE", "SEXUAL_ORIENTATION",
-                  "OCCUPATION", "DATE", "POSTCODE"}
+                  "OCCUPATION", "DATE", "POSTCODE", "STATUS", "ORGANIZATION"}
+
+
+_DIGITS = re.compile(r"\d")
+_ALPHA = re.compile(r"[^\W\d_]")
 
 
 def _relevant(values: list[str]) -> set[str]:
     """Matchers worth running: one cheap look at the sample rules most of them out."""
     text = "\n".join(values[:300])
-    n_digit = sum(ch.isdigit() for ch in text)
-    n_alpha = sum(ch.isalpha() for ch in text)
+    n_digit = len(_DIGITS.findall(text))
+    n_alpha = len(_ALPHA.findall(text))
     out: set[str] = set()
     if n_digit:
         out |= _DIGIT_MATCHERS

@@ -51,8 +51,12 @@ def _offline_email_recognizer():
     return OfflineEmailRecognizer()
 
 
-def build_analyzer(use_ner: bool | None = None):
-    """A fresh offline AnalyzerEngine (slow: use `get_analyzer` for the cached one)."""
+def build_analyzer(use_ner: bool | None = None, own_recognizers: bool = True):
+    """A fresh offline AnalyzerEngine (slow: use `get_analyzer` for the cached one).
+
+    `own_recognizers=False` gives presidio's stock recognizers only (offline all the same),
+    the reference the benchmark compares against.
+    """
     from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
     from presidio_analyzer.nlp_engine import NoOpNlpEngine
     from presidio_analyzer.predefined_recognizers import PhoneRecognizer
@@ -78,6 +82,8 @@ def build_analyzer(use_ner: bool | None = None):
                 registry.remove_recognizer(rec.name)
     registry.remove_recognizer("EmailRecognizer")
     registry.add_recognizer(_offline_email_recognizer())
+    if not own_recognizers:
+        return AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=["en"])
     registry.remove_recognizer("PhoneRecognizer")
     registry.add_recognizer(PhoneRecognizer(supported_regions=PHONE_REGIONS))
     for rec in privsynth_recognizers("en"):

@@ -29,14 +29,13 @@ from privsynth.errors import InputError
 MAX_ROWS = 200_000  # rows looked at per column for statistics and sampling
 PRESIDIO_CONFIRM = {  # content matcher -> presidio entity that must agree
     "EMAIL_ADDRESS": "EMAIL_ADDRESS",
-    "PHONE_NUMBER": "PHONE_NUMBER",
     "CREDIT_CARD": "CREDIT_CARD",
     "IBAN_CODE": "IBAN_CODE",
     "IP_ADDRESS": "IP_ADDRESS",
     "US_SSN": "US_SSN",
 }
-CONFIRM_CAP = 60  # candidates per entity sent to presidio
-TEXT_CAP = 150  # free-text values sent to presidio
+CONFIRM_CAP = 40  # candidates per entity sent to presidio (or libphonenumber)
+TEXT_CAP = 100  # free-text values sent to presidio
 TEXT_SCORE = 0.4  # presidio score a free-text hit needs
 
 
@@ -111,6 +110,9 @@ def scan(
         df = data
         if df.shape[1] == 0:
             raise InputError("the table has no columns")
+        names = pd.Index([str(c) for c in df.columns])
+        if names.duplicated().any():
+            raise InputError(f"duplicate column name {names[names.duplicated()][0]!r}")
     else:
         from privsynth.io import load_table
 
@@ -121,17 +123,24 @@ def scan(
     rows = rows.rename(columns=str)
     engine = MemoryEngine()
     signals = []
+    # never more values than rows: the engine pads with repeats up to n
+    per_column = max(1, min(sample, len(rows)))
     for col in rows.columns:
-        values = _as_text(engine.sample_values(rows, col, sample, seed=seed))
+        try:
+            raw = engine.sample_values(rows, col, per_column, seed=seed)
+        except TypeError:  # unhashable cells (lists, dicts): look at their text
+            raw = engine.sample_values(rows[[col]].astype(str), col, per_column, seed=seed)
+        values = _as_text(raw)
         stats = column_stats(rows[col], values)
-        shares = content.content_shares(values) if len(values) else {}
+        candidates: dict[str, list[str]] = {}
+        shares = content.content_shares(values, candidates=candidates) if len(values) else {}
         if schema is not None and col in schema.columns:
             ctype = str(schema[col].type)
         else:
             ctype = column_type(rows[col], stats, shares.get("DATE", 0.0))
         sig = ColumnSignals(name=col, type=ctype, stats=stats, values=values, shares=shares)
         if use_presidio and len(values):
-            _confirm_with_presidio(sig)
+            _confirm_with_presidio(sig, candidates)
             if sig.is_free_text:
                 sig.text_shares = _text_entities(values.head(TEXT_CAP))
         signals.append(sig)
@@ -147,14 +156,15 @@ def scan(
 def _as_text(values: pd.Series) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(values):
         out = values.dt.strftime("%Y-%m-%d %H:%M:%S").str.replace(" 00:00:00", "", regex=False)
+        out = out.astype(object)
     elif pd.api.types.is_float_dtype(values):
         arr = values.to_numpy(dtype=float)
         whole = np.isfinite(arr) & (np.mod(arr, 1) == 0)
         out = pd.Series(np.where(whole, np.round(arr).astype("int64").astype(str), arr.astype(str)))
     else:
-        out = values.astype(str)
-    out = out.str.strip().reset_index(drop=True)
-    return out[out != ""].reset_index(drop=True)
+        out = values
+    texts = [t for t in (str(v).strip() for v in out.tolist()) if t]
+    return pd.Series(texts, dtype=object)
 
 
 def _joined(values: pd.Series) -> tuple[str, np.ndarray, np.ndarray]:
@@ -165,8 +175,15 @@ def _joined(values: pd.Series) -> tuple[str, np.ndarray, np.ndarray]:
     return "\n".join(vals), starts, starts + lengths
 
 
-def _confirm_with_presidio(sig: ColumnSignals) -> None:
+def _confirm_with_presidio(sig: ColumnSignals, candidates: dict[str, list[str]]) -> None:
     """Let presidio (checksums, TLD validation, phone metadata) confirm the regex candidates."""
+    if sig.shares.get("PHONE_NUMBER", 0) >= 0.2:
+        # libphonenumber directly: presidio's phone recognizer scans every region's patterns
+        # over the whole text, by far its slowest part.
+        cand = candidates.get("PHONE_NUMBER", [])[:CONFIRM_CAP]
+        rate = float(np.mean([content.phone_possible(v) for v in cand])) if cand else 0.0
+        sig.presidio["PHONE_NUMBER"] = rate
+        sig.shares["PHONE_NUMBER"] *= rate
     wanted = {k: v for k, v in PRESIDIO_CONFIRM.items() if sig.shares.get(k, 0) >= 0.2}
     if not wanted:
         return
@@ -174,12 +191,14 @@ def _confirm_with_presidio(sig: ColumnSignals) -> None:
 
     analyzer = get_analyzer()
     for key, entity in wanted.items():
-        mask = content.matches(key, sig.values)
-        cand = sig.values[mask].head(CONFIRM_CAP)
+        cand = pd.Series(candidates.get(key, [])[:CONFIRM_CAP], dtype=object)
         if cand.empty:
             continue
         text, starts, ends = _joined(cand)
-        results = analyzer.analyze(text, language="en", entities=[entity], score_threshold=0.0)
+        # The recognizers directly: the engine's context enhancement (a deep copy of every
+        # result) buys nothing without an NLP model.
+        results = [r for rec in analyzer.registry.get_recognizers("en", entities=[entity])
+                   for r in rec.analyze(text, [entity], None) or []]
         covered = np.zeros(len(cand), dtype=bool)
         for r in results:
             i = int(np.searchsorted(starts, r.start, side="right") - 1)
@@ -195,8 +214,18 @@ def _text_entities(values: pd.Series) -> dict[str, float]:
     from privsynth.detect.presidio_engine import get_analyzer
 
     text, starts, _ = _joined(values)
-    results = get_analyzer().analyze(text, language="en", score_threshold=TEXT_SCORE)
+    analyzer = get_analyzer()
+    results = []
+    # The recognizers directly (see `_confirm_with_presidio`); phones via libphonenumber below.
+    for rec in analyzer.registry.get_recognizers("en", all_fields=True):
+        wanted = [e for e in rec.supported_entities if e != "PHONE_NUMBER"]
+        if wanted:
+            results += [r for r in rec.analyze(text, wanted, None) or []
+                        if r.score >= TEXT_SCORE]
     hits: dict[str, set[int]] = {}
+    phones = {i for i, v in enumerate(values) if content.phones_in_text(v)}
+    if phones:
+        hits["PHONE_NUMBER"] = phones
     for r in results:
         i = int(np.searchsorted(starts, r.start, side="right") - 1)
         hits.setdefault(r.entity_type, set()).add(i)

@@ -123,6 +123,26 @@ NAME_STOPWORDS = frozenset({
     "premium", "standard", "basic", "platinum", "active", "inactive",
 })
 
+# Words that make a name a company's ("Sons and Miller", "Kim Inc", "Cook PLC").
+ORG_WORDS = frozenset({
+    "inc", "llc", "ltd", "plc", "gmbh", "ag", "sa", "sarl", "srl", "spa", "bv", "nv", "corp",
+    "corporation", "company", "co", "group", "holdings", "partners", "associates", "sons",
+    "and", "&", "bank", "hospital", "clinic", "university", "school", "college", "church",
+    "foundation", "institute", "center", "centre", "services", "solutions", "systems",
+    "technologies", "industries", "international", "enterprises",
+    "kg", "ohg", "cie", "lp", "llp", "pty", "limited", "trust", "society", "club",
+})
+
+# Workflow states: a "state" or "job" column holding these is about a process, not a person.
+STATUS_WORDS = frozenset({
+    "open", "closed", "active", "inactive", "pending", "done", "failed", "running", "queued",
+    "completed", "complete", "cancelled", "canceled", "new", "in progress", "on hold",
+    "approved", "rejected", "draft", "published", "archived", "deleted", "enabled",
+    "disabled", "success", "error", "ok", "shipped", "delivered", "returned", "paid",
+    "unpaid", "resolved", "unresolved", "started", "stopped", "idle", "waiting", "offen",
+    "geschlossen", "ouvert", "ferme", "abierto", "cerrado", "aperto", "chiuso",
+})
+
 # Capitalised English words that start sentences in free text; never a name or a place.
 COMMON_WORDS = frozenset({
     "the", "a", "an", "and", "or", "but", "he", "she", "they", "we", "i", "you", "it", "his",
@@ -202,10 +222,16 @@ def _norm_set(values) -> frozenset[str]:
     return frozenset(normalize(v).strip() for v in values if v and str(v).strip())
 
 
+# Name lists only: scripts and cultures beyond the address locales above.
+NAME_LOCALES = LOCALES + ("ja_JP", "zh_CN", "zh_TW", "ko_KR", "hi_IN", "en_IN", "ru_RU",
+                          "ar_AA", "tr_TR", "el_GR", "vi_VN", "th_TH", "id_ID", "fil_PH",
+                          "uk_UA", "cs_CZ", "hu_HU", "ro_RO", "fi_FI", "no_NO", "en_NG")
+
+
 @lru_cache(maxsize=1)
 def first_names() -> frozenset[str]:
     names: list[str] = []
-    for loc in LOCALES:
+    for loc in NAME_LOCALES:
         for attr in ("first_names", "first_names_male", "first_names_female"):
             names += _attr(f"faker.providers.person.{loc}", attr)
     return _norm_set(names) - NAME_STOPWORDS
@@ -214,10 +240,11 @@ def first_names() -> frozenset[str]:
 @lru_cache(maxsize=1)
 def last_names() -> frozenset[str]:
     names: list[str] = []
-    for loc in LOCALES:
+    for loc in NAME_LOCALES:
         names += _attr(f"faker.providers.person.{loc}", "last_names")
-    # Compound surnames ("van der Berg") are matched token by token.
-    return _norm_set(t for n in names for t in n.split() if len(t) > 2) - NAME_STOPWORDS
+    # Compound surnames ("van der Berg") are matched token by token; CJK surnames are short.
+    return _norm_set(t for n in names for t in n.split()
+                     if len(t) > 2 or not t.isascii()) - NAME_STOPWORDS
 
 
 @lru_cache(maxsize=1)
@@ -307,4 +334,27 @@ def jobs() -> frozenset[str]:
 @lru_cache(maxsize=1)
 def places() -> frozenset[str]:
     """Cities and regions together (countries are kept apart: they mean nationality)."""
-    return cities() | regions()
+    return frozenset(p for p in cities() | regions()
+                     if len(p) >= 3 and p not in COMMON_WORDS and p not in _NOT_PLACES)
+
+
+_NOT_PLACES = frozenset({"yes", "true", "false", "none", "other", "unknown", "male", "female",
+                         "white", "black", "asian", "single", "married", "divorced"})
+
+
+@lru_cache(maxsize=1)
+def known_names() -> frozenset[str]:
+    """First and last names together."""
+    return first_names() | last_names()
+
+
+@lru_cache(maxsize=1)
+def person_stop() -> frozenset[str]:
+    """Whole values that are never a person's name."""
+    return NAME_STOPWORDS | GENDER | ETHNICITY
+
+
+@lru_cache(maxsize=1)
+def country_words() -> frozenset[str]:
+    """Countries and nationalities."""
+    return countries() | nationalities()
