@@ -22,6 +22,8 @@ _EXPORTS: dict[str, str] = {
     "scan": "privsynth.detect",
     "ScanResult": "privsynth.detect",
     "example_table": "privsynth.datasets",
+    "audit": "privsynth.audit",
+    "AuditReport": "privsynth.audit",
 }
 _SUBMODULES = {"io", "detect", "policy", "transform", "synth", "audit", "engine", "datasets"}
 

@@ -76,12 +76,17 @@ def heatmaps(columns: Sequence[str], a: np.ndarray, b: np.ndarray, title: str) -
     return _png(fig)
 
 
-def roc_curves(curves: dict[str, tuple[np.ndarray, np.ndarray, float]], ceiling_eps: float | None,
-               delta: float = 0.0) -> str:
+def roc_curves(
+    curves: dict[str, tuple[np.ndarray, np.ndarray, float]],
+    ceiling_eps: float | None,
+    delta: float = 0.0,
+) -> str:
     """ROC curves of the membership attacks, with the DP ceiling TPR <= e^eps FPR + delta."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(4.2, 4.0))
-    for (name, (fpr, tpr, auc)), color in zip(curves.items(), (_ORIG, _REL, "#2a9d8f"), strict=False):
+    for (name, (fpr, tpr, auc)), color in zip(
+        curves.items(), (_ORIG, _REL, "#2a9d8f"), strict=False
+    ):
         ax.plot(fpr, tpr, color=color, label=f"{name} (AUC {auc:.3f})")
     grid = np.linspace(0, 1, 200)
     ax.plot(grid, grid, color="grey", ls=":", label="random guess")
@@ -89,7 +94,13 @@ def roc_curves(curves: dict[str, tuple[np.ndarray, np.ndarray, float]], ceiling_
         bound = np.minimum(1.0, np.exp(ceiling_eps) * grid + delta)
         # the symmetric DP bound 1 - TPR >= e^-eps (1 - FPR - delta) as well
         bound = np.minimum(bound, 1 - np.exp(-ceiling_eps) * (1 - grid - delta))
-        ax.plot(grid, np.clip(bound, 0, 1), color="#c0392b", ls="--", label=f"DP ceiling (ε={ceiling_eps:g})")
+        ax.plot(
+            grid,
+            np.clip(bound, 0, 1),
+            color="#c0392b",
+            ls="--",
+            label=f"DP ceiling (ε={ceiling_eps:g})",
+        )
     ax.set_xlabel("false positive rate")
     ax.set_ylabel("true positive rate")
     ax.set_xlim(0, 1)

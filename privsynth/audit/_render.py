@@ -53,26 +53,39 @@ def _figures(report: AuditReport, n_bars: int = 4) -> dict[str, Any]:
     util = report.utility
     enc = util.encoded
     if enc is not None and enc.columns:
-        one = {c: (np.bincount(enc.original[c], minlength=enc.domain[c]),
-                   np.bincount(enc.release[c], minlength=enc.domain[c])) for c in enc.columns}
-        tvd = {c: 0.5 * np.abs(a / max(a.sum(), 1) - b / max(b.sum(), 1)).sum() for c, (a, b) in one.items()}
+        one = {
+            c: (
+                np.bincount(enc.original[c], minlength=enc.domain[c]),
+                np.bincount(enc.release[c], minlength=enc.domain[c]),
+            )
+            for c in enc.columns
+        }
+        tvd = {
+            c: 0.5 * np.abs(a / max(a.sum(), 1) - b / max(b.sum(), 1)).sum()
+            for c, (a, b) in one.items()
+        }
         # the worst-preserved columns first, then the rest in table order
         chosen = sorted(tvd, key=lambda c: -tvd[c])[:n_bars]
         for c in chosen:
             a, b = one[c]
             figs["marginals"].append(
-                _plots.marginal_bars(c, enc.labels[c], a / max(a.sum(), 1), b / max(b.sum(), 1), tvd[c])
+                _plots.marginal_bars(
+                    c, enc.labels[c], a / max(a.sum(), 1), b / max(b.sum(), 1), tvd[c]
+                )
             )
     corr = util.correlations
     if len(corr.pearson_columns) >= 2:
-        figs["pearson"] = _plots.heatmaps(corr.pearson_columns, corr.pearson_original,
-                                          corr.pearson_release, "Pearson")
+        figs["pearson"] = _plots.heatmaps(
+            corr.pearson_columns, corr.pearson_original, corr.pearson_release, "Pearson"
+        )
     if len(corr.cramers_columns) >= 2:
-        figs["cramers"] = _plots.heatmaps(corr.cramers_columns, corr.cramers_original,
-                                          corr.cramers_release, "Cramér's V")
+        figs["cramers"] = _plots.heatmaps(
+            corr.cramers_columns, corr.cramers_original, corr.cramers_release, "Cramér's V"
+        )
     if report._curves:
-        figs["roc"] = _plots.roc_curves(report._curves, report.privacy.get("epsilon"),
-                                        report.privacy.get("delta") or 0.0)
+        figs["roc"] = _plots.roc_curves(
+            report._curves, report.privacy.get("epsilon"), report.privacy.get("delta") or 0.0
+        )
     return figs
 
 

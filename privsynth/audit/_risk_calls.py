@@ -49,22 +49,35 @@ def _attack_dict(result: Any, has_control: bool) -> dict[str, Any]:
 
 
 def singling_out(
-    original: pd.DataFrame, release: pd.DataFrame, control: pd.DataFrame | None, *,
-    n_attacks: int, seed: int,
+    original: pd.DataFrame,
+    release: pd.DataFrame,
+    control: pd.DataFrame | None,
+    *,
+    n_attacks: int,
+    seed: int,
 ) -> dict[str, Any]:
     from privsynth.audit.attacks import singling_out as attack
 
     train, ctl, has = _control_or_split(original, control, seed)
-    out = _attack_dict(attack(train, release, ctl, n_attacks=n_attacks, mode="multivariate", seed=seed), has)
-    uni = _attack_dict(attack(train, release, ctl, n_attacks=n_attacks, mode="univariate", seed=seed), has)
+    out = _attack_dict(
+        attack(train, release, ctl, n_attacks=n_attacks, mode="multivariate", seed=seed), has
+    )
+    uni = _attack_dict(
+        attack(train, release, ctl, n_attacks=n_attacks, mode="univariate", seed=seed), has
+    )
     out["mode"] = "multivariate"
     out["univariate"] = uni
     return out
 
 
 def linkability(
-    original: pd.DataFrame, release: pd.DataFrame, control: pd.DataFrame | None,
-    aux: Sequence[str], *, n_attacks: int, seed: int,
+    original: pd.DataFrame,
+    release: pd.DataFrame,
+    control: pd.DataFrame | None,
+    aux: Sequence[str],
+    *,
+    n_attacks: int,
+    seed: int,
 ) -> dict[str, Any] | None:
     from privsynth.audit.attacks import linkability as attack
 
@@ -74,20 +87,30 @@ def linkability(
     half = len(aux) // 2
     cols = (aux[:half], aux[half:])
     train, ctl, has = _control_or_split(original, control, seed)
-    out = _attack_dict(attack(train, release, ctl, aux_cols=cols, n_attacks=n_attacks, seed=seed), has)
+    out = _attack_dict(
+        attack(train, release, ctl, aux_cols=cols, n_attacks=n_attacks, seed=seed), has
+    )
     out["aux_cols"] = [list(cols[0]), list(cols[1])]
     return out
 
 
 def inference(
-    original: pd.DataFrame, release: pd.DataFrame, control: pd.DataFrame | None,
-    secret: str, aux: Sequence[str], *, n_attacks: int, seed: int,
+    original: pd.DataFrame,
+    release: pd.DataFrame,
+    control: pd.DataFrame | None,
+    secret: str,
+    aux: Sequence[str],
+    *,
+    n_attacks: int,
+    seed: int,
 ) -> dict[str, Any]:
     from privsynth.audit.attacks import inference as attack
 
     train, ctl, has = _control_or_split(original, control, seed)
     out = _attack_dict(
-        attack(train, release, ctl, secret=secret, aux_cols=list(aux), n_attacks=n_attacks, seed=seed),
+        attack(
+            train, release, ctl, secret=secret, aux_cols=list(aux), n_attacks=n_attacks, seed=seed
+        ),
         has,
     )
     out["aux_cols"] = list(aux)
@@ -99,13 +122,19 @@ def reidentification(
 ) -> dict[str, Any]:
     from privsynth.audit.risk import reidentification_risk
 
-    res = reidentification_risk(release, list(qis), threshold=threshold, sensitive=list(sensitive) or None)
+    res = reidentification_risk(
+        release, list(qis), threshold=threshold, sensitive=list(sensitive) or None
+    )
     return _clean(res.to_dict())
 
 
 def membership(
-    train: pd.DataFrame, holdout: pd.DataFrame, release: pd.DataFrame,
-    epsilon: float | None, delta: float | None, seed: int,
+    train: pd.DataFrame,
+    holdout: pd.DataFrame,
+    release: pd.DataFrame,
+    epsilon: float | None,
+    delta: float | None,
+    seed: int,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The membership result as a dict, and ROC curves {name: (fpr, tpr, auc)} for the plot."""
     from privsynth.audit.membership import membership_inference
@@ -115,7 +144,7 @@ def membership(
     curves = {}
     for name in ("distance_attack", "density_attack"):
         att = getattr(res, name, None)
-        fpr, tpr = getattr(att, "fpr", None), getattr(att, "tpr", None)
-        if fpr is not None and tpr is not None:
+        fpr, tpr = getattr(att, "roc_fpr", None), getattr(att, "roc_tpr", None)
+        if fpr and tpr:
             curves[name.replace("_", " ")] = (np.asarray(fpr), np.asarray(tpr), float(att.auc))
     return d, curves

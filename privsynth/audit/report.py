@@ -14,6 +14,7 @@ writes one JSON document and one self-contained HTML file.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import hashlib
 import json
@@ -158,7 +159,9 @@ def _load(source: Any, what: str) -> tuple[pd.DataFrame, str]:
     if source is None:
         raise InputError(f"the {what} table is missing")
     df = read_table(source)
-    digest = _sha256_file(Path(source)) if not isinstance(source, pd.DataFrame) else _sha256_frame(df)
+    digest = (
+        _sha256_file(Path(source)) if not isinstance(source, pd.DataFrame) else _sha256_frame(df)
+    )
     return df.reset_index(drop=True), digest
 
 
@@ -207,6 +210,13 @@ def _load_policy(policy: Any) -> tuple[dict[str, Any] | None, str | None]:
         data = _as_dict(load_policy(path)) if load_policy is not None else _as_dict(path)
         return data, _sha256_file(path) if path.exists() else None
     data = _as_dict(policy)
+    if hasattr(policy, "model_dump"):
+        try:
+            from privsynth.policy import policy_sha256
+
+            return data, policy_sha256(policy)
+        except (ImportError, AttributeError):
+            pass
     canon = json.dumps(data, sort_keys=True, default=str).encode()
     return data, hashlib.sha256(canon).hexdigest()
 
@@ -220,8 +230,9 @@ def _dig(d: Any, *path: str) -> Any:
 
 
 def _first(*values: Any) -> Any:
+    """The first value given: not None, and not an empty list (a policy's unset default)."""
     for v in values:
-        if v is not None:
+        if v is not None and not (isinstance(v, list | tuple) and not v):
             return v
     return None
 
@@ -246,9 +257,11 @@ def _scan_findings(scan: Any) -> list[dict[str, Any]] | None:
         items = items.get("findings", items.get("columns", list(items.values())))
     out = []
     for f in items:
-        d = _as_dict(f) if not hasattr(f, "__dataclass_fields__") else {
-            k: getattr(f, k) for k in f.__dataclass_fields__
-        }
+        d = (
+            _as_dict(f)
+            if not hasattr(f, "__dataclass_fields__")
+            else {k: getattr(f, k) for k in f.__dataclass_fields__}
+        )
         cls = d.get("cls", d.get("class"))
         out.append(
             {
@@ -324,30 +337,47 @@ def _versions() -> dict[str, str]:
 
     out = {"privsynth": privsynth.__version__, "python": platform.python_version()}
     for pkg in ("numpy", "pandas", "scipy", "scikit-learn", "opendp", "matplotlib", "jinja2"):
-        try:
+        with contextlib.suppress(md.PackageNotFoundError):
             out[pkg] = md.version(pkg)
-        except md.PackageNotFoundError:
-            pass
     return out
 
 
 def _privacy_statement(policy: dict | None, manifest: dict | None, risk: dict) -> dict[str, Any]:
-    mode = _first(_dig(policy, "release", "mode"), _dig(manifest, "mode"), _dig(manifest, "release", "mode"))
-    epsilon = _first(_dig(manifest, "epsilon"), _dig(manifest, "privacy", "epsilon"),
-                     _dig(manifest, "budget", "epsilon"), _dig(policy, "release", "epsilon"))
-    delta = _first(_dig(manifest, "delta"), _dig(manifest, "privacy", "delta"),
-                   _dig(manifest, "budget", "delta"), _dig(policy, "release", "delta"))
-    rho = _first(_dig(manifest, "rho"), _dig(manifest, "privacy", "rho"), _dig(manifest, "budget", "rho"),
-                 _dig(manifest, "ledger", "rho"))
-    ledger = _first(_dig(manifest, "ledger", "entries"), _dig(manifest, "ledger", "measurements"),
-                    _dig(manifest, "ledger"))
+    mode = _first(
+        _dig(policy, "release", "mode"), _dig(manifest, "mode"), _dig(manifest, "release", "mode")
+    )
+    epsilon = _first(
+        _dig(manifest, "epsilon"),
+        _dig(manifest, "privacy", "epsilon"),
+        _dig(manifest, "budget", "epsilon"),
+        _dig(policy, "release", "epsilon"),
+    )
+    delta = _first(
+        _dig(manifest, "delta"),
+        _dig(manifest, "privacy", "delta"),
+        _dig(manifest, "budget", "delta"),
+        _dig(policy, "release", "delta"),
+    )
+    rho = _first(
+        _dig(manifest, "rho"),
+        _dig(manifest, "privacy", "rho"),
+        _dig(manifest, "budget", "rho"),
+        _dig(manifest, "ledger", "rho"),
+    )
+    ledger = _first(
+        _dig(manifest, "ledger", "entries"),
+        _dig(manifest, "ledger", "measurements"),
+        _dig(manifest, "ledger"),
+    )
     if isinstance(ledger, Mapping):
         ledger = [dict(ledger)]
     unit = _first(_dig(manifest, "unit_of_privacy"), _dig(policy, "release", "unit_of_privacy"))
     public = _first(_dig(manifest, "public"), _dig(manifest, "treated_as_public"))
     if mode is None and epsilon is not None:
         mode = "synthesize"
-    if mode is None and (_dig(policy, "privacy", "k") is not None or _dig(manifest, "k") is not None):
+    if mode is None and (
+        _dig(policy, "privacy", "k") is not None or _dig(manifest, "k") is not None
+    ):
         mode = "anonymize"
     reid = risk.get("reidentification") or {}
     return _clean(
@@ -357,7 +387,9 @@ def _privacy_statement(policy: dict | None, manifest: dict | None, risk: dict) -
             "epsilon": float(epsilon) if epsilon is not None else None,
             "delta": float(delta) if delta is not None else None,
             "rho": float(rho) if rho is not None else None,
-            "unit_of_privacy": unit if unit is not None else ("one row" if mode == "synthesize" else None),
+            "unit_of_privacy": unit
+            if unit is not None
+            else ("one row" if mode == "synthesize" else None),
             "ledger": ledger if isinstance(ledger, list) else [],
             "public": public,
             "noise": "OpenDP measurements (floating-point-safe discrete Gaussian / Laplace)"
@@ -366,7 +398,7 @@ def _privacy_statement(policy: dict | None, manifest: dict | None, risk: dict) -
             "k_required": _first(_dig(policy, "privacy", "k"), _dig(manifest, "k")),
             "l_required": _first(_dig(policy, "privacy", "l"), _dig(manifest, "l")),
             "k_achieved": reid.get("k"),
-            "l_achieved": reid.get("l"),
+            "l_achieved": reid.get("l_distinct"),
         }
     )
 
@@ -383,7 +415,7 @@ def _ceiling(epsilon: float | None, delta: float | None) -> dict[str, Any] | Non
         "auc_max": e / (1 + e),
         "advantage_max": (e - 1 + 2 * d) / (e + 1),
         "tpr_at_1pct_fpr_max": min(1.0, e * 0.01 + d),
-        "tpr_at_0.1pct_fpr_max": min(1.0, e * 0.001 + d),
+        "tpr_at_01pct_fpr_max": min(1.0, e * 0.001 + d),
     }
 
 
@@ -456,7 +488,12 @@ def audit(
     )
     qis = _listify(qi_src)
     sec = _listify(
-        _first(secrets, _dig(pol, "audit", "secrets"), _dig(pol, "privacy", "sensitive"), scan_sens or None)
+        _first(
+            secrets,
+            _dig(pol, "audit", "secrets"),
+            _dig(pol, "privacy", "sensitive"),
+            scan_sens or None,
+        )
     )
     for kind, names in (("quasi-identifier", qis), ("secret", sec)):
         unknown = [c for c in names if c not in orig.columns]
@@ -483,7 +520,11 @@ def audit(
 
     timings: dict[str, float] = {}
     mode = _first(_dig(pol, "release", "mode"), _dig(man, "mode"), _dig(man, "release", "mode"))
-    risk: dict[str, Any] = {"quasi_identifiers": qis, "secrets": sec, "risk_threshold": risk_threshold}
+    risk: dict[str, Any] = {
+        "quasi_identifiers": qis,
+        "secrets": sec,
+        "risk_threshold": risk_threshold,
+    }
 
     def step(i: int, name: str) -> float:
         if progress is not None:
@@ -493,7 +534,9 @@ def audit(
     t = step(0, "reidentification")
     if not qis:
         risk["reidentification"] = None
-        notes.append("no quasi-identifiers known: re-identification risk of the release not measured")
+        notes.append(
+            "no quasi-identifiers known: re-identification risk of the release not measured"
+        )
     elif mode == "synthesize":
         risk["reidentification"] = None
         notes.append(
@@ -514,8 +557,15 @@ def audit(
     timings["linkability"] = time.perf_counter() - t
     t = step(3, "inference")
     risk["inference"] = {
-        s: rc.inference(orig_c, rel, control, s, [c for c in aux if c != s] or
-                        [c for c in cols if c != s], n_attacks=n_attacks, seed=seed)
+        s: rc.inference(
+            orig_c,
+            rel,
+            control,
+            s,
+            [c for c in aux if c != s] or [c for c in cols if c != s],
+            n_attacks=n_attacks,
+            seed=seed,
+        )
         for s in sec
     }
     timings["inference"] = time.perf_counter() - t
@@ -535,7 +585,9 @@ def audit(
             "ceiling": _ceiling(privacy["epsilon"], privacy["delta"]),
         }
     else:
-        membership, curves = rc.membership(orig_c, hold, rel, privacy["epsilon"], privacy["delta"], seed)
+        membership, curves = rc.membership(
+            orig_c, hold, rel, privacy["epsilon"], privacy["delta"], seed
+        )
         membership = dict(membership)
         membership["available"] = bool(membership)
         if not membership["available"]:
@@ -570,14 +622,21 @@ def audit(
         "original": str(original) if not isinstance(original, pd.DataFrame) else "<DataFrame>",
         "release": str(release) if not isinstance(release, pd.DataFrame) else "<DataFrame>",
         "holdout": (str(holdout) if not isinstance(holdout, pd.DataFrame) else "<DataFrame>")
-        if holdout is not None else None,
+        if holdout is not None
+        else None,
     }
     policy_info = None
     if pol is not None or man is not None:
         policy_info = {
-            "name": _first(_dig(pol, "name"), _dig(man, "policy", "name"), _dig(man, "policy_name")),
-            "sha256": _first(pol_hash, _dig(man, "policy", "sha256"), _dig(man, "policy_sha256"),
-                             _dig(man, "policy_hash")),
+            "name": _first(
+                _dig(pol, "name"), _dig(man, "policy", "name"), _dig(man, "policy_name")
+            ),
+            "sha256": _first(
+                pol_hash,
+                _dig(man, "policy", "sha256"),
+                _dig(man, "policy_sha256"),
+                _dig(man, "policy_hash"),
+            ),
             "mode": mode,
             "columns": _column_actions(pol, man),
         }
@@ -620,7 +679,11 @@ class _Guarded:
 
 def _threshold_values(risk: dict, membership: dict, util: UtilityResult) -> dict[str, float | None]:
     reid = risk.get("reidentification") or {}
-    inf = [v.get("risk") for v in (risk.get("inference") or {}).values() if v and v.get("risk") is not None]
+    inf = [
+        v.get("risk")
+        for v in (risk.get("inference") or {}).values()
+        if v and v.get("risk") is not None
+    ]
     aucs = [
         _dig(membership, k, "auc")
         for k in ("distance_attack", "density_attack")
@@ -641,14 +704,14 @@ def _threshold_values(risk: dict, membership: dict, util: UtilityResult) -> dict
     return {
         "prosecutor_risk_max": reid.get("prosecutor_max"),
         "prosecutor_risk_avg_max": reid.get("prosecutor_avg"),
-        "records_above_threshold_max": reid.get("records_above_threshold"),
+        "records_above_threshold_max": reid.get("records_at_risk"),
         "k_min": reid.get("k"),
         "singling_out_risk_max": _dig(risk, "singling_out", "risk"),
         "linkability_risk_max": _dig(risk, "linkability", "risk"),
         "inference_risk_max": max(inf) if inf else None,
         "dcr_share_max": membership.get("dcr_share"),
         "mia_auc_max": max(aucs) if aucs else None,
-        "exact_match_rate_max": membership.get("exact_match_train"),
+        "exact_match_rate_max": membership.get("exact_copy_rate_train"),
         "tvd_1way_max": finite(tvd[1].mean) if 1 in tvd else None,
         "tvd_2way_max": finite(tvd[2].mean) if 2 in tvd else None,
         "tvd_3way_max": finite(tvd[3].mean) if 3 in tvd else None,
@@ -656,5 +719,3 @@ def _threshold_values(risk: dict, membership: dict, util: UtilityResult) -> dict
         "pmse_ratio_max": finite(util.propensity.pmse_ratio) if util.propensity else None,
         "ml_efficacy_ratio_min": mle_ratio,
     }
-
-

@@ -42,7 +42,7 @@ THRESHOLDS: dict[str, ThresholdSpec] = {
         ),
         ThresholdSpec(
             "records_above_threshold_max",
-            "risk.reidentification.records_above_threshold",
+            "risk.reidentification.records_at_risk",
             0.05,
             "Share of records whose re-identification probability exceeds the risk threshold "
             "(audit.risk_threshold, 0.09 by default).",
@@ -89,7 +89,7 @@ THRESHOLDS: dict[str, ThresholdSpec] = {
         ),
         ThresholdSpec(
             "exact_match_rate_max",
-            "membership.exact_match_train",
+            "membership.exact_copy_rate_train",
             None,
             "Share of release rows that are exact copies of a training row.",
         ),
@@ -185,5 +185,7 @@ def evaluate(
             )
             continue
         passed = value >= limit if name.endswith("_min") else value <= limit
-        checks.append(ThresholdCheck(name, float(value), limit, bool(passed), spec.description, source))
+        checks.append(
+            ThresholdCheck(name, float(value), limit, bool(passed), spec.description, source)
+        )
     return checks, skipped

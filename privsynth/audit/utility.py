@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -30,6 +29,7 @@ from scipy import stats
 from privsynth.audit._encoding import CATEGORICAL, NUMERIC, EncodedPair, encode_pair
 from privsynth.engine import count_marginals
 from privsynth.errors import InputError
+
 
 def _one_thread():
     """Run scikit-learn fits single-threaded: OpenMP workers busy-wait, and on a shared or
@@ -147,7 +147,9 @@ def _one_way_tvd(enc: EncodedPair, col: str) -> tuple[np.ndarray, np.ndarray, fl
     return a, b, float(_tvd_of([a], [b])[0])
 
 
-def ks_tests(original: pd.DataFrame | EncodedPair, release: pd.DataFrame | None = None) -> list[ColumnTest]:
+def ks_tests(
+    original: pd.DataFrame | EncodedPair, release: pd.DataFrame | None = None
+) -> list[ColumnTest]:
     """Two-sample Kolmogorov-Smirnov statistic (max CDF gap) for each numeric column."""
     enc = original if isinstance(original, EncodedPair) else encode_pair(original, release)
     out = []
@@ -336,7 +338,9 @@ def propensity_score(
 
         p = fit_predict(y)
         k = 0
-        null = float(np.mean([np.mean((fit_predict(rng.permutation(y)) - c) ** 2) for _ in range(3)]))
+        null = float(
+            np.mean([np.mean((fit_predict(rng.permutation(y)) - c) ** 2) for _ in range(3)])
+        )
     else:
         raise InputError(f"unknown propensity classifier {classifier!r}; choose logistic or gbm")
     pmse = float(np.mean((p - c) ** 2))
@@ -385,9 +389,16 @@ def _features(enc: EncodedPair, which: str, target: str) -> tuple[np.ndarray, np
     codes = enc.original if which == "o" else enc.release
     num = enc.numeric_original if which == "o" else enc.numeric_release
     feats = [c for c in enc.columns if c != target]
-    x = np.column_stack(
-        [num[c] if enc.kinds[c] == NUMERIC else codes[c].to_numpy().astype(float) for c in feats]
-    ) if feats else np.zeros((len(codes), 0))
+    x = (
+        np.column_stack(
+            [
+                num[c] if enc.kinds[c] == NUMERIC else codes[c].to_numpy().astype(float)
+                for c in feats
+            ]
+        )
+        if feats
+        else np.zeros((len(codes), 0))
+    )
     cat_mask = np.array([enc.kinds[c] == CATEGORICAL for c in feats], dtype=bool)
     return x, cat_mask
 
@@ -594,5 +605,3 @@ def utility(
         bins=bins,
         encoded=enc,
     )
-
-
