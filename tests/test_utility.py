@@ -150,7 +150,9 @@ def test_generalized_and_identifier_columns_are_excluded_with_a_reason():
         }
     )
     rel = orig.copy()
-    rel["age"] = (orig["age"] // 10 * 10).astype(str) + "-" + (orig["age"] // 10 * 10 + 9).astype(str)
+    rel["age"] = (
+        (orig["age"] // 10 * 10).astype(str) + "-" + (orig["age"] // 10 * 10 + 9).astype(str)
+    )
     rel["name"] = [f"pseudonym {i}" for i in range(n)]
     res = utility(orig, rel, ml=False)
     assert "generalized" in res.excluded_columns["age"]

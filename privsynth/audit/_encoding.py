@@ -161,8 +161,9 @@ def encode_pair(
                 )
                 continue
             k = len(cats)
-            co = pd.Categorical(to, categories=cats).codes.astype(np.int64)
-            cr = pd.Categorical(tr, categories=cats).codes.astype(np.int64)
+            index = pd.Index(cats)
+            co = index.get_indexer(to).astype(np.int64)  # -1: missing or not a kept level
+            cr = index.get_indexer(tr).astype(np.int64)
             co[(co < 0) & to.notna().to_numpy()] = k  # (other): beyond the top levels
             cr[(cr < 0) & tr.notna().to_numpy()] = k
             co[co < 0] = k + 1

@@ -65,7 +65,7 @@ def run_audit(
         TimeElapsedColumn(),
         console=err,
         transient=True,
-        disable=quiet,
+        disable=quiet or not err.is_terminal,
     ) as bar:
         task = bar.add_task("reading tables", total=len(STEPS) + 1)
 
