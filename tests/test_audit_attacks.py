@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from privsynth.audit import AttackResult, inference, linkability, singling_out
 from privsynth.audit._encode import MixedEncoder, nearest
@@ -140,3 +142,21 @@ def test_attack_bad_input():
         linkability(t, t, t, aux_cols=(["x"], []))
     with pytest.raises(InputError, match="empty"):
         singling_out(t, t.iloc[:0], t)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 2000), st.data())
+def test_risk_interval_invariants(n, data):
+    a = data.draw(st.integers(0, n))
+    b = data.draw(st.integers(0, n))
+    c = data.draw(st.integers(0, n))
+    r = _result("t", n, a, b, c, 0.95, {})
+    assert 0.0 <= r.ci[0] <= r.risk <= r.ci[1] <= 1.0
+    for rate, (lo, hi) in (
+        (r.attack_rate, r.attack_ci),
+        (r.baseline_rate, r.baseline_ci),
+        (r.control_rate, r.control_ci),
+    ):
+        assert 0.0 <= lo <= rate <= hi <= 1.0
+    if a <= c:
+        assert r.risk == 0.0

@@ -26,10 +26,18 @@ def test_dcr_ties_count_half_and_exact_copies():
 
 
 def test_dp_ceiling():
+    assert dp_ceiling(1.0).auc_max == pytest.approx(np.e / (1 + np.e))
     c = dp_ceiling(1.0, 1e-6)
-    assert c.auc_max == pytest.approx(np.e / (1 + np.e))
+    assert c.auc_max == pytest.approx(np.e / (1 + np.e), abs=1e-5)
+    assert c.auc_max > dp_ceiling(1.0).auc_max
     assert c.tpr_at_1pct_fpr_max == pytest.approx(np.e * 0.01 + 1e-6)
     assert dp_ceiling(50.0).tpr_at_1pct_fpr_max == 1.0
+    assert dp_ceiling(3.0).tpr_at_01pct_fpr_max == pytest.approx(np.exp(3) * 0.001)
+    # the curve is a valid ROC: monotone from (0, delta) to (1, 1), above the diagonal
+    f, t = np.array(c.roc_fpr), np.array(c.roc_tpr)
+    assert f[0] == 0 and t[-1] == 1 and np.all(np.diff(t) >= 0) and np.all(t >= f)
+    # tiny epsilon: no attack can beat guessing
+    assert dp_ceiling(1e-9).auc_max == pytest.approx(0.5, abs=1e-6)
     with pytest.raises(InputError):
         dp_ceiling(0.0)
 
@@ -85,3 +93,15 @@ def test_membership_bad_input():
         membership_inference(df, df, pd.DataFrame({"y": [1]}))
     with pytest.raises(InputError, match="epsilon"):
         membership_inference(df, df, df, epsilon=-1)
+
+
+def test_dcr_share_uses_equal_sizes_when_train_is_larger():
+    rng = np.random.default_rng(5)
+
+    def draw(n):
+        return pd.DataFrame({"x": rng.normal(size=n), "c": rng.choice(list("abcd"), n)})
+
+    # train four times the holdout: unadjusted, a fresh release would sit closer to train
+    r = membership_inference(draw(2000), draw(500), draw(1000), seed=2)
+    assert abs(r.dcr_share - 0.5) < 0.06
+    assert abs(r.distance_attack.auc - 0.5) < 0.05

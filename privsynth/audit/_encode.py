@@ -166,25 +166,46 @@ def block_rows(n_ref: int) -> int:
     return max(1, _BLOCK_ELEMENTS // max(n_ref, 1))
 
 
+def _augment(q: Encoded, r: Encoded, scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """[q, |q|², 1] · [−2r, 1, |r|²]ᵀ = |q − r|²: one matrix product per block, no extra
+    passes over the (large) distance block to add the norms."""
+    dt = q.embed.dtype
+    ones_q = np.ones((len(q), 1), dtype=dt)
+    ones_r = np.ones((len(r), 1), dtype=dt)
+    qa = np.hstack([q.embed, q.sqnorm[:, None].astype(dt), ones_q])
+    ra = np.hstack([-2.0 * r.embed, ones_r, r.sqnorm[:, None].astype(dt)]) * dt.type(scale)
+    return qa, np.ascontiguousarray(ra.T)
+
+
+def _add_wide(d: np.ndarray, qw: np.ndarray, rw: np.ndarray, scale: float) -> None:
+    for j in range(qw.shape[1]):
+        d += (qw[:, j][:, None] != rw[:, j][None, :]) * d.dtype.type(scale)
+
+
 def sq_distances(q: Encoded, r: Encoded) -> np.ndarray:
     """Squared HEOM distances between every row of `q` and every row of `r` (>= 0), in the
     embedding's dtype."""
-    d = q.embed @ r.embed.T
-    d *= -2.0
-    d += q.sqnorm[:, None]
-    d += r.sqnorm[None, :]
-    for j in range(q.wide.shape[1]):
-        d += q.wide[:, j][:, None] != r.wide[:, j][None, :]
+    qa, rat = _augment(q, r, 1.0)
+    d = qa @ rat
+    _add_wide(d, q.wide, r.wide, 1.0)
     np.maximum(d, 0.0, out=d)
     return d
 
 
-def iter_blocks(q: Encoded, r: Encoded) -> Iterator[tuple[slice, np.ndarray]]:
-    """Yield (row slice of q, squared distances of those rows to all of r), block by block."""
+def iter_blocks(
+    q: Encoded, r: Encoded, *, scale: float = 1.0, clip: bool = True
+) -> Iterator[tuple[slice, np.ndarray]]:
+    """Yield (row slice of q, `scale` × squared distances of those rows to all of r), block by
+    block. With clip=False tiny negative rounding errors are left in (clip the reductions)."""
+    qa, rat = _augment(q, r, scale)
     step = block_rows(len(r))
     for start in range(0, len(q), step):
         sl = slice(start, min(start + step, len(q)))
-        yield sl, sq_distances(q.take(np.arange(sl.start, sl.stop)), r)
+        d = qa[sl] @ rat
+        _add_wide(d, q.wide[sl], r.wide, scale)
+        if clip:
+            np.maximum(d, 0.0, out=d)
+        yield sl, d
 
 
 def nearest(

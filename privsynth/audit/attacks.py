@@ -29,7 +29,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
+from scipy.special import ndtri
 
 from privsynth.audit._encode import MixedEncoder, nearest
 from privsynth.errors import InputError
@@ -67,7 +67,7 @@ def wilson(n_success: int, n: int, confidence: float = 0.95) -> tuple[float, flo
     """Wilson score centre and half-width of a binomial rate."""
     if n <= 0:
         return 0.0, 1.0
-    z = float(norm.ppf(0.5 * (1.0 + confidence)))
+    z = float(ndtri(0.5 * (1.0 + confidence)))
     z2 = z * z
     denom = n + z2
     centre = (n_success + 0.5 * z2) / denom
@@ -148,24 +148,41 @@ def _equal_targets(
 _EQ, _LE, _GE = 0, 1, 2
 
 
-def _match_counts(x: np.ndarray, cols: np.ndarray, ops: np.ndarray, vals: np.ndarray) -> np.ndarray:
-    """Number of rows of `x` each predicate (conjunction over its columns) matches."""
+def _match_counts(
+    x: np.ndarray, cols: np.ndarray, ops: np.ndarray, vals: np.ndarray, cap: int | None = None
+) -> np.ndarray:
+    """Number of rows of `x` each predicate (conjunction over its columns) matches; with `cap`,
+    counting stops once a predicate reaches it (the result is then min(count, cap)).
+
+    Rows are scanned in chunks and predicates that reached `cap` leave the scan, so the many
+    candidate predicates that match common records cost one small chunk each. "x >= v" is
+    evaluated as "-x <= -v" on a negated copy of the columns, leaving two comparisons."""
     n, p = x.shape[0], cols.shape[0]
     counts = np.zeros(p, dtype=np.int64)
-    step = max(1, 4_000_000 // max(n, 1))
-    for s in range(0, p, step):
-        sl = slice(s, min(s + step, p))
-        mask = np.ones((n, sl.stop - s), dtype=bool)
-        for j in range(cols.shape[1]):
-            col_vals = x[:, cols[sl, j]]
-            v = vals[sl, j]
-            op = ops[sl, j]
-            hit = np.where(
-                op == _EQ, col_vals == v, np.where(op == _LE, col_vals <= v, col_vals >= v)
-            )
-            mask &= hit
-        counts[sl] = mask.sum(axis=0)
-    return counts
+    if p == 0 or n == 0:
+        return counts
+    m = x.shape[1]
+    both = np.hstack([x, -x])
+    ge = ops == _GE
+    gcols = np.where(ge, cols + m, cols)
+    gvals = np.where(ge, -vals, vals)
+    is_eq = ops == _EQ
+    alive = np.arange(p)
+    start = 0
+    chunk = 512 if cap is not None else max(1, 4_000_000 // p)
+    while start < n and alive.size:
+        rows = both[start : start + chunk]
+        c, v, e = gcols[alive], gvals[alive], is_eq[alive]
+        mask = np.ones((rows.shape[0], alive.size), dtype=bool)
+        for j in range(c.shape[1]):
+            cv = rows[:, c[:, j]]
+            mask &= np.where(e[:, j], cv == v[:, j], cv <= v[:, j])
+        counts[alive] += mask.sum(axis=0)
+        start += rows.shape[0]
+        if cap is not None:
+            alive = alive[counts[alive] < cap]
+        chunk = max(512, 4_000_000 // max(alive.size, 1))
+    return counts if cap is None else np.minimum(counts, cap)
 
 
 def _random_values(
@@ -205,22 +222,48 @@ def _univariate_candidates(
 def _multivariate_candidates(
     syn: np.ndarray, numeric: np.ndarray, n_attacks: int, n_cols: int, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Predicates built from random synthetic records on random columns, kept when they match
-    exactly one synthetic record (up to 30 rounds of generation)."""
+    """Predicates built from random synthetic records on `n_cols` of their most telling
+    columns (drawn at random, weighted by how rare the record's value is), kept when they match
+    exactly one synthetic record (at most max(50 n_attacks, 20000) candidates are tried; fewer
+    than n_attacks predicates come back when the release has too few isolatable records)."""
     n, m = syn.shape
     n_cols = min(n_cols, m)
+    with np.errstate(all="ignore"):
+        median = np.nanmedian(np.where(np.isfinite(syn), syn, np.nan), axis=0)
+    # columns are drawn per record with weight = the information of its value there, -log p
+    # (p: the share of records with the same category, or as far out in that tail), so the
+    # predicates use the attributes that make each record stand out
+    info = np.empty((n, m))
+    for j in range(m):
+        col = syn[:, j]
+        if numeric[j]:
+            rank_lo = np.searchsorted(np.sort(col), col, side="right") / n  # P(X <= x)
+            rank_hi = 1.0 - np.searchsorted(np.sort(col), col, side="left") / n  # P(X >= x)
+            p = np.where(col >= median[j], rank_hi, rank_lo)
+        else:
+            _, inv, cnt = np.unique(col, return_inverse=True, return_counts=True)
+            p = cnt[inv] / n
+        info[:, j] = -np.log(np.clip(p, 1e-12, 1.0)) + 1e-6
     kept_c, kept_o, kept_v = [], [], []
     seen: set[bytes] = set()
-    have = 0
-    for _ in range(30):
-        batch = max(10 * (n_attacks - have), 1024)
+    have, tried, accept = 0, 0, 0.05
+    budget = max(50 * n_attacks, 20_000)  # candidates tried at most
+    while have < n_attacks and tried < budget:
+        # size the batch from the acceptance rate seen so far
+        batch = int(min(budget - tried, max(1024, 1.5 * (n_attacks - have) / max(accept, 1e-3))))
         rows = rng.integers(0, n, batch)
-        cols = np.argsort(rng.random((batch, m)), axis=1)[:, :n_cols]
+        gumbel = -np.log(-np.log(rng.random((batch, m))))
+        cols = np.argsort(-(np.log(info[rows]) + gumbel), axis=1)[:, :n_cols]
         cols.sort(axis=1)
         vals = syn[rows[:, None], cols]
-        ops = np.where(numeric[cols], rng.choice([_LE, _GE], size=cols.shape), _EQ)
-        counts = _match_counts(syn, cols, ops, vals)
-        for i in np.flatnonzero(counts == 1):
+        # point each inequality away from the column's median: outlying records are the ones a
+        # few bounds can isolate (a random direction wastes most candidates)
+        ops = np.where(numeric[cols], np.where(vals >= median[cols], _GE, _LE), _EQ)
+        counts = _match_counts(syn, cols, ops, vals, cap=2)
+        tried += batch
+        ok = np.flatnonzero(counts == 1)
+        accept = max(ok.size, 1) / tried if have == 0 else (have + ok.size) / tried
+        for i in ok:
             key = cols[i].tobytes() + ops[i].tobytes() + vals[i].tobytes()
             if key in seen:
                 continue
@@ -229,8 +272,6 @@ def _multivariate_candidates(
             have += 1
             if have >= n_attacks:
                 break
-        if have >= n_attacks:
-            break
     if not kept_c:
         return (np.zeros((0, n_cols), np.int64),) * 2 + (np.zeros((0, n_cols)),)
     return np.array(kept_c), np.array(kept_o), np.array(kept_v)
@@ -252,7 +293,8 @@ def singling_out(
     original training records (success: the predicate isolates exactly one of them) and on an
     equal-size control sample. Univariate predicates are values unique in one column of the
     release (and unique extremes, "x <= min"); multivariate ones conjoin `n_cols` attributes of
-    a random synthetic record ("==" for categories, "<=" or ">=" its value for numbers).
+    a random synthetic record ("==" for categories; for numbers "<=" its value when it lies below
+    the column's median, ">=" otherwise).
     The baseline draws the same predicate shapes with random values (uniform over the
     release's distinct values for univariate, from its marginals for multivariate)."""
     if mode not in ("univariate", "multivariate"):
@@ -275,6 +317,7 @@ def singling_out(
     tr = codes(original_train.iloc[rng.choice(len(original_train), n_eval, replace=False)])
     ct = codes(control.iloc[rng.choice(len(control), n_eval, replace=False)])
     syn = codes(synthetic)
+    syn = syn[rng.permutation(len(syn))]  # random row order: early rejection in counts
 
     if mode == "univariate":
         pc, po, pv = _univariate_candidates(syn, numeric)
@@ -306,9 +349,9 @@ def singling_out(
         for col in np.unique(pc[:, j]):
             rows = pc[:, j] == col
             bv[rows, j] = _random_values(syn[:, col], bool(numeric[col]), int(rows.sum()), rng)
-    n_attack = int((_match_counts(tr, pc, po, pv) == 1).sum())
-    n_control = int((_match_counts(ct, pc, po, pv) == 1).sum())
-    n_base = int((_match_counts(tr, pc, po, bv) == 1).sum())
+    n_attack = int((_match_counts(tr, pc, po, pv, cap=2) == 1).sum())
+    n_control = int((_match_counts(ct, pc, po, pv, cap=2) == 1).sum())
+    n_base = int((_match_counts(tr, pc, po, bv, cap=2) == 1).sum())
     return _result(
         f"singling_out_{mode}",
         n,

@@ -32,13 +32,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import beta
+from scipy.special import betaincinv
 from sklearn.metrics import roc_auc_score, roc_curve
 
 from privsynth.audit._encode import TIE_TOL, Encoded, MixedEncoder, iter_blocks, row_hashes
 from privsynth.errors import InputError
 
 _ROC_POINTS = 200
+_QUANTILES = (0.01, 0.05, 0.25, 0.5, 0.75, 0.95)
 
 
 @dataclass
@@ -61,13 +62,18 @@ class MIAttackResult:
 
 @dataclass
 class DPCeiling:
-    """What (ε, δ)-DP guarantees at most, whatever the attack."""
+    """What (ε, δ)-DP guarantees at most, whatever the attack: the ROC curve
+    TPR ≤ min(1, e^ε FPR + δ, 1 − e^−ε (1 − δ − FPR)) (Kairouz et al. 2015), its area (e^ε / (1 +
+    e^ε) when δ = 0) and its TPR at 1 % and 0.1 % FPR. `roc_fpr`/`roc_tpr` are the corners of
+    that piecewise-linear curve, for plotting beside the attacks' ROC."""
 
     epsilon: float
     delta: float
     auc_max: float
     tpr_at_1pct_fpr_max: float
     tpr_at_01pct_fpr_max: float
+    roc_fpr: list[float] = field(default_factory=list)
+    roc_tpr: list[float] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -91,6 +97,8 @@ class MembershipResult:
     bandwidth: float
     ceiling: DPCeiling | None = None
     columns: list[str] = field(default_factory=list)
+    # distance of each release row to its closest train / holdout row, at these quantiles
+    dcr_quantiles: dict[str, list[float]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -108,12 +116,19 @@ def dp_ceiling(epsilon: float, delta: float = 0.0) -> DPCeiling:
     if not 0 <= delta < 1:
         raise InputError(f"delta must be in [0, 1), got {delta}")
     e = float(np.exp(min(epsilon, 700.0)))
+    kink = (1.0 - delta) / (1.0 + e)  # where the two lines of the curve meet
+    fpr = np.array([0.0, kink, 1.0 - delta, 1.0])
+    tpr = np.minimum(1.0, np.minimum(e * fpr + delta, 1.0 - (1.0 - delta - fpr) / e))
+    tpr[0] = min(1.0, delta)
+    auc = float(np.sum(np.diff(fpr) * (tpr[1:] + tpr[:-1]) / 2.0))
     return DPCeiling(
         epsilon=float(epsilon),
         delta=float(delta),
-        auc_max=float(e / (1.0 + e)),
-        tpr_at_1pct_fpr_max=float(min(1.0, e * 0.01 + delta)),
-        tpr_at_01pct_fpr_max=float(min(1.0, e * 0.001 + delta)),
+        auc_max=auc,
+        tpr_at_1pct_fpr_max=float(np.interp(0.01, fpr, tpr)),
+        tpr_at_01pct_fpr_max=float(np.interp(0.001, fpr, tpr)),
+        roc_fpr=[float(v) for v in fpr],
+        roc_tpr=[float(v) for v in tpr],
     )
 
 
@@ -121,8 +136,8 @@ def clopper_pearson(k: np.ndarray, n: int, alpha: float = 0.05) -> tuple[np.ndar
     """Two-sided exact (Clopper-Pearson) interval of k successes in n, elementwise."""
     k = np.asarray(k, dtype=np.float64)
     with np.errstate(invalid="ignore"):
-        lo = np.where(k > 0, beta.ppf(alpha / 2, k, n - k + 1), 0.0)
-        hi = np.where(k < n, beta.ppf(1 - alpha / 2, k + 1, n - k), 1.0)
+        lo = np.where(k > 0, betaincinv(k, n - k + 1, alpha / 2), 0.0)
+        hi = np.where(k < n, betaincinv(k + 1, n - k, 1 - alpha / 2), 1.0)
     return np.nan_to_num(lo, nan=0.0), np.nan_to_num(hi, nan=1.0)
 
 
@@ -151,7 +166,10 @@ def roc_summary(
     y = np.r_[np.ones(len(member_scores)), np.zeros(len(non_member_scores))]
     s = np.r_[member_scores, non_member_scores].astype(np.float64)
     s = np.nan_to_num(
-        s, nan=-np.inf, posinf=np.finfo(np.float64).max, neginf=-np.finfo(np.float64).max
+        s,
+        nan=-np.finfo(np.float64).max,
+        posinf=np.finfo(np.float64).max,
+        neginf=-np.finfo(np.float64).max,
     )
     fpr, tpr, _ = roc_curve(y, s, drop_intermediate=False)
     auc = float(roc_auc_score(y, s))
@@ -181,24 +199,32 @@ def _scan(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One pass over q × r: each q row's nearest squared distance; each r row's nearest
     squared distance among the first `col_rows` rows of q (default all); and for the first
-    `kde_rows` rows of q the log of the Gaussian kernel mean (1/|r|) Σ exp(−d²/2h²)."""
+    `kde_rows` rows of q the log of the Gaussian kernel mean (1/|r|) Σ exp(−d²/2h²).
+
+    Distances come scaled by 1/2h² straight from the matrix product (fewer passes over the
+    block); the kernel sum is shifted by each row's nearest distance (log-sum-exp), so narrow
+    kernels do not underflow."""
     col_rows = len(q) if col_rows is None else col_rows
-    row_min = np.empty(len(q), dtype=np.float32)
+    s = 0.5 / h2
+    row_min = np.empty(len(q), dtype=np.float64)
     col_min = np.full(len(r), np.inf, dtype=np.float32)
     kde = np.zeros(kde_rows, dtype=np.float64)
-    for sl, d in iter_blocks(q, r):
-        row_min[sl] = d.min(axis=1)
+    for sl, d in iter_blocks(q, r, scale=s, clip=False):
+        near = d.min(axis=1)
+        row_min[sl] = near
         if sl.start < col_rows:
             np.minimum(col_min, d[: min(sl.stop, col_rows) - sl.start].min(axis=0), out=col_min)
         if sl.start < kde_rows:
-            # log-mean-exp shifted by each row's nearest distance: no underflow for small h
             stop = min(sl.stop, kde_rows)
-            near = row_min[sl.start : stop]
             sub = d[: stop - sl.start]
-            sub -= near[:, None]
-            sub *= np.float32(-0.5 / h2)
+            sub -= near[: stop - sl.start, None]
+            np.negative(sub, out=sub)
             np.exp(sub, out=sub)
-            kde[sl.start : stop] = np.log(sub.mean(axis=1, dtype=np.float64)) - near * (0.5 / h2)
+            kde[sl.start : stop] = np.log(sub.mean(axis=1, dtype=np.float64)) - np.maximum(
+                near[: stop - sl.start], 0.0
+            )
+    row_min = np.maximum(row_min, 0.0) / s
+    col_min = np.maximum(col_min.astype(np.float64), 0.0) / s
     return row_min, col_min, kde
 
 
@@ -211,6 +237,7 @@ def membership_inference(
     delta: float | None = None,
     columns: Sequence[str] | None = None,
     bandwidth: float | None = None,
+    max_density_candidates: int = 5000,
     seed: int | None = 0,
 ) -> MembershipResult:
     """Membership-inference audit of `synthetic` (any release) made from `train`, with
@@ -218,7 +245,10 @@ def membership_inference(
     the theoretical ceiling. `bandwidth`: kernel width of the density attack on the HEOM scale
     (one category mismatch = 1); default: a quarter of the mean nearest-release distance of
     1000 reference rows, clipped to [0.02, 1] (narrow kernels find local overfitting best;
-    the log-sum-exp form keeps them free of underflow)."""
+    the log-sum-exp form keeps them free of underflow). `max_density_candidates`: members and
+    non-members scored by the density attack (each side; the distance attack scores all)."""
+    if max_density_candidates < 1:
+        raise InputError("max_density_candidates must be at least 1")
     for name, f in (("train", train), ("holdout", holdout), ("release", synthetic)):
         if len(f) == 0:
             raise InputError(f"the {name} table is empty")
@@ -253,9 +283,10 @@ def membership_inference(
         raise InputError("bandwidth must be > 0")
     h2 = bandwidth**2
 
-    m_members = min(len(tr), n_half)
+    # density attack: equal numbers of members (train) and non-members (first holdout half)
+    m_members = int(min(len(tr), n_half, max_density_candidates))
     d_tr, syn_to_tr, kde_syn_members = _scan(tr, syn, kde_rows=m_members, h2=h2, col_rows=n_eq)
-    d_ho, syn_to_ho, kde_syn_non = _scan(ho, syn, kde_rows=n_half, h2=h2, col_rows=n_eq)
+    d_ho, syn_to_ho, kde_syn_non = _scan(ho, syn, kde_rows=m_members, h2=h2, col_rows=n_eq)
 
     closer = syn_to_tr < syn_to_ho - TIE_TOL
     tie = np.abs(syn_to_tr - syn_to_ho) <= TIE_TOL
@@ -264,7 +295,7 @@ def membership_inference(
 
     # density ratio against the reference half of the holdout
     ref = ho.take(np.arange(n_half, len(ho)))
-    cand = _concat(tr.take(np.arange(m_members)), ho.take(np.arange(n_half)))
+    cand = _concat(tr.take(np.arange(m_members)), ho.take(np.arange(m_members)))
     _, _, kde_ref = _scan(cand, ref, kde_rows=len(cand), h2=h2)
     dens = np.r_[kde_syn_members, kde_syn_non] - kde_ref
 
@@ -276,6 +307,11 @@ def membership_inference(
         exact_copy_rate_holdout=copy_hold,
         dcr_train_median=float(np.sqrt(np.median(syn_to_tr))),
         dcr_holdout_median=float(np.sqrt(np.median(syn_to_ho))),
+        dcr_quantiles={
+            "q": list(_QUANTILES),
+            "train": [float(v) for v in np.sqrt(np.quantile(syn_to_tr, _QUANTILES))],
+            "holdout": [float(v) for v in np.sqrt(np.quantile(syn_to_ho, _QUANTILES))],
+        },
         distance_attack=roc_summary(-np.sqrt(d_tr), -np.sqrt(d_ho), dl),
         density_attack=roc_summary(dens[:m_members], dens[m_members:], dl),
         n_train=len(train),
