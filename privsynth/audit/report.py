@@ -405,18 +405,16 @@ def _privacy_statement(policy: dict | None, manifest: dict | None, risk: dict) -
 
 def _ceiling(epsilon: float | None, delta: float | None) -> dict[str, Any] | None:
     """What DP promises against ANY membership attack (Kairouz et al. 2015 hypothesis-test bound)."""
-    if epsilon is None:
+    if epsilon is None or not epsilon > 0:
         return None
-    e = math.exp(min(epsilon, 700.0))
-    d = delta or 0.0
-    return {
-        "epsilon": epsilon,
-        "delta": d,
-        "auc_max": e / (1 + e),
-        "advantage_max": (e - 1 + 2 * d) / (e + 1),
-        "tpr_at_1pct_fpr_max": min(1.0, e * 0.01 + d),
-        "tpr_at_01pct_fpr_max": min(1.0, e * 0.001 + d),
-    }
+    from privsynth.audit.membership import dp_ceiling
+
+    d = float(delta or 0.0)
+    out = dp_ceiling(float(epsilon), d).to_dict()
+    e = math.exp(min(float(epsilon), 700.0))
+    # membership advantage TPR - FPR is at most (e^eps - 1 + 2 delta) / (e^eps + 1)
+    out["advantage_max"] = min(1.0, (e - 1 + 2 * d) / (e + 1))
+    return out
 
 
 # ----------------------------------------------------------------------------------- audit()
