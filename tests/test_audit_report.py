@@ -237,3 +237,43 @@ def test_cli_exit_2_on_bad_input_and_nothing_written(cli, files, release, extra,
     assert res.code == 2
     assert message in res.stderr and res.stderr.count("\n") == 1
     assert not (files / f"{name}.html").exists() and not (files / f"{name}.json").exists()
+
+
+def test_release_manifests_of_both_modes_are_read(splits):
+    """The layouts ps.release writes: k-anonymity details under `privacy`, DP under `synthesis`."""
+    train, holdout, fresh = (t.iloc[:300] for t in splits)
+    anon = {
+        "mode": "anonymize",
+        "policy": {"name": "k-anonymity", "sha256": "cd" * 32},
+        "columns": {"age": {"action": "generalize", "level": 1}, "fnlwgt": {"action": "drop"}},
+        "privacy": {
+            "requested": {"k": 5},
+            "quasi_identifiers": ["age", "sex"],
+            "achieved": {"k": 7, "suppressed": 3},
+        },
+    }
+    rep = audit(train, fresh.drop(columns=["fnlwgt"]), holdout, manifest=anon, n_attacks=50)
+    d = rep.to_dict()
+    assert d["inputs"]["quasi_identifiers"] == ["age", "sex"]  # taken from the manifest
+    assert d["risk"]["reidentification"]["k"] >= 1
+    assert d["privacy"]["mode"] == "anonymize" and d["privacy"]["k_required"] == 5
+    assert d["policy"]["name"] == "k-anonymity"
+    assert {"column": "fnlwgt", "action": "drop"} in d["policy"]["columns"]
+    assert "k required / achieved" in rep.to_html()
+
+    synth = {
+        "mode": "synthesize",
+        "policy": {"name": "dp", "sha256": "ef" * 32},
+        "columns": {c: {"action": "keep"} for c in train.columns},
+        "ledger": {"rho_spent": 0.02, "steps": [{"what": "rows", "rho": 0.001}]},
+        "synthesis": {
+            "privacy": {"epsilon": 2.0, "delta": 1e-9, "unit_of_privacy": "one row"},
+            "columns": {"age": {"domain_source": "policy bounds"}},
+        },
+    }
+    d = audit(train, fresh, holdout, manifest=synth, n_attacks=50).to_dict()
+    assert d["privacy"]["dp"] and d["privacy"]["epsilon"] == 2.0 and d["privacy"]["rho"] == 0.02
+    assert d["privacy"]["ledger"] == [{"what": "rows", "rho": 0.001}]
+    assert d["privacy"]["public"] == {"age": "policy bounds"}
+    assert d["membership"]["ceiling"]["epsilon"] == 2.0
+    assert d["risk"]["reidentification"] is None  # synthetic rows are not people

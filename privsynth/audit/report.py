@@ -278,7 +278,7 @@ def _scan_findings(scan: Any) -> list[dict[str, Any]] | None:
 def _dropped_columns(policy: dict | None, manifest: dict | None) -> set[str]:
     """Columns the policy or manifest says were removed from the release."""
     out: set[str] = set()
-    for src in (policy, manifest):
+    for src in (policy, manifest, _dig(manifest, "synthesis")):
         cols = _dig(src, "columns")
         if isinstance(cols, Mapping):
             for name, entry in cols.items():
@@ -295,15 +295,19 @@ def _dropped_columns(policy: dict | None, manifest: dict | None) -> set[str]:
 
 
 def _column_actions(policy: dict | None, manifest: dict | None) -> list[dict[str, Any]]:
+    """Per-column actions: the manifest's record of what was done, else the policy's entries."""
     for src in (manifest, policy):
         cols = _dig(src, "columns")
+        rows: list[dict[str, Any]] = []
         if isinstance(cols, Mapping):
-            return [
+            rows = [
                 {"column": str(n), **({"action": e} if not isinstance(e, Mapping) else dict(e))}
                 for n, e in cols.items()
             ]
-        if isinstance(cols, list) and cols and isinstance(cols[0], Mapping):
-            return [dict(e) for e in cols]
+        elif isinstance(cols, list):
+            rows = [dict(e) for e in cols if isinstance(e, Mapping)]
+        if rows and any("action" in r for r in rows):
+            return rows
     return []
 
 
@@ -342,44 +346,62 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def _privacy_statement(policy: dict | None, manifest: dict | None, risk: dict) -> dict[str, Any]:
+def _release_mode(policy: dict | None, manifest: dict | None) -> str | None:
+    """anonymize | synthesize | None, from the manifest first (it records what was done)."""
     mode = _first(
-        _dig(policy, "release", "mode"), _dig(manifest, "mode"), _dig(manifest, "release", "mode")
+        _dig(manifest, "mode"),
+        _dig(manifest, "release", "mode"),
+        "synthesize" if _dig(manifest, "synthetic") is True else None,
+        _dig(policy, "release", "mode"),
     )
-    epsilon = _first(
-        _dig(manifest, "epsilon"),
-        _dig(manifest, "privacy", "epsilon"),
-        _dig(manifest, "budget", "epsilon"),
-        _dig(policy, "release", "epsilon"),
-    )
-    delta = _first(
-        _dig(manifest, "delta"),
-        _dig(manifest, "privacy", "delta"),
-        _dig(manifest, "budget", "delta"),
-        _dig(policy, "release", "delta"),
-    )
-    rho = _first(
-        _dig(manifest, "rho"),
-        _dig(manifest, "privacy", "rho"),
-        _dig(manifest, "budget", "rho"),
-        _dig(manifest, "ledger", "rho"),
-    )
-    ledger = _first(
-        _dig(manifest, "ledger", "entries"),
-        _dig(manifest, "ledger", "measurements"),
-        _dig(manifest, "ledger"),
-    )
+    return str(mode) if mode is not None else None
+
+
+def _privacy_statement(policy: dict | None, manifest: dict | None, risk: dict) -> dict[str, Any]:
+    """What the release promises. Reads both manifest layouts: ps.release's (DP details under
+    `synthesis`) and the synthesizer's own (`privacy`, `ledger.steps`)."""
+    syn = _dig(manifest, "synthesis") if isinstance(_dig(manifest, "synthesis"), Mapping) else None
+    mode = _release_mode(policy, manifest)
+
+    def pick(*paths: tuple[str, ...]) -> Any:
+        return _first(*(_dig(src, *path) for path in paths for src in (manifest, syn)))
+
+    epsilon = pick(("privacy", "epsilon"), ("epsilon",), ("ledger", "epsilon_budget"))
+    delta = pick(("privacy", "delta"), ("delta",), ("ledger", "delta"))
+    if epsilon is None and mode == "synthesize":
+        epsilon = _dig(policy, "release", "epsilon")
+        delta = _first(delta, _dig(policy, "release", "delta"))
+    rho = pick(("ledger", "rho_spent"), ("privacy", "rho"), ("rho",))
+    ledger = pick(("ledger", "steps"), ("ledger", "entries"), ("ledger",))
     if isinstance(ledger, Mapping):
         ledger = [dict(ledger)]
-    unit = _first(_dig(manifest, "unit_of_privacy"), _dig(policy, "release", "unit_of_privacy"))
-    public = _first(_dig(manifest, "public"), _dig(manifest, "treated_as_public"))
+    if isinstance(ledger, list):
+        ledger = [e for e in ledger if isinstance(e, Mapping)]
+    unit = _first(
+        pick(("privacy", "unit_of_privacy"), ("unit_of_privacy",)),
+        _dig(policy, "release", "unit_of_privacy"),
+    )
+    public = pick(("public",), ("treated_as_public",))
+    if public is None:
+        cols = _dig(syn, "columns") or (_dig(manifest, "columns") if syn is None else None)
+        if isinstance(cols, Mapping):
+            public = {
+                str(c): str(v.get("domain_source"))
+                for c, v in cols.items()
+                if isinstance(v, Mapping) and v.get("domain_source") is not None
+            } or None
+    noise = pick(("randomness",))
     if mode is None and epsilon is not None:
         mode = "synthesize"
-    if mode is None and (
-        _dig(policy, "privacy", "k") is not None or _dig(manifest, "k") is not None
-    ):
+    k_required = _first(
+        _dig(manifest, "privacy", "requested", "k"),
+        _dig(policy, "privacy", "k"),
+        _dig(manifest, "k"),
+    )
+    if mode is None and k_required is not None:
         mode = "anonymize"
     reid = risk.get("reidentification") or {}
+    achieved = _dig(manifest, "privacy", "achieved") or {}
     return _clean(
         {
             "mode": mode or "unknown",
@@ -392,13 +414,21 @@ def _privacy_statement(policy: dict | None, manifest: dict | None, risk: dict) -
             else ("one row" if mode == "synthesize" else None),
             "ledger": ledger if isinstance(ledger, list) else [],
             "public": public,
-            "noise": "OpenDP measurements (floating-point-safe discrete Gaussian / Laplace)"
-            if mode == "synthesize"
-            else None,
-            "k_required": _first(_dig(policy, "privacy", "k"), _dig(manifest, "k")),
-            "l_required": _first(_dig(policy, "privacy", "l"), _dig(manifest, "l")),
-            "k_achieved": reid.get("k"),
+            "noise": noise
+            or (
+                "OpenDP measurements (floating-point-safe discrete Gaussian / Laplace)"
+                if mode == "synthesize"
+                else None
+            ),
+            "k_required": k_required,
+            "l_required": _first(
+                _dig(manifest, "privacy", "requested", "l"), _dig(policy, "privacy", "l")
+            ),
+            "k_achieved": _first(
+                reid.get("k"), achieved.get("k") if isinstance(achieved, Mapping) else None
+            ),
             "l_achieved": reid.get("l_distinct"),
+            "suppressed": achieved.get("suppressed") if isinstance(achieved, Mapping) else None,
         }
     )
 
@@ -482,6 +512,7 @@ def audit(
         quasi_identifiers,
         _dig(pol, "audit", "quasi_identifiers"),
         _dig(pol, "privacy", "quasi_identifiers"),
+        _dig(man, "privacy", "quasi_identifiers"),
         scan_qi or None,
     )
     qis = _listify(qi_src)
@@ -517,7 +548,7 @@ def audit(
     rc = _Guarded(_rc, notes)
 
     timings: dict[str, float] = {}
-    mode = _first(_dig(pol, "release", "mode"), _dig(man, "mode"), _dig(man, "release", "mode"))
+    mode = _release_mode(pol, man)
     risk: dict[str, Any] = {
         "quasi_identifiers": qis,
         "secrets": sec,
