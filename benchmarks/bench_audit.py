@@ -14,6 +14,7 @@ plus two membership attacks another 40-120 s. Target: the whole audit in < 30 s 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -68,8 +69,11 @@ def main() -> None:
 
     stages: dict[str, list[float]] = {}
     summary = None
+    cpu: list[float] = []
+    loads: list[float] = []
     for run in range(args.repeats):
         t0 = time.perf_counter()
+        c0 = time.process_time()
         report = audit(
             train,
             release,
@@ -85,18 +89,27 @@ def main() -> None:
             report.to_html(Path(tmp) / "audit.html")
             report.to_json(Path(tmp) / "audit.json")
         t2 = time.perf_counter()
+        cpu.append(time.process_time() - c0)
+        loads.append(os.getloadavg()[0])
         for name, secs in report.timings.items():
             if name != "total":
                 stages.setdefault(name, []).append(secs)
         stages.setdefault("report rendering (HTML + JSON)", []).append(t2 - t1)
         stages.setdefault("TOTAL", []).append(t2 - t0)
         summary = report.to_dict()
-        print(f"  run {run + 1}: {t2 - t0:.1f} s")
+        print(f"  run {run + 1}: {t2 - t0:.1f} s wall, {cpu[-1]:.1f} s CPU, load {loads[-1]:.1f}")
 
     print(f"\n{'stage':34s} {'median s':>9s}   runs")
     for name, vals in stages.items():
         runs = " ".join(f"{v:.2f}" for v in vals)
         print(f"{name:34s} {statistics.median(vals):9.2f}   {runs}")
+    print(
+        f"{'CPU seconds (all threads)':34s} {statistics.median(cpu):9.2f}   "
+        + " ".join(f"{v:.2f}" for v in cpu)
+    )
+    print(
+        f"machine: {os.cpu_count()} cores, 1-min load average during runs {min(loads):.1f}-{max(loads):.1f}"
+    )
     assert summary is not None
     m = summary["membership"]
     print(
@@ -105,7 +118,9 @@ def main() -> None:
         f"{summary['risk']['singling_out']['risk']:.3f}, 2-way TVD "
         f"{summary['utility']['tvd']['2way']['mean']:.4f}"
     )
-    print("reference: anonymeter alone 55-110 s (500 attacks); DCR + two MIAs 40-120 s; target < 30 s")
+    print(
+        "reference: anonymeter alone 55-110 s (500 attacks); DCR + two MIAs 40-120 s; target < 30 s"
+    )
 
 
 if __name__ == "__main__":

@@ -97,6 +97,9 @@ def test_dp_manifest_gives_the_privacy_statement_and_the_ceiling(copy_report):
     assert d["privacy"]["dp"] and d["privacy"]["epsilon"] == 1.0
     ceiling = d["membership"]["ceiling"]
     assert ceiling["auc_max"] == pytest.approx(np.e / (1 + np.e))
+    # a verbatim copy is not 1-DP: the distance attack beats the ceiling, and the report says so
+    assert d["membership"]["ceiling_exceeded"] is True
+    assert any("exceed" in n for n in d["notes"])
     assert d["policy"]["name"] == "dp-synthetic"
 
 

@@ -68,6 +68,16 @@ def _is_numeric_original(s: pd.Series, max_levels: int) -> bool:
     return s.nunique(dropna=True) > max_levels
 
 
+def _short(x: float) -> str:
+    """Compact number for bin labels: 1.23M, 45.6k, 17.5."""
+    a = abs(x)
+    if a >= 1e6:
+        return f"{x / 1e6:.3g}M"
+    if a >= 1e4:
+        return f"{x / 1e3:.3g}k"
+    return f"{x:.3g}"
+
+
 def _category_keys(so: pd.Series, sr: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Comparable keys: floats when the original is numeric (so 13 == 13.0), else strings."""
     if pd.api.types.is_numeric_dtype(so) and not pd.api.types.is_bool_dtype(so):
@@ -139,8 +149,8 @@ def encode_pair(
             edges = np.linspace(lo, hi, bins + 1)
             co, nb = _bin(vo, edges)
             cr, _ = _bin(vr, edges)
-            labs = [f"{edges[i]:.4g}-{edges[i + 1]:.4g}" for i in range(nb)]
-            labs += [f"<{lo:.4g}", f">{hi:.4g}", "(missing)"]
+            labs = [f"{_short(edges[i])}–{_short(edges[i + 1])}" for i in range(nb)]
+            labs += [f"<{_short(lo)}", f">{_short(hi)}", "(missing)"]
             kinds[col] = NUMERIC
             num_o[col], num_r[col] = vo, vr
         else:

@@ -622,6 +622,7 @@ def audit(
         if not membership["available"]:
             membership["reason"] = "the membership-inference module is not available"
         membership["ceiling"] = _ceiling(privacy["epsilon"], privacy["delta"])
+        _check_ceiling(membership, notes)
     timings["membership"] = time.perf_counter() - t
 
     t = step(5, "utility")
@@ -685,6 +686,27 @@ def audit(
         timings=timings,
         _curves=curves,
     )
+
+
+def _check_ceiling(membership: dict[str, Any], notes: list[str]) -> None:
+    """An attack beating the DP ceiling means the release is not as private as its manifest says
+    (or the holdout is not from the same population): flag it loudly."""
+    ceiling = membership.get("ceiling")
+    if not ceiling:
+        return
+    over = []
+    for name in ("distance_attack", "density_attack"):
+        auc = _dig(membership, name, "auc")
+        if auc is not None and auc > ceiling["auc_max"] + 0.01:
+            over.append(f"{name.replace('_', ' ')} AUC {auc:.3f}")
+    membership["ceiling_exceeded"] = bool(over)
+    if over:
+        notes.append(
+            f"{', '.join(over)} exceed(s) the AUC ceiling {ceiling['auc_max']:.3f} that "
+            f"(epsilon={ceiling['epsilon']:g}, delta={ceiling['delta']:g})-DP allows: the release "
+            "does not behave like a DP release with this budget, or the holdout is not from the "
+            "same population"
+        )
 
 
 class _Guarded:
