@@ -280,3 +280,26 @@ def test_release_manifests_of_both_modes_are_read(splits):
     assert d["privacy"]["public"] == {"age": "policy bounds"}
     assert d["membership"]["ceiling"]["epsilon"] == 2.0
     assert d["risk"]["reidentification"] is None  # synthetic rows are not people
+
+
+def test_scan_findings_fill_the_inventory_and_the_quasi_identifiers(splits, tmp_path):
+    from privsynth.detect.findings import ColumnClass, ColumnFinding
+
+    train, holdout, fresh = (t.iloc[:300] for t in splits)
+    findings = [
+        ColumnFinding("age", ColumnClass.QUASI, "AGE", 0.9, ["name looks like an age"]),
+        ColumnFinding("sex", ColumnClass.QUASI, "GENDER", 0.8, ["two values"]),
+        ColumnFinding("income", ColumnClass.SENSITIVE, "NONE", 0.6, ["salary keyword"]),
+    ]
+    rep = audit(train, fresh, holdout, scan=findings, n_attacks=50)
+    d = rep.to_dict()
+    assert d["inputs"]["quasi_identifiers"] == ["age", "sex"]
+    assert d["inputs"]["secrets"] == ["income"]
+    inv = {c["column"]: c for c in d["inventory"]}
+    assert inv["age"]["class"] == "quasi" and inv["age"]["entity"] == "AGE"
+    assert "name looks like an age" in rep.to_html()
+    # the same findings as `privsynth scan --json` writes them
+    path = tmp_path / "scan.json"
+    path.write_text(json.dumps({"columns": [{"name": "age", "class": "quasi", "entity": "AGE"}]}))
+    d = audit(train, fresh, holdout, scan=path, n_attacks=50).to_dict()
+    assert d["inputs"]["quasi_identifiers"] == ["age"]

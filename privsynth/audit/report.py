@@ -248,6 +248,8 @@ def _listify(value: Any) -> list[str]:
 def _scan_findings(scan: Any) -> list[dict[str, Any]] | None:
     if scan is None:
         return None
+    if isinstance(scan, str | os.PathLike):
+        scan = _as_dict(scan)  # the JSON of `privsynth scan --json`
     items = scan
     for attr in ("findings", "columns"):
         if hasattr(scan, attr):
