@@ -166,8 +166,15 @@ def test_bad_input_is_an_input_error(splits):
 
 def test_ps_audit_is_callable_from_the_top_level(splits):
     train, holdout, fresh = splits
-    rep = ps.audit(train.iloc[:200], fresh.iloc[:200], holdout.iloc[:200], n_attacks=50)
+    from types import SimpleNamespace
+
+    # what ps.release() returns: the table and its manifest travel together
+    released = SimpleNamespace(
+        data=fresh.iloc[:200], manifest={"mode": "synthesize", "privacy": {"epsilon": 3.0}}
+    )
+    rep = ps.audit(train.iloc[:200], released, holdout.iloc[:200], n_attacks=50)
     assert isinstance(rep, ps.AuditReport)
+    assert rep.privacy["epsilon"] == 3.0 and rep.privacy["dp"]
 
 
 # ------------------------------------------------------------------------------------- CLI

@@ -467,10 +467,14 @@ def audit(
 ) -> AuditReport:
     """Audit `release` against `original` (and `holdout`, real rows not used for the release).
 
-    `quasi_identifiers` / `secrets` default to the policy's `audit` section, then its `privacy`
-    section, then the scan's classes. `progress(step, i, n)` is called before each step.
+    `release` may be a table, a path, or the `Release` that `ps.release()` returns (its manifest
+    is then used). `quasi_identifiers` / `secrets` default to the policy's `audit` section, then
+    its `privacy` section, the manifest, then the scan's classes. `progress(step, i, n)` is called before each step.
     """
     t_start = time.perf_counter()
+    if hasattr(release, "data") and hasattr(release, "manifest"):  # a ps.release() Release
+        manifest = manifest if manifest is not None else release.manifest
+        release = release.data
     orig, h_orig = _load(original, "original")
     rel, h_rel = _load(release, "release")
     hold, h_hold = _load(holdout, "holdout") if holdout is not None else (None, None)
