@@ -68,12 +68,11 @@ def main() -> None:
     )
 
     stages: dict[str, list[float]] = {}
+    stages_cpu: dict[str, list[float]] = {}
     summary = None
-    cpu: list[float] = []
     loads: list[float] = []
     for run in range(args.repeats):
-        t0 = time.perf_counter()
-        c0 = time.process_time()
+        t0, c0 = time.perf_counter(), time.process_time()
         report = audit(
             train,
             release,
@@ -84,31 +83,32 @@ def main() -> None:
             n_attacks=args.attacks,
             seed=run,
         )
-        t1 = time.perf_counter()
+        t1, c1 = time.perf_counter(), time.process_time()
         with tempfile.TemporaryDirectory() as tmp:
             report.to_html(Path(tmp) / "audit.html")
             report.to_json(Path(tmp) / "audit.json")
-        t2 = time.perf_counter()
-        cpu.append(time.process_time() - c0)
+        t2, c2 = time.perf_counter(), time.process_time()
         loads.append(os.getloadavg()[0])
         for name, secs in report.timings.items():
             if name != "total":
                 stages.setdefault(name, []).append(secs)
-        stages.setdefault("report rendering (HTML + JSON)", []).append(t2 - t1)
+                stages_cpu.setdefault(name, []).append(report.timings_cpu.get(name, float("nan")))
+        render = "report rendering (HTML + JSON)"
+        stages.setdefault(render, []).append(t2 - t1)
+        stages_cpu.setdefault(render, []).append(c2 - c1)
         stages.setdefault("TOTAL", []).append(t2 - t0)
+        stages_cpu.setdefault("TOTAL", []).append(c2 - c0)
         summary = report.to_dict()
-        print(f"  run {run + 1}: {t2 - t0:.1f} s wall, {cpu[-1]:.1f} s CPU, load {loads[-1]:.1f}")
+        print(f"  run {run + 1}: {t2 - t0:.1f} s wall, {c2 - c0:.1f} s CPU, load {loads[-1]:.1f}")
 
-    print(f"\n{'stage':34s} {'median s':>9s}   runs")
+    print(f"\n{'stage':34s} {'wall s':>8s} {'CPU s':>8s}   CPU per run")
     for name, vals in stages.items():
-        runs = " ".join(f"{v:.2f}" for v in vals)
-        print(f"{name:34s} {statistics.median(vals):9.2f}   {runs}")
+        cpu = stages_cpu[name]
+        runs = " ".join(f"{v:.2f}" for v in cpu)
+        print(f"{name:34s} {statistics.median(vals):8.2f} {statistics.median(cpu):8.2f}   {runs}")
     print(
-        f"{'CPU seconds (all threads)':34s} {statistics.median(cpu):9.2f}   "
-        + " ".join(f"{v:.2f}" for v in cpu)
-    )
-    print(
-        f"machine: {os.cpu_count()} cores, 1-min load average during runs {min(loads):.1f}-{max(loads):.1f}"
+        f"machine: {os.cpu_count()} cores, 1-min load average during runs "
+        f"{min(loads):.1f}-{max(loads):.1f} (CPU seconds are what an idle machine would need)"
     )
     assert summary is not None
     m = summary["membership"]

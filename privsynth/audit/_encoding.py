@@ -13,6 +13,7 @@ by cell; they are excluded from the value-level metrics and listed with the reas
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -56,6 +57,22 @@ def _as_float(s: pd.Series) -> tuple[np.ndarray, float]:
     bad = present & num.isna().to_numpy()
     share = float(bad.sum() / max(present.sum(), 1))
     return num.to_numpy(dtype=float, na_value=np.nan), share
+
+
+def _as_dates(s: pd.Series, recoded_share: float) -> tuple[pd.Series, str]:
+    """A release column of date strings as datetimes, or the reason it is not comparable
+    (years only, "1980s", shifted to another representation)."""
+    text = s.astype("string")
+    present = text.notna()
+    if present.any() and text[present].str.len().median() < 8:
+        return s, "generalized in the release (coarser than full dates)"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        parsed = pd.to_datetime(text, errors="coerce", format="mixed")
+    bad = float((present & parsed.isna()).sum() / max(int(present.sum()), 1))
+    if bad > recoded_share:
+        return s, f"generalized or recoded in the release ({bad:.0%} of its values are not dates)"
+    return parsed, ""
 
 
 def _is_numeric_original(s: pd.Series, max_levels: int) -> bool:
@@ -131,6 +148,11 @@ def encode_pair(
     n_orig = max(len(original), 1)
     for col in original.columns:
         so, sr = original[col], release[col]
+        if pd.api.types.is_datetime64_any_dtype(so) and not pd.api.types.is_datetime64_any_dtype(sr):
+            sr, why = _as_dates(sr, recoded_share)
+            if why:
+                excluded[col] = why
+                continue
         if _is_numeric_original(so, max_levels):
             vo, _ = _as_float(so)
             vr, bad = _as_float(sr)
