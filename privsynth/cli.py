@@ -74,6 +74,13 @@ def audit(
     """Measure re-identification and membership-inference risk next to utility.
 
     Exit 0 when every threshold passes, 1 when one fails, 2 on bad input.
+
+    Thresholds (policy `audit.thresholds`, name: limit; defaults in brackets):
+    prosecutor_risk_max [0.09], records_above_threshold_max [0.05], singling_out_risk_max [0.1],
+    linkability_risk_max [0.1], inference_risk_max [0.1], dcr_share_max [0.6],
+    mia_auc_max [0.6]; opt-in: prosecutor_risk_avg_max, k_min, exact_match_rate_max,
+    tvd_1way_max, tvd_2way_max, tvd_3way_max, correlation_diff_max, pmse_ratio_max,
+    ml_efficacy_ratio_min.
     """
     from privsynth.audit.cli import run_audit
 

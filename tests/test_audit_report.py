@@ -310,3 +310,15 @@ def test_scan_findings_fill_the_inventory_and_the_quasi_identifiers(splits, tmp_
     path.write_text(json.dumps({"columns": [{"name": "age", "class": "quasi", "entity": "AGE"}]}))
     d = audit(train, fresh, holdout, scan=path, n_attacks=50).to_dict()
     assert d["inputs"]["quasi_identifiers"] == ["age"]
+
+
+def test_cli_help_lists_every_threshold():
+    import inspect
+
+    from privsynth import cli as cli_module
+
+    doc = inspect.getdoc(cli_module.audit)
+    for name, spec in THRESHOLDS.items():
+        assert name in doc
+        if spec.default is not None:
+            assert f"{name} [{spec.default:g}]" in doc
