@@ -26,6 +26,34 @@ SECTIONS = [
 ]
 
 
+# plain-language names of the re-identification figures (risk.py's field names as keys)
+REID_LABELS = {
+    "n_records": "Records",
+    "n_classes": "Groups (equivalence classes)",
+    "k": "Smallest group (k achieved)",
+    "prosecutor_max": "Highest re-identification risk of a record",
+    "prosecutor_avg": "Average re-identification risk",
+    "journalist_max": "Highest risk, attacker unsure the person is in the data",
+    "journalist_avg": "Average risk, attacker unsure the person is in the data",
+    "marketer": "Share of records an attacker re-identifies by matching all",
+    "records_at_risk": "Records above the risk threshold",
+    "records_at_risk_journalist": "Records above the threshold (journalist model)",
+    "sample_uniques": "Records unique on the quasi-identifiers",
+    "sample_uniques_share": "Share of records unique on the quasi-identifiers",
+    "n_suppressed": "Records fully suppressed",
+    "l_distinct": "Fewest distinct secret values in a group (l achieved)",
+    "l_entropy": "Entropy l-diversity",
+    "population_uniques_share": "Estimated share unique in the population",
+}
+_PCT_KEYS = {
+    "records_at_risk",
+    "records_at_risk_journalist",
+    "sample_uniques_share",
+    "population_uniques_share",
+    "marketer",
+}
+
+
 def _fmt(x: Any, digits: int = 3) -> str:
     if x is None:
         return "—"
@@ -107,5 +135,7 @@ def render_html(report: AuditReport) -> str:
         r=data,
         sections=SECTIONS,
         figs=_figures(report),
+        reid_labels=REID_LABELS,
+        pct_keys=_PCT_KEYS,
         passed=report.passed,
     )
