@@ -94,6 +94,29 @@ def main() -> None:
         print(f"  {name:28s} {med:7.2f}s {med_cpu:7.2f}s")
     print(f"  {'total':28s} {total:7.2f}s {total_cpu:7.2f}s")
     print(f"  (load average while running: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+    for name in (
+        "singling_out_univariate",
+        "singling_out_multivariate",
+        "linkability",
+        "inference_income",
+    ):
+        r = results[name]
+        print(
+            f"  {name:28s} n={r.n_attacks} attack {r.attack_rate:.3f} baseline "
+            f"{r.baseline_rate:.3f} control {r.control_rate:.3f} risk {r.risk:.3f} "
+            f"ci [{r.ci[0]:.3f}, {r.ci[1]:.3f}]"
+        )
+    # a secret independent of everything, uniform over 5 values: the baseline must be ~0.2
+    g = np.random.default_rng(1)
+    tr, ho, rel = (
+        f.assign(secret=g.choice(list("abcde"), len(f))) for f in (train, holdout, release)
+    )
+    aux = [c for c in df.columns if c != "income"]
+    r = inference(tr, rel, ho, secret="secret", aux_cols=aux, n_attacks=na)
+    print(
+        f"  {'inference_uniform_secret':28s} attack {r.attack_rate:.3f} baseline "
+        f"{r.baseline_rate:.3f} control {r.control_rate:.3f} risk {r.risk:.3f}"
+    )
     m = results["membership_inference"]
     print(
         f"  (membership: DCR share {m.dcr_share:.3f}, distance AUC {m.distance_attack.auc:.3f}, "

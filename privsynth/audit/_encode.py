@@ -148,14 +148,31 @@ class MixedEncoder:
         wid = np.column_stack(wide) if wide else np.zeros((n, 0), dtype=np.int64)
         return emb, wid
 
+    def _pooled_mean(self, cols: Sequence[str]) -> np.ndarray:
+        """Mean of the embedding over every fitted frame, from the codes (no one-hot built)."""
+        total = sum(len(f) for f in self._frames)
+        parts: list[np.ndarray] = []
+        for c in cols:
+            if c in self.numeric:
+                lo, span = self.numeric[c]
+                x = (np.concatenate([_as_number(f[c]) for f in self._frames]) - lo) / span
+                x[~np.isfinite(x)] = -1.0
+                parts.append(np.array([x.mean() if total else 0.0]))
+            elif len(self.categories[c]) <= WIDE:
+                codes = np.concatenate(
+                    [self._column_codes(f, c).astype(np.int64) for f in self._frames]
+                )
+                freq = np.bincount(codes, minlength=len(self.categories[c])) / max(total, 1)
+                parts.append(freq * np.sqrt(0.5))
+        return np.concatenate(parts) if parts else np.zeros(0)
+
     def encode(self, df: pd.DataFrame, columns: Sequence[str] | None = None) -> Encoded:
         cols = tuple(columns) if columns is not None else tuple(self.columns)
         unknown = [c for c in cols if c not in self.kinds]
         if unknown:
             raise InputError(f"column {unknown[0]!r} was not part of the audit's columns")
         if cols not in self._mean:
-            pooled = np.vstack([self._raw_embed(f, cols)[0] for f in self._frames])
-            self._mean[cols] = pooled.mean(axis=0) if len(pooled) else np.zeros(pooled.shape[1])
+            self._mean[cols] = self._pooled_mean(cols)
         emb, wide = self._raw_embed(df, cols)
         emb = emb - self._mean[cols]
         sq = np.einsum("ij,ij->i", emb, emb)
@@ -213,9 +230,10 @@ def nearest(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Indices (n_q, k) and squared distances of the k nearest rows of `r` for each row of `q`.
 
-    Ties (squared distances within TIE_TOL_64) are broken uniformly at random with `rng`: distances
-    are quantised to the tie grid and a random fraction below one grid step is added before the
-    partial sort, so every tied neighbour is equally likely to be chosen.
+    Ties are broken uniformly at random with `rng`. For k = 1 the tied rows are those within
+    TIE_TOL_64 of the row's minimum and one of them is drawn; for k > 1 distances are quantised
+    to the tie grid and a random fraction below one grid step is added before the partial sort,
+    so every tied neighbour is equally likely to be chosen.
     """
     if len(r) == 0:
         raise InputError("the reference table is empty")
@@ -224,6 +242,16 @@ def nearest(
     idx = np.empty((len(q), k), dtype=np.int64)
     dist = np.empty((len(q), k), dtype=np.float64)
     for sl, d in iter_blocks(q, r):
+        rows = np.arange(d.shape[0])
+        if k == 1:
+            near = d.min(axis=1)
+            rr, cc = np.nonzero(d <= (near + TIE_TOL_64)[:, None])  # row-major: grouped by row
+            n_tied = np.bincount(rr, minlength=d.shape[0])
+            first = np.cumsum(n_tied) - n_tied
+            pick = cc[first + np.floor(rng.random(d.shape[0]) * n_tied).astype(np.int64)]
+            idx[sl, 0] = pick
+            dist[sl, 0] = d[rows, pick]
+            continue
         key = np.floor(d / TIE_TOL_64)
         key += rng.random(key.shape)
         part = (
@@ -231,11 +259,10 @@ def nearest(
             if k < len(r)
             else np.tile(np.arange(len(r)), (key.shape[0], 1))
         )
-        rows = np.arange(key.shape[0])[:, None]
-        order = np.argsort(key[rows, part], axis=1)
-        part = part[rows, order]
+        order = np.argsort(key[rows[:, None], part], axis=1)
+        part = part[rows[:, None], order]
         idx[sl] = part
-        dist[sl] = d[rows, part]
+        dist[sl] = d[rows[:, None], part]
     return idx, dist
 
 

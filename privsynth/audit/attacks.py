@@ -162,7 +162,14 @@ def _match_counts(
     if p == 0 or n == 0:
         return counts
     m = x.shape[1]
-    both = np.hstack([x, -x])
+    # one row per (column, sign), records along the row: gathering a predicate's column is a
+    # contiguous copy; float32 when that loses nothing (codes, integers below 2^24)
+    both = np.vstack([x.T, -x.T])
+    small = both.astype(np.float32)
+    if np.array_equal(small, both, equal_nan=True) and np.array_equal(
+        vals.astype(np.float32), vals, equal_nan=True
+    ):
+        both, vals = small, vals.astype(np.float32)
     ge = ops == _GE
     gcols = np.where(ge, cols + m, cols)
     gvals = np.where(ge, -vals, vals)
@@ -171,14 +178,15 @@ def _match_counts(
     start = 0
     chunk = 512 if cap is not None else max(1, 4_000_000 // p)
     while start < n and alive.size:
-        rows = both[start : start + chunk]
+        stop = min(start + chunk, n)
         c, v, e = gcols[alive], gvals[alive], is_eq[alive]
-        mask = np.ones((rows.shape[0], alive.size), dtype=bool)
+        mask = np.ones((alive.size, stop - start), dtype=bool)
         for j in range(c.shape[1]):
-            cv = rows[:, c[:, j]]
-            mask &= np.where(e[:, j], cv == v[:, j], cv <= v[:, j])
-        counts[alive] += mask.sum(axis=0)
-        start += rows.shape[0]
+            cv = both[c[:, j], start:stop]
+            vj = v[:, j, None]
+            mask &= np.where(e[:, j, None], cv == vj, cv <= vj)
+        counts[alive] += mask.sum(axis=1)
+        start = stop
         if cap is not None:
             alive = alive[counts[alive] < cap]
         chunk = max(512, 4_000_000 // max(alive.size, 1))
@@ -224,7 +232,7 @@ def _multivariate_candidates(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Predicates built from random synthetic records on `n_cols` of their most telling
     columns (drawn at random, weighted by how rare the record's value is), kept when they match
-    exactly one synthetic record (at most max(50 n_attacks, 20000) candidates are tried; fewer
+    exactly one synthetic record (at most max(80 n_attacks, 20000) candidates are tried; fewer
     than n_attacks predicates come back when the release has too few isolatable records)."""
     n, m = syn.shape
     n_cols = min(n_cols, m)
@@ -247,7 +255,7 @@ def _multivariate_candidates(
     kept_c, kept_o, kept_v = [], [], []
     seen: set[bytes] = set()
     have, tried, accept = 0, 0, 0.05
-    budget = max(50 * n_attacks, 20_000)  # candidates tried at most
+    budget = max(80 * n_attacks, 20_000)  # candidates tried at most
     while have < n_attacks and tried < budget:
         # size the batch from the acceptance rate seen so far
         batch = int(min(budget - tried, max(1024, 1.5 * (n_attacks - have) / max(accept, 1e-3))))
@@ -262,7 +270,7 @@ def _multivariate_candidates(
         counts = _match_counts(syn, cols, ops, vals, cap=2)
         tried += batch
         ok = np.flatnonzero(counts == 1)
-        accept = max(ok.size, 1) / tried if have == 0 else (have + ok.size) / tried
+        accept = max(have + ok.size, 1) / tried  # (counts repeats; only sizes the next batch)
         for i in ok:
             key = cols[i].tobytes() + ops[i].tobytes() + vals[i].tobytes()
             if key in seen:
@@ -295,8 +303,9 @@ def singling_out(
     release (and unique extremes, "x <= min"); multivariate ones conjoin `n_cols` attributes of
     a random synthetic record ("==" for categories; for numbers "<=" its value when it lies below
     the column's median, ">=" otherwise).
-    The baseline draws the same predicate shapes with random values (uniform over the
-    release's distinct values for univariate, from its marginals for multivariate)."""
+    The baseline keeps each predicate's columns and operators but draws its values uniformly
+    from the column's domain (its categories, or the integers / reals of its range), blind to
+    the release's records. Train and control are compared on equal-size samples."""
     if mode not in ("univariate", "multivariate"):
         raise InputError(f"mode must be 'univariate' or 'multivariate', not {mode!r}")
     if n_attacks <= 0:

@@ -21,7 +21,12 @@ Clopper-Pearson bounds TPR_lo, FPR_hi at each threshold,
     ε ≥ max( log((TPR_lo − δ) / FPR_hi), log((1 − FPR_hi − δ) / (1 − TPR_lo)) ).
 The maximum is taken over all thresholds on the same data, which makes it slightly optimistic
 (a held-out threshold choice would be stricter). For a DP release its theoretical ceiling from
-the ledger's (ε, δ) is reported beside: AUC ≤ e^ε / (1 + e^ε), TPR ≤ e^ε · FPR + δ.
+the ledger's (ε, δ) is reported beside (`dp_ceiling`): TPR ≤ e^ε · FPR + δ at every FPR, and
+AUC ≤ the area under that bound, e^ε / (1 + e^ε) when δ = 0.
+
+Ties: squared distances within `TIE_TOL` (the float32 scans' resolution, a numeric gap of 1 %
+of a column's range) count as equal in the DCR share; the ROC treats equal scores as one
+threshold, so tied members and non-members count half in the AUC.
 """
 
 from __future__ import annotations
