@@ -9,6 +9,12 @@ Reference figures (issue 5): anonymeter alone takes 55-110 s here with 500 attac
 plus two membership attacks another 40-120 s. Target: the whole audit in < 30 s on 2 cores.
 
     python benchmarks/bench_audit.py [--rows 24000] [--repeats 3] [--release bootstrap|noisy]
+
+Measured 2026-11-23 on the 2-core build machine shared with 7 other jobs (load average 10-15):
+median 19.5 s CPU for the whole audit incl. rendering (singling out 3.0, linkability 1.5,
+inference of 2 secrets 1.8, membership 8.5, utility 2.4, HTML + JSON 1.8); wall time was
+93-140 s only because the cores were shared ~6 ways. CPU seconds bound the wall time on an idle
+2-core machine (scikit-learn fits run single-threaded on purpose).
 """
 
 from __future__ import annotations

@@ -322,3 +322,33 @@ def test_cli_help_lists_every_threshold():
         assert name in doc
         if spec.default is not None:
             assert f"{name} [{spec.default:g}]" in doc
+
+
+def test_threshold_semantics():
+    from privsynth.audit.thresholds import evaluate, resolve_thresholds
+
+    limits = resolve_thresholds({"ml_efficacy_ratio_min": 0.9, "mia_auc_max": 0.55})
+    assert limits["prosecutor_risk_max"] == (0.09, "default")
+    checks, skipped = evaluate(
+        limits, {"ml_efficacy_ratio_min": 0.95, "mia_auc_max": 0.56, "dcr_share_max": 0.6}
+    )
+    by = {c.name: c for c in checks}
+    assert by["ml_efficacy_ratio_min"].passed  # _min: at least the limit
+    assert not by["mia_auc_max"].passed  # _max: at most the limit
+    assert by["dcr_share_max"].passed  # the limit itself passes
+    assert "prosecutor_risk_max" in skipped  # default, not measured: skipped, not failed
+    with pytest.raises(InputError, match="must be a number"):
+        resolve_thresholds({"mia_auc_max": "high"})
+
+
+def test_a_failed_render_writes_nothing(copy_report, tmp_path, monkeypatch):
+    from privsynth.audit import _render
+
+    def boom(report):
+        raise RuntimeError("render failed")
+
+    monkeypatch.setattr(_render, "render_html", boom)
+    out = tmp_path / "report.html"
+    with pytest.raises(RuntimeError):
+        copy_report.to_html(out)
+    assert list(tmp_path.iterdir()) == []  # neither the file nor a temporary one is left
