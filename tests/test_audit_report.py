@@ -79,6 +79,9 @@ def test_json_validates_against_the_schema_and_has_the_contract_keys(copy_report
     assert doc["membership"]["density_attack"]["auc"] >= 0
     assert {"1way", "2way", "3way"} <= set(doc["utility"]["tvd"])
     assert all({"name", "value", "limit", "passed"} <= set(t) for t in doc["thresholds"])
+    by = {t["name"]: t for t in doc["thresholds"]}
+    assert by["singling_out_risk_max"]["interval"] == doc["risk"]["singling_out"]["ci"]
+    assert by["dcr_share_max"]["interval"] == doc["membership"]["dcr_share_ci"]
 
 
 def test_a_verbatim_copy_fails_the_privacy_thresholds(copy_report):

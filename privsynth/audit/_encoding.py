@@ -148,7 +148,9 @@ def encode_pair(
     n_orig = max(len(original), 1)
     for col in original.columns:
         so, sr = original[col], release[col]
-        if pd.api.types.is_datetime64_any_dtype(so) and not pd.api.types.is_datetime64_any_dtype(sr):
+        if pd.api.types.is_datetime64_any_dtype(so) and not pd.api.types.is_datetime64_any_dtype(
+            sr
+        ):
             sr, why = _as_dates(sr, recoded_share)
             if why:
                 excluded[col] = why

@@ -647,7 +647,7 @@ def audit(
     done("utility", t)
 
     values = _threshold_values(risk, membership, util)
-    checks, skipped = _thr.evaluate(limits, values)
+    checks, skipped = _thr.evaluate(limits, values, _threshold_intervals(risk, membership))
     timings["total"] = time.perf_counter() - t_start
     cpu["total"] = time.process_time() - cpu_start
 
@@ -745,6 +745,24 @@ class _Guarded:
                 return ({}, {}) if name == "membership" else None
 
         return call
+
+
+def _threshold_intervals(risk: dict, membership: dict) -> dict[str, Any]:
+    """95 % intervals of the attack risks (the worst secret's for inference) and the DCR share."""
+    out: dict[str, Any] = {}
+    for name, key in (
+        ("singling_out_risk_max", "singling_out"),
+        ("linkability_risk_max", "linkability"),
+    ):
+        ci = _dig(risk, key, "ci")
+        if ci is not None:
+            out[name] = ci
+    inf = [v for v in (risk.get("inference") or {}).values() if v and v.get("risk") is not None]
+    if inf:
+        out["inference_risk_max"] = max(inf, key=lambda v: v["risk"]).get("ci")
+    if membership.get("dcr_share_ci") is not None:
+        out["dcr_share_max"] = membership["dcr_share_ci"]
+    return {k: v for k, v in out.items() if v is not None}
 
 
 def _threshold_values(risk: dict, membership: dict, util: UtilityResult) -> dict[str, float | None]:

@@ -145,6 +145,7 @@ class ThresholdCheck:
     description: str
     source: str  # "policy" | "default"
     note: str = ""
+    interval: list[float] | None = None  # 95 % interval of the value, when the metric has one
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -168,9 +169,15 @@ def resolve_thresholds(requested: Mapping[str, Any] | None) -> dict[str, tuple[f
 
 
 def evaluate(
-    limits: Mapping[str, tuple[float, str]], values: Mapping[str, float | None]
+    limits: Mapping[str, tuple[float, str]],
+    values: Mapping[str, float | None],
+    intervals: Mapping[str, Any] | None = None,
 ) -> tuple[list[ThresholdCheck], list[str]]:
-    """Compare measured `values` with `limits`; returns the checks and the skipped names."""
+    """Compare measured `values` with `limits`; returns the checks and the skipped names.
+
+    The point estimate decides (as anonymeter and the EMA guidance read their figures); the
+    interval is carried along so the reader sees how sure the measurement is."""
+    intervals = intervals or {}
     checks: list[ThresholdCheck] = []
     skipped: list[str] = []
     for name, (limit, source) in limits.items():
@@ -185,7 +192,16 @@ def evaluate(
             )
             continue
         passed = value >= limit if name.endswith("_min") else value <= limit
+        ci = intervals.get(name)
         checks.append(
-            ThresholdCheck(name, float(value), limit, bool(passed), spec.description, source)
+            ThresholdCheck(
+                name,
+                float(value),
+                limit,
+                bool(passed),
+                spec.description,
+                source,
+                interval=[float(ci[0]), float(ci[1])] if ci is not None else None,
+            )
         )
     return checks, skipped
