@@ -77,7 +77,7 @@ def audit(
     holdout: Annotated[
         Path | None, typer.Option(help="Real rows NOT used for the release: enables membership inference and control rows.")
     ] = None,
-    policy: Annotated[Path | None, typer.Option(help="Policy YAML: thresholds, quasi-identifiers, secrets.")] = None,
+    policy: Annotated[str | None, typer.Option(help="Policy YAML (or a built-in name): thresholds, quasi-identifiers, secrets.")] = None,
     manifest: Annotated[Path | None, typer.Option(help="Release manifest JSON (ledger, epsilon, column actions).")] = None,
     scan: Annotated[Path | None, typer.Option(help="Scan result JSON (privsynth scan --json) for the PII inventory.")] = None,
     qi: Annotated[str | None, typer.Option("--qi", help="Quasi-identifier columns, comma-separated.")] = None,

@@ -24,7 +24,7 @@ def run_audit(
     original: Path,
     release: Path,
     holdout: Path | None = None,
-    policy: Path | None = None,
+    policy: str | Path | None = None,
     manifest: Path | None = None,
     scan: Path | None = None,
     qi: str | None = None,

@@ -204,13 +204,13 @@ def _load_policy(policy: Any) -> tuple[dict[str, Any] | None, str | None]:
     if policy is None:
         return None, None
     if isinstance(policy, str | os.PathLike):
-        path = Path(policy)
         try:
-            from privsynth.policy import load_policy  # validates with line-precise errors
+            # validates with line-precise errors; also takes built-in names ("k-anonymity")
+            from privsynth.policy import load_policy
         except ImportError:
-            load_policy = None
-        data = _as_dict(load_policy(path)) if load_policy is not None else _as_dict(path)
-        return data, _sha256_file(path) if path.exists() else None
+            path = Path(policy)
+            return _as_dict(path), _sha256_file(path) if path.exists() else None
+        policy = load_policy(policy)
     data = _as_dict(policy)
     if hasattr(policy, "model_dump"):
         try:
@@ -471,7 +471,8 @@ def audit(
 
     `release` may be a table, a path, or the `Release` that `ps.release()` returns (its manifest
     is then used). `quasi_identifiers` / `secrets` default to the policy's `audit` section, then
-    its `privacy` section, the manifest, then the scan's classes. `progress(step, i, n)` is called before each step.
+    its `privacy` section, the manifest, then the scan's classes. `progress(step, i, n)` is called before each
+    step.
     """
     t_start = time.perf_counter()
     cpu_start = time.process_time()
