@@ -10,11 +10,11 @@ plus two membership attacks another 40-120 s. Target: the whole audit in < 30 s 
 
     python benchmarks/bench_audit.py [--rows 24000] [--repeats 3] [--release bootstrap|noisy]
 
-Measured 2026-11-23 on the 2-core build machine shared with 7 other jobs (load average 10-15):
-median 19.5 s CPU for the whole audit incl. rendering (singling out 3.0, linkability 1.5,
-inference of 2 secrets 1.8, membership 8.5, utility 2.4, HTML + JSON 1.8); wall time was
-93-140 s only because the cores were shared ~6 ways. CPU seconds bound the wall time on an idle
-2-core machine (scikit-learn fits run single-threaded on purpose).
+Measured 2026-11-23 on the 2-core build machine shared with 7 other jobs (load average 9-10),
+3 runs: median 16.4 s CPU for the whole audit incl. rendering (singling out, both modes, 1.9;
+linkability 1.0; inference of 2 secrets 0.9; membership 8.2; utility 2.2; HTML + JSON 1.7);
+wall time was 85-115 s only because the cores were shared ~5 ways. CPU seconds bound the wall
+time on an idle 2-core machine (scikit-learn fits run single-threaded on purpose).
 """
 
 from __future__ import annotations
