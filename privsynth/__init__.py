@@ -35,6 +35,8 @@ _EXPORTS: dict[str, str] = {
     "write_release": "privsynth.release",
     "PolicyError": "privsynth.errors",
     "MissingKeyError": "privsynth.errors",
+    "audit": "privsynth.audit",
+    "AuditReport": "privsynth.audit",
 }
 _SUBMODULES = {"io", "detect", "policy", "transform", "synth", "audit", "engine", "datasets"}
 

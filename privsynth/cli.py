@@ -69,6 +69,50 @@ def release(
     run_release(file, policy, out, seed=seed, key_file=key_file, json_out=json_out)
 
 
+# --------------------------------------------------------------------------------------- audit
+@app.command()
+def audit(
+    original: Annotated[Path, typer.Option("--original", help="The original (private) table the release was made from.")],
+    release: Annotated[Path, typer.Option("--release", help="The release to audit (anonymized or synthetic).")],
+    holdout: Annotated[
+        Path | None, typer.Option(help="Real rows NOT used for the release: enables membership inference and control rows.")
+    ] = None,
+    policy: Annotated[str | None, typer.Option(help="Policy YAML (or a built-in name): thresholds, quasi-identifiers, secrets.")] = None,
+    manifest: Annotated[Path | None, typer.Option(help="Release manifest JSON (ledger, epsilon, column actions).")] = None,
+    scan: Annotated[Path | None, typer.Option(help="Scan result JSON (privsynth scan --json) for the PII inventory.")] = None,
+    qi: Annotated[str | None, typer.Option("--qi", help="Quasi-identifier columns, comma-separated.")] = None,
+    secret: Annotated[
+        list[str] | None, typer.Option("--secret", help="Secret column for the inference attack (repeatable).")
+    ] = None,
+    target: Annotated[str | None, typer.Option(help="Target column for machine-learning efficacy.")] = None,
+    report: Annotated[Path | None, typer.Option("--report", help="Write the HTML report here.")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the JSON report here.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the attacks and models.")] = 0,
+    n_attacks: Annotated[int, typer.Option(help="Attacks per criterion.")] = 500,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary output.")] = False,
+) -> None:
+    """Measure re-identification and membership-inference risk next to utility.
+
+    Exit 0 when every threshold passes, 1 when one fails, 2 on bad input.
+
+    Thresholds (policy `audit.thresholds`, name: limit; defaults in brackets):
+    prosecutor_risk_max [0.09], records_above_threshold_max [0.05], singling_out_risk_max [0.1],
+    linkability_risk_max [0.1], inference_risk_max [0.1], dcr_share_max [0.6],
+    mia_auc_max [0.6]; opt-in: prosecutor_risk_avg_max, k_min, exact_match_rate_max,
+    tvd_1way_max, tvd_2way_max, tvd_3way_max, correlation_diff_max, pmse_ratio_max,
+    ml_efficacy_ratio_min.
+    """
+    from privsynth.audit.cli import run_audit
+
+    code = run_audit(
+        original=original, release=release, holdout=holdout, policy=policy, manifest=manifest,
+        scan=scan, qi=qi, secret=secret, target=target, report=report, json_out=json_out,
+        seed=seed, n_attacks=n_attacks, quiet=quiet,
+    )
+    if code:
+        raise typer.Exit(code)
+
+
 # ---------------------------------------------------------------------------------------- demo
 @app.command()
 def demo(
@@ -83,7 +127,9 @@ def demo(
 def main(argv: list[str] | None = None) -> int:
     """Console entry point: run the app, turning known errors into one line and exit 2."""
     try:
-        app(args=argv, standalone_mode=False)
+        code = app(args=argv, standalone_mode=False)
+        if isinstance(code, int) and code:  # click returns a typer.Exit's code in this mode
+            return code
     except PrivsynthError as exc:
         typer.echo(f"privsynth: error: {exc}", err=True)
         return exc.exit_code

@@ -1,0 +1,150 @@
+"""The audit's calls into the risk measures (risk.py, attacks.py, membership.py), as plain dicts.
+
+Kept apart from report.py so the report depends on one narrow surface of the risk modules.
+Without a holdout the attacks have no real control rows: we then measure their risk against
+the random-guess baseline instead, which overstates risk (the conservative direction for a
+sign-off) and say so in the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from privsynth.audit.utility import _clean
+
+
+def _control_or_split(original: pd.DataFrame, control: pd.DataFrame | None, seed: int):
+    if control is not None:
+        return original, control, True
+    # The attack functions need a control table; without a holdout we pass a sample of the
+    # original and then discard the control rate (those rows were used for the release).
+    rng = np.random.default_rng(seed)
+    idx = rng.permutation(len(original))
+    half = max(len(original) // 2, 1)
+    return original, original.iloc[idx[:half]].reset_index(drop=True), False
+
+
+def _against_baseline(d: dict[str, Any]) -> dict[str, Any]:
+    b = float(d["baseline_rate"])
+    lo, hi = d.get("attack_ci", (d["attack_rate"], d["attack_rate"]))
+    scale = max(1.0 - b, 1e-12)
+    d["risk"] = max(0.0, (float(d["attack_rate"]) - b) / scale)
+    d["ci"] = [max(0.0, (float(lo) - b) / scale), min(1.0, max(0.0, (float(hi) - b) / scale))]
+    d["control_rate"] = None
+    d["control_ci"] = None
+    d["risk_reference"] = "baseline (no holdout: no control rows)"
+    return d
+
+
+def _attack_dict(result: Any, has_control: bool) -> dict[str, Any]:
+    d = result.to_dict()
+    if has_control:
+        d["risk_reference"] = "control (holdout rows)"
+        return _clean(d)
+    return _clean(_against_baseline(d))
+
+
+def singling_out(
+    original: pd.DataFrame,
+    release: pd.DataFrame,
+    control: pd.DataFrame | None,
+    *,
+    n_attacks: int,
+    seed: int,
+) -> dict[str, Any]:
+    from privsynth.audit.attacks import singling_out as attack
+
+    train, ctl, has = _control_or_split(original, control, seed)
+    out = _attack_dict(
+        attack(train, release, ctl, n_attacks=n_attacks, mode="multivariate", seed=seed), has
+    )
+    uni = _attack_dict(
+        attack(train, release, ctl, n_attacks=n_attacks, mode="univariate", seed=seed), has
+    )
+    out["mode"] = "multivariate"
+    out["univariate"] = uni
+    return out
+
+
+def linkability(
+    original: pd.DataFrame,
+    release: pd.DataFrame,
+    control: pd.DataFrame | None,
+    aux: Sequence[str],
+    *,
+    n_attacks: int,
+    seed: int,
+) -> dict[str, Any] | None:
+    from privsynth.audit.attacks import linkability as attack
+
+    aux = list(aux)
+    if len(aux) < 2:
+        return None
+    half = len(aux) // 2
+    cols = (aux[:half], aux[half:])
+    train, ctl, has = _control_or_split(original, control, seed)
+    out = _attack_dict(
+        attack(train, release, ctl, aux_cols=cols, n_attacks=n_attacks, seed=seed), has
+    )
+    out["aux_cols"] = [list(cols[0]), list(cols[1])]
+    return out
+
+
+def inference(
+    original: pd.DataFrame,
+    release: pd.DataFrame,
+    control: pd.DataFrame | None,
+    secret: str,
+    aux: Sequence[str],
+    *,
+    n_attacks: int,
+    seed: int,
+) -> dict[str, Any]:
+    from privsynth.audit.attacks import inference as attack
+
+    train, ctl, has = _control_or_split(original, control, seed)
+    out = _attack_dict(
+        attack(
+            train, release, ctl, secret=secret, aux_cols=list(aux), n_attacks=n_attacks, seed=seed
+        ),
+        has,
+    )
+    out["aux_cols"] = list(aux)
+    return out
+
+
+def reidentification(
+    release: pd.DataFrame, qis: Sequence[str], threshold: float, sensitive: Sequence[str]
+) -> dict[str, Any]:
+    from privsynth.audit.risk import reidentification_risk
+
+    res = reidentification_risk(
+        release, list(qis), threshold=threshold, sensitive=list(sensitive) or None
+    )
+    return _clean(res.to_dict())
+
+
+def membership(
+    train: pd.DataFrame,
+    holdout: pd.DataFrame,
+    release: pd.DataFrame,
+    epsilon: float | None,
+    delta: float | None,
+    seed: int,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The membership result as a dict, and ROC curves {name: (fpr, tpr, auc)} for the plot."""
+    from privsynth.audit.membership import membership_inference
+
+    res = membership_inference(train, holdout, release, epsilon=epsilon, delta=delta, seed=seed)
+    d = _clean(res.to_dict())
+    curves = {}
+    for name in ("distance_attack", "density_attack"):
+        att = getattr(res, name, None)
+        fpr, tpr = getattr(att, "roc_fpr", None), getattr(att, "roc_tpr", None)
+        if fpr and tpr:
+            curves[name.replace("_", " ")] = (np.asarray(fpr), np.asarray(tpr), float(att.auc))
+    return d, curves

@@ -1,0 +1,607 @@
+"""Utility of a release next to its original: how much of the data's statistics survived.
+
+All metrics compare the release with the ORIGINAL (the data holder audits their own release,
+so bins and levels come from the original; nothing here is published with DP guarantees).
+
+- `marginal_tvd`: total variation distance of 1-, 2- and 3-way marginals (0 = identical,
+  1 = disjoint). All pairs; all triples up to `max_triples`, else a seeded random subset of that
+  many (the result says which).
+- `ks_tests`: two-sample Kolmogorov-Smirnov per numeric column.
+- `chi_squared_tests`: chi-squared homogeneity test per categorical column, with its TVD.
+- `correlation_difference`: Pearson (numeric pairs) and Cramér's V (all pairs, numeric columns
+  binned) matrices of both tables and their absolute differences.
+- `propensity_score`: pMSE of a classifier telling original from release rows, and its ratio to
+  the pMSE expected when the two come from one distribution (Snoke et al. 2018).
+- `ml_efficacy`: train on the release, test on real holdout rows, against train on the original.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from privsynth.audit._encoding import CATEGORICAL, NUMERIC, EncodedPair, encode_pair
+from privsynth.engine import count_marginals
+from privsynth.errors import InputError
+
+
+def _one_thread():
+    """Run scikit-learn fits single-threaded: OpenMP workers busy-wait, and on a shared or
+    small machine oversubscription made gradient boosting 20-30x slower than one thread."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(1)
+
+
+_TARGET_NAMES = ("income", "target", "label", "class", "y", "outcome", "salary-class", "salary")
+
+
+def _clean(x: Any) -> Any:
+    """JSON-friendly copy: numpy scalars to Python, NaN to None, tuples to lists."""
+    if isinstance(x, dict):
+        return {str(k): _clean(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_clean(v) for v in x]
+    if isinstance(x, np.ndarray):
+        return _clean(x.tolist())
+    if isinstance(x, np.generic):
+        x = x.item()
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    return x
+
+
+# ------------------------------------------------------------------------------ marginals
+@dataclass
+class MarginalTVD:
+    """TVD over every k-way marginal measured: summary plus the worst few column sets."""
+
+    way: int
+    mean: float
+    median: float
+    max: float
+    n_sets: int
+    n_possible: int
+    sampled: bool
+    worst: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return _clean(asdict(self))
+
+
+def _tvd_of(counts_o: list[np.ndarray], counts_r: list[np.ndarray]) -> np.ndarray:
+    out = np.empty(len(counts_o))
+    for i, (a, b) in enumerate(zip(counts_o, counts_r, strict=True)):
+        sa, sb = a.sum(), b.sum()
+        if sa == 0 or sb == 0:
+            out[i] = 1.0 if sa != sb else 0.0
+            continue
+        out[i] = 0.5 * np.abs(a / sa - b / sb).sum()
+    return out
+
+
+def marginal_tvd(
+    original: pd.DataFrame | EncodedPair,
+    release: pd.DataFrame | None = None,
+    *,
+    way: int = 2,
+    max_sets: int = 1000,
+    seed: int = 0,
+) -> MarginalTVD:
+    """TVD of all `way`-column marginals (a seeded random `max_sets` of them if there are more)."""
+    enc = original if isinstance(original, EncodedPair) else encode_pair(original, release)
+    cols = enc.columns
+    n_possible = math.comb(len(cols), way) if len(cols) >= way else 0
+    if n_possible == 0:
+        return MarginalTVD(way, float("nan"), float("nan"), float("nan"), 0, 0, False)
+    sampled = n_possible > max_sets
+    if sampled:
+        rng = np.random.default_rng(seed)
+        chosen: set[tuple[int, ...]] = set()
+        while len(chosen) < max_sets:
+            chosen.add(tuple(sorted(rng.choice(len(cols), size=way, replace=False).tolist())))
+        sets = [tuple(cols[i] for i in s) for s in sorted(chosen)]
+    else:
+        sets = list(itertools.combinations(cols, way))
+    co = count_marginals(enc.original, sets, enc.domain)
+    cr = count_marginals(enc.release, sets, enc.domain)
+    tvd = _tvd_of(co, cr)
+    order = np.argsort(-tvd)[:5]
+    worst = [{"columns": list(sets[i]), "tvd": float(tvd[i])} for i in order]
+    return MarginalTVD(
+        way=way,
+        mean=float(tvd.mean()),
+        median=float(np.median(tvd)),
+        max=float(tvd.max()),
+        n_sets=len(sets),
+        n_possible=n_possible,
+        sampled=sampled,
+        worst=worst,
+    )
+
+
+# ------------------------------------------------------------------------- per-column tests
+@dataclass
+class ColumnTest:
+    """One column's two-sample test: KS (numeric) or chi-squared (categorical), with its TVD."""
+
+    column: str
+    test: str
+    statistic: float
+    p_value: float
+    tvd: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return _clean(asdict(self))
+
+
+def _one_way_tvd(enc: EncodedPair, col: str) -> tuple[np.ndarray, np.ndarray, float]:
+    a = np.bincount(enc.original[col].to_numpy(), minlength=enc.domain[col]).astype(float)
+    b = np.bincount(enc.release[col].to_numpy(), minlength=enc.domain[col]).astype(float)
+    return a, b, float(_tvd_of([a], [b])[0])
+
+
+def ks_tests(
+    original: pd.DataFrame | EncodedPair, release: pd.DataFrame | None = None
+) -> list[ColumnTest]:
+    """Two-sample Kolmogorov-Smirnov statistic (max CDF gap) for each numeric column."""
+    enc = original if isinstance(original, EncodedPair) else encode_pair(original, release)
+    out = []
+    for col in enc.columns:
+        if enc.kinds[col] != NUMERIC:
+            continue
+        a = enc.numeric_original[col]
+        b = enc.numeric_release[col]
+        a, b = a[np.isfinite(a)], b[np.isfinite(b)]
+        if a.size == 0 or b.size == 0:
+            stat, p = 1.0, 0.0
+        else:
+            res = stats.ks_2samp(a, b)
+            stat, p = float(res.statistic), float(res.pvalue)
+        out.append(ColumnTest(col, "ks", stat, p, _one_way_tvd(enc, col)[2]))
+    return out
+
+
+def chi_squared_tests(
+    original: pd.DataFrame | EncodedPair, release: pd.DataFrame | None = None
+) -> list[ColumnTest]:
+    """Chi-squared homogeneity test of each categorical column's level counts (2 x K table)."""
+    enc = original if isinstance(original, EncodedPair) else encode_pair(original, release)
+    out = []
+    for col in enc.columns:
+        if enc.kinds[col] != CATEGORICAL:
+            continue
+        a, b, tvd = _one_way_tvd(enc, col)
+        keep = (a + b) > 0
+        table = np.vstack([a[keep], b[keep]])
+        if table.shape[1] < 2 or a.sum() == 0 or b.sum() == 0:
+            stat, p = 0.0, 1.0
+        else:
+            res = stats.chi2_contingency(table, correction=False)
+            stat, p = float(res.statistic), float(res.pvalue)
+        out.append(ColumnTest(col, "chi2", stat, p, tvd))
+    return out
+
+
+# ----------------------------------------------------------------------------- correlations
+@dataclass
+class CorrelationDifference:
+    """Association matrices of both tables and the summary of their absolute difference."""
+
+    pearson_columns: list[str]
+    pearson_original: np.ndarray
+    pearson_release: np.ndarray
+    pearson_max_abs_diff: float
+    pearson_mean_abs_diff: float
+    cramers_columns: list[str]
+    cramers_original: np.ndarray
+    cramers_release: np.ndarray
+    cramers_max_abs_diff: float
+    cramers_mean_abs_diff: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return _clean(asdict(self))
+
+
+def _pearson(enc: EncodedPair, cols: list[str], which: str) -> np.ndarray:
+    src = enc.numeric_original if which == "o" else enc.numeric_release
+    if not cols:
+        return np.zeros((0, 0))
+    frame = pd.DataFrame({c: src[c] for c in cols})
+    return frame.corr(method="pearson", min_periods=2).to_numpy()
+
+
+def _cramers_v_matrix(codes: pd.DataFrame, cols: list[str], domain: dict[str, int]) -> np.ndarray:
+    d = len(cols)
+    mat = np.eye(d)
+    pairs = list(itertools.combinations(range(d), 2))
+    tables = count_marginals(codes, [(cols[i], cols[j]) for i, j in pairs], domain)
+    for (i, j), t in zip(pairs, tables, strict=True):
+        t = t[t.sum(axis=1) > 0][:, t.sum(axis=0) > 0]
+        n = t.sum()
+        r, c = t.shape
+        if n == 0 or min(r, c) < 2:
+            v = 0.0
+        else:
+            expected = np.outer(t.sum(axis=1), t.sum(axis=0)) / n
+            chi2 = ((t - expected) ** 2 / expected).sum()
+            v = math.sqrt(chi2 / (n * (min(r, c) - 1)))
+        mat[i, j] = mat[j, i] = v
+    return mat
+
+
+def _diff_summary(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    if a.shape[0] < 2:
+        return float("nan"), float("nan")
+    iu = np.triu_indices(a.shape[0], k=1)
+    diff = np.abs(np.nan_to_num(a[iu]) - np.nan_to_num(b[iu]))
+    return float(diff.max()), float(diff.mean())
+
+
+def correlation_difference(
+    original: pd.DataFrame | EncodedPair, release: pd.DataFrame | None = None
+) -> CorrelationDifference:
+    """Pearson over numeric pairs, Cramér's V over all pairs (numeric columns on their bins)."""
+    enc = original if isinstance(original, EncodedPair) else encode_pair(original, release)
+    num = [c for c in enc.columns if enc.kinds[c] == NUMERIC]
+    po, pr = _pearson(enc, num, "o"), _pearson(enc, num, "r")
+    cols = list(enc.columns)
+    vo = _cramers_v_matrix(enc.original, cols, enc.domain)
+    vr = _cramers_v_matrix(enc.release, cols, enc.domain)
+    pmax, pmean = _diff_summary(po, pr)
+    vmax, vmean = _diff_summary(vo, vr)
+    return CorrelationDifference(num, po, pr, pmax, pmean, cols, vo, vr, vmax, vmean)
+
+
+# ------------------------------------------------------------------------------- propensity
+@dataclass
+class PropensityResult:
+    """pMSE = mean (p_i - c)^2 with c the release's share of the stacked rows; 0 = indistinguishable."""
+
+    classifier: str
+    pmse: float
+    null_pmse: float
+    pmse_ratio: float
+    auc: float
+    n_original: int
+    n_release: int
+    n_parameters: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return _clean(asdict(self))
+
+
+def propensity_score(
+    original: pd.DataFrame | EncodedPair,
+    release: pd.DataFrame | None = None,
+    *,
+    classifier: str = "logistic",
+    max_rows: int = 25_000,
+    seed: int = 0,
+) -> PropensityResult:
+    """Fit a classifier on the stacked, one-hot coded tables and measure how well it separates them.
+
+    `logistic`: the null expectation is analytic, (k - 1)(1 - c)^2 c / N for k parameters
+    (Snoke et al. 2018, section 3.1). `gbm`: scikit-learn's histogram gradient boosting; its null
+    is estimated by refitting on randomly permuted labels (3 permutations).
+    """
+    from scipy import sparse
+    from sklearn.metrics import roc_auc_score
+    from sklearn.preprocessing import OneHotEncoder
+
+    enc = original if isinstance(original, EncodedPair) else encode_pair(original, release)
+    if not enc.columns:
+        raise InputError("no comparable columns between the original and the release")
+    rng = np.random.default_rng(seed)
+    xo, xr = enc.original.to_numpy(), enc.release.to_numpy()
+    if len(xo) > max_rows:
+        xo = xo[rng.choice(len(xo), max_rows, replace=False)]
+    if len(xr) > max_rows:
+        xr = xr[rng.choice(len(xr), max_rows, replace=False)]
+    x = np.vstack([xo, xr])
+    y = np.r_[np.zeros(len(xo)), np.ones(len(xr))]
+    n = len(y)
+    c = len(xr) / n
+    if classifier == "logistic":
+        from sklearn.linear_model import LogisticRegression
+
+        onehot = OneHotEncoder(
+            categories=[np.arange(enc.domain[col]) for col in enc.columns],
+            drop="first",
+            sparse_output=True,
+        )
+        feats = sparse.csr_matrix(onehot.fit_transform(x))
+        k = feats.shape[1] + 1
+        # Weak penalty: the null formula is for an unpenalized fit; a little L2 keeps lbfgs
+        # finite when a level occurs in only one of the two tables.
+        model = LogisticRegression(C=100.0, max_iter=300, tol=1e-4)
+        with _one_thread():
+            model.fit(feats, y)
+        p = model.predict_proba(feats)[:, 1]
+        null = (k - 1) * (1 - c) ** 2 * c / n
+    elif classifier == "gbm":
+        from sklearn.ensemble import HistGradientBoostingClassifier
+
+        def fit_predict(labels: np.ndarray) -> np.ndarray:
+            model = HistGradientBoostingClassifier(
+                max_iter=100, categorical_features=np.ones(x.shape[1], bool), random_state=seed
+            )
+            with _one_thread():
+                model.fit(x, labels)
+                return model.predict_proba(x)[:, 1]
+
+        p = fit_predict(y)
+        k = 0
+        null = float(
+            np.mean([np.mean((fit_predict(rng.permutation(y)) - c) ** 2) for _ in range(3)])
+        )
+    else:
+        raise InputError(f"unknown propensity classifier {classifier!r}; choose logistic or gbm")
+    pmse = float(np.mean((p - c) ** 2))
+    auc = float(roc_auc_score(y, p))
+    ratio = pmse / null if null > 0 else float("nan")
+    return PropensityResult(classifier, pmse, float(null), ratio, auc, len(xo), len(xr), k)
+
+
+# ------------------------------------------------------------------------------ ML efficacy
+@dataclass
+class MLEfficacyResult:
+    """Train-on-release-test-on-real against train-on-real-test-on-real, same model and test set."""
+
+    target: str
+    task: str  # classification | regression
+    model: str
+    real: dict[str, float]
+    release: dict[str, float]
+    ratio: dict[str, float]
+    n_train_real: int
+    n_train_release: int
+    n_test: int
+    holdout_used: bool
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return _clean(asdict(self))
+
+
+def choose_target(original: pd.DataFrame, enc: EncodedPair | None = None) -> str:
+    """A sensible prediction target: a column named like a label, else the last low-cardinality one."""
+    cols = [c for c in original.columns if enc is None or c in enc.columns]
+    lowered = {c.lower(): c for c in cols}
+    for name in _TARGET_NAMES:
+        if name in lowered:
+            return lowered[name]
+    for c in reversed(cols):
+        if 2 <= original[c].nunique(dropna=True) <= 20:
+            return c
+    if not cols:
+        raise InputError("no column can serve as a prediction target")
+    return cols[-1]
+
+
+def _features(enc: EncodedPair, which: str, target: str) -> tuple[np.ndarray, np.ndarray]:
+    codes = enc.original if which == "o" else enc.release
+    num = enc.numeric_original if which == "o" else enc.numeric_release
+    feats = [c for c in enc.columns if c != target]
+    x = (
+        np.column_stack(
+            [
+                num[c] if enc.kinds[c] == NUMERIC else codes[c].to_numpy().astype(float)
+                for c in feats
+            ]
+        )
+        if feats
+        else np.zeros((len(codes), 0))
+    )
+    cat_mask = np.array([enc.kinds[c] == CATEGORICAL for c in feats], dtype=bool)
+    return x, cat_mask
+
+
+def _scores(task: str, model: Any, x: np.ndarray, y: np.ndarray) -> dict[str, float]:
+    from sklearn.metrics import accuracy_score, r2_score, roc_auc_score
+
+    if task == "regression":
+        return {"r2": float(r2_score(y, model.predict(x)))}
+    pred = model.predict(x)
+    out = {"accuracy": float(accuracy_score(y, pred))}
+    try:
+        proba = model.predict_proba(x)
+        classes = list(model.classes_)
+        if len(classes) == 2:
+            out["auc"] = float(roc_auc_score(y == classes[1], proba[:, 1]))
+        elif set(np.unique(y)) <= set(classes):
+            out["auc"] = float(
+                roc_auc_score(y, proba, multi_class="ovr", average="macro", labels=classes)
+            )
+        else:
+            out["auc"] = float("nan")
+    except ValueError:
+        out["auc"] = float("nan")
+    return out
+
+
+def ml_efficacy(
+    original: pd.DataFrame,
+    release: pd.DataFrame,
+    holdout: pd.DataFrame | None = None,
+    *,
+    target: str | None = None,
+    max_train: int = 30_000,
+    seed: int = 0,
+) -> MLEfficacyResult:
+    """Gradient boosting trained on the release vs on the original, both tested on real rows.
+
+    With a holdout, the test set is the holdout (rows neither model saw). Without one, 30 % of
+    the original is held out for the real model; the release was built from those same rows, so
+    its score is optimistic, and the result says so.
+    """
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+
+    if target is not None and target not in original.columns:
+        raise InputError(f"target column {target!r} is not in the original table")
+    rng = np.random.default_rng(seed)
+    note = ""
+    if holdout is not None:
+        train, test = original, holdout
+        holdout_used = True
+    else:
+        idx = rng.permutation(len(original))
+        cut = int(0.7 * len(original))
+        train, test = original.iloc[idx[:cut]], original.iloc[idx[cut:]]
+        holdout_used = False
+        note = (
+            "no holdout: tested on 30% of the original, which the release was built from, "
+            "so the release's score is optimistic"
+        )
+    if len(train) > max_train:
+        train = train.iloc[rng.choice(len(train), max_train, replace=False)]
+    rel = release
+    if len(rel) > max_train:
+        rel = rel.iloc[rng.choice(len(rel), max_train, replace=False)]
+    enc_train = encode_pair(train, rel)
+    tgt = target or choose_target(train, enc_train)
+    if tgt not in enc_train.columns:
+        raise InputError(
+            f"target column {tgt!r} cannot be compared: {enc_train.excluded.get(tgt, 'excluded')}"
+        )
+    enc_test = encode_pair(train, test)
+    # the test table is coded on the train table's bins, like the release
+    enc_test = EncodedPair(
+        columns=enc_train.columns,
+        kinds=enc_train.kinds,
+        original=enc_test.original,
+        release=enc_test.release,
+        domain=enc_test.domain,
+        labels=enc_test.labels,
+        numeric_original=enc_test.numeric_original,
+        numeric_release=enc_test.numeric_release,
+    )
+    classification = enc_train.kinds[tgt] == CATEGORICAL
+    task = "classification" if classification else "regression"
+    x_real, mask = _features(enc_train, "o", tgt)
+    x_rel, _ = _features(enc_train, "r", tgt)
+    x_test, _ = _features(enc_test, "r", tgt)
+    cat_idx = mask if mask.any() else None
+    if classification:
+        y_real = enc_train.original[tgt].to_numpy()
+        y_rel = enc_train.release[tgt].to_numpy()
+        # the test table's codes were compacted separately: map through the labels
+        lab_train = enc_train.labels[tgt]
+        lab_test = enc_test.labels[tgt]
+        lookup = np.array([lab_train.index(s) if s in lab_train else -1 for s in lab_test])
+        y_test = lookup[enc_test.release[tgt].to_numpy()]
+    else:
+        y_real = enc_train.numeric_original[tgt]
+        y_rel = enc_train.numeric_release[tgt]
+        y_test = enc_test.numeric_release[tgt]
+        ok_r, ok_s, ok_t = np.isfinite(y_real), np.isfinite(y_rel), np.isfinite(y_test)
+        x_real, y_real = x_real[ok_r], y_real[ok_r]
+        x_rel, y_rel = x_rel[ok_s], y_rel[ok_s]
+        x_test, y_test = x_test[ok_t], y_test[ok_t]
+
+    def make():
+        if classification:
+            return HistGradientBoostingClassifier(
+                max_iter=100, categorical_features=cat_idx, random_state=seed
+            )
+        return HistGradientBoostingRegressor(
+            max_iter=100, categorical_features=cat_idx, random_state=seed
+        )
+
+    with _one_thread():
+        real_model = make().fit(x_real, y_real)
+        real_scores = _scores(task, real_model, x_test, y_test)
+        if classification and len(np.unique(y_rel)) < 2:
+            rel_scores = {k: float("nan") for k in real_scores}
+            note = (note + "; " if note else "") + "the release has a single target class"
+        else:
+            rel_model = make().fit(x_rel, y_rel)
+            rel_scores = _scores(task, rel_model, x_test, y_test)
+    ratio = {
+        k: (rel_scores[k] / real_scores[k]) if real_scores[k] not in (0.0,) else float("nan")
+        for k in real_scores
+    }
+    return MLEfficacyResult(
+        target=tgt,
+        task=task,
+        model="HistGradientBoosting" + ("Classifier" if classification else "Regressor"),
+        real=real_scores,
+        release=rel_scores,
+        ratio=ratio,
+        n_train_real=len(x_real),
+        n_train_release=len(x_rel),
+        n_test=len(x_test),
+        holdout_used=holdout_used,
+        note=note,
+    )
+
+
+# ------------------------------------------------------------------------------- all at once
+@dataclass
+class UtilityResult:
+    """Every utility metric of one release; `to_dict()` is the report's `utility` section."""
+
+    tvd: dict[int, MarginalTVD]
+    ks: list[ColumnTest]
+    chi2: list[ColumnTest]
+    correlations: CorrelationDifference
+    propensity: PropensityResult | None
+    ml_efficacy: MLEfficacyResult | None
+    excluded_columns: dict[str, str]
+    bins: int
+    encoded: EncodedPair | None = field(default=None, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "tvd": {f"{w}way": t.to_dict() for w, t in self.tvd.items()},
+            "ks": [t.to_dict() for t in self.ks],
+            "chi2": [t.to_dict() for t in self.chi2],
+            "correlations": self.correlations.to_dict(),
+            "propensity": self.propensity.to_dict() if self.propensity else None,
+            "ml_efficacy": self.ml_efficacy.to_dict() if self.ml_efficacy else None,
+            "excluded_columns": dict(self.excluded_columns),
+            "bins": self.bins,
+        }
+
+
+def utility(
+    original: pd.DataFrame,
+    release: pd.DataFrame,
+    holdout: pd.DataFrame | None = None,
+    *,
+    target: str | None = None,
+    bins: int = 20,
+    max_triples: int = 1000,
+    propensity_classifier: str = "logistic",
+    ml: bool = True,
+    seed: int = 0,
+) -> UtilityResult:
+    """Run every utility metric on one coding of the two tables."""
+    enc = encode_pair(original, release, bins=bins)
+    if not enc.columns:
+        raise InputError("no comparable columns between the original and the release")
+    tvd = {
+        w: marginal_tvd(enc, way=w, max_sets=max_triples if w == 3 else 10**9, seed=seed)
+        for w in (1, 2, 3)
+    }
+    prop = propensity_score(enc, classifier=propensity_classifier, seed=seed)
+    mle = None
+    if ml and len(enc.columns) >= 2:
+        mle = ml_efficacy(original, release, holdout, target=target, seed=seed)
+    return UtilityResult(
+        tvd=tvd,
+        ks=ks_tests(enc),
+        chi2=chi_squared_tests(enc),
+        correlations=correlation_difference(enc),
+        propensity=prop,
+        ml_efficacy=mle,
+        excluded_columns=dict(enc.excluded),
+        bins=bins,
+        encoded=enc,
+    )
