@@ -108,10 +108,75 @@ def scan_columns(ctx: DemoContext) -> StepOutcome:
     return StepOutcome(_scan_summary(findings), _scan_view(findings), ["scan.json"])
 
 
-# Release and audit steps are appended here as those stages land.
+def _release(ctx: DemoContext, policy_name: str, folder: str) -> StepOutcome:
+    """Release the training half under a built-in policy into `folder` (release + manifest)."""
+    from privsynth.policy import load_policy
+    from privsynth.release import release, write_release
+
+    policy = load_policy(policy_name)
+    findings = _findings(ctx.results["scan"]) if "scan" in ctx.results else None
+    rel = release(ctx.train, policy, seed=DEMO_SEED, findings=findings)
+    ctx.results[f"release:{folder}"] = (rel, policy)
+    write_release(rel, ctx.work / folder, fmt="csv")
+    files = sorted(f"{folder}/{p.name}" for p in (ctx.work / folder).iterdir())
+    return StepOutcome(_release_summary(rel), None, files)
+
+
+def release_anonymized(ctx: DemoContext) -> StepOutcome:
+    """k-anonymity (k = 5, l = 2) with the optimal generalization search; identifiers dropped."""
+    return _release(ctx, "k-anonymity", "anonymized")
+
+
+def release_synthetic(ctx: DemoContext) -> StepOutcome:
+    """A differentially private synthetic table (AIM, epsilon = 1, delta = 1e-9)."""
+    return _release(ctx, "dp-synthetic", "synthetic")
+
+
+def _audit(ctx: DemoContext, folder: str) -> StepOutcome:
+    """Audit one release against the training half, with the holdout half as control."""
+    from privsynth.audit import audit
+
+    rel, policy = ctx.results[f"release:{folder}"]
+    report = audit(
+        ctx.train,
+        rel,
+        ctx.holdout,
+        policy=policy,
+        scan=ctx.results.get("scan"),
+        seed=DEMO_SEED,
+    )
+    ctx.results[f"audit:{folder}"] = report
+    report.to_html(ctx.work / f"{folder}-audit.html")
+    report.to_json(ctx.work / f"{folder}-audit.json")
+    checks = report.to_dict().get("thresholds", [])
+    failed = [c["name"] for c in checks if not c.get("passed")]
+    verdict = "every threshold passed" if not failed else "failed: " + ", ".join(failed)
+    return StepOutcome(
+        f"{len(checks)} thresholds checked, {verdict}",
+        None,
+        [f"{folder}-audit.html", f"{folder}-audit.json"],
+    )
+
+
+def audit_anonymized(ctx: DemoContext) -> StepOutcome:
+    """Re-identification risk, attacks and utility of the k-anonymous table."""
+    return _audit(ctx, "anonymized")
+
+
+def audit_synthetic(ctx: DemoContext) -> StepOutcome:
+    """Attacks, membership inference (with the DP ceiling) and utility of the synthetic table."""
+    return _audit(ctx, "synthetic")
+
+
+DEMO_SEED = 7
+
 DEMO_STEPS: tuple[DemoStep, ...] = (
     DemoStep("load", "Load the bundled example table", load_example),
     DemoStep("scan", "Scan every column for personal data", scan_columns),
+    DemoStep("release-anonymized", "Release a k-anonymous table", release_anonymized),
+    DemoStep("release-synthetic", "Release a DP synthetic table (AIM)", release_synthetic),
+    DemoStep("audit-anonymized", "Audit the k-anonymous release", audit_anonymized),
+    DemoStep("audit-synthetic", "Audit the synthetic release", audit_synthetic),
 )
 
 
@@ -155,6 +220,24 @@ def run_demo(
         listing = ", ".join(str(p) for p in result.files)
         console.print(f"[bold]Results in {out}/[/]: {listing}")
     return result
+
+
+def _release_summary(rel: Any) -> str:
+    """One line on what a release achieved: k/l/suppression, or the privacy budget spent."""
+    m = rel.manifest
+    rows, cols = rel.data.shape
+    line = f"{rows:,} rows x {cols} columns"
+    privacy = m.get("privacy") or {}
+    achieved = privacy.get("achieved") or {}
+    if achieved.get("k_achieved") is not None:
+        line += f"; k = {achieved['k_achieved']}"
+        if achieved.get("l_achieved") is not None:
+            line += f", l = {achieved['l_achieved']:g}"
+        line += f", {100 * achieved.get('suppression_rate', 0.0):.1f}% of rows suppressed"
+    total = m.get("ledger_total") or {}
+    if isinstance(total, dict) and total.get("epsilon") is not None:
+        line += f"; privacy spent: epsilon {total['epsilon']:.3g}, delta {total.get('delta', 0):.3g}"
+    return line
 
 
 # --------------------------------------------------------------------------- scan rendering
