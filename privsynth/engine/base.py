@@ -14,6 +14,8 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 import pandas as pd
 
+from privsynth.engine.encoding import Encoder
+
 
 @dataclass
 class EquivalenceClasses:
@@ -42,20 +44,42 @@ class CountingEngine(Protocol):
 
     name: str
 
-    def marginal(self, data: Any, columns: Sequence[str], shape: Sequence[int]) -> np.ndarray:
-        """Counts of every cell of the integer-coded columns, zero cells included."""
+    def marginal(
+        self,
+        data: Any,
+        columns: Sequence[str],
+        shape: Sequence[int],
+        encoders: Mapping[str, Encoder] | None = None,
+    ) -> np.ndarray:
+        """Counts of every cell of the coded columns, zero cells included.
+
+        A column with an entry in `encoders` is coded by it (public categories or bin edges,
+        applied inside the engine); any other column must already hold codes 0..size-1.
+        """
         ...
 
     def marginals(
-        self, data: Any, cliques: Sequence[Sequence[str]], domain: Mapping[str, int]
+        self,
+        data: Any,
+        cliques: Sequence[Sequence[str]],
+        domain: Mapping[str, int],
+        encoders: Mapping[str, Encoder] | None = None,
     ) -> list[np.ndarray]:
-        """`marginal` for many column sets over one public domain."""
+        """`marginal` for many column sets over one public domain (one pass where possible)."""
         ...
 
     def equivalence_classes(self, data: Any, columns: Sequence[str]) -> EquivalenceClasses:
-        """Group rows by their values on `columns` (missing values form their own group)."""
+        """Group rows by their values on `columns` (missing values form their own group).
+
+        Classes are numbered in order of their first row, so every engine returns the same
+        labels, sizes and keys for the same rows.
+        """
         ...
 
     def sample_values(self, data: Any, column: str, n: int, *, seed: int = 0) -> pd.Series:
-        """Up to `n` values of `column`: its distinct values first, most frequent first."""
+        """Up to `n` values of `column`: its distinct values first, most frequent first.
+
+        Ties in frequency are broken by value, so the distinct part is the same in every
+        engine; the random filler drawn when there are fewer than `n` distinct values is not.
+        """
         ...

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from privsynth.engine.base import EquivalenceClasses
+from privsynth.engine.encoding import Encoder, check_encoders
 from privsynth.errors import InputError
 
 
-def _codes(data: pd.DataFrame, column: str, size: int) -> np.ndarray:
+def _codes(data: pd.DataFrame, column: str, size: int, encoder: Encoder | None = None) -> np.ndarray:
     if column not in data.columns:
         raise InputError(f"column {column!r} is not in the data")
+    if encoder is not None:
+        return encoder.encode(data[column])
     arr = data[column].to_numpy()
     if arr.dtype.kind not in "iu":
         if pd.isna(arr).any():
@@ -27,28 +33,53 @@ def _codes(data: pd.DataFrame, column: str, size: int) -> np.ndarray:
     return arr.astype(np.int64, copy=False)
 
 
+def _frame(data: Any) -> pd.DataFrame:
+    """DataFrames pass through; a CSV or Parquet path is read with `privsynth.io`."""
+    if isinstance(data, pd.DataFrame):
+        return data
+    if isinstance(data, str | os.PathLike):
+        from privsynth.io import read_table
+
+        return read_table(data)
+    raise InputError(f"the memory engine cannot read a {type(data).__name__}")
+
+
 class MemoryEngine:
     """Default engine for DataFrames: everything in numpy, no copies of the rows."""
 
     name = "memory"
 
-    def marginal(self, data: pd.DataFrame, columns: Sequence[str], shape: Sequence[int]) -> np.ndarray:
+    def marginal(
+        self,
+        data: pd.DataFrame,
+        columns: Sequence[str],
+        shape: Sequence[int],
+        encoders: Mapping[str, Encoder] | None = None,
+    ) -> np.ndarray:
+        data = _frame(data)
         shape = tuple(int(s) for s in shape)
+        encoders = check_encoders(encoders, dict(zip(columns, shape, strict=True)))
         if not columns:
             return np.array(float(len(data)))
         flat = np.zeros(len(data), dtype=np.int64)
         for col, size in zip(columns, shape, strict=True):
             flat *= size
-            flat += _codes(data, col, size)
+            flat += _codes(data, col, size, encoders.get(col))
         counts = np.bincount(flat, minlength=int(np.prod(shape)))
         return counts.reshape(shape).astype(np.float64)
 
     def marginals(
-        self, data: pd.DataFrame, cliques: Sequence[Sequence[str]], domain: Mapping[str, int]
+        self,
+        data: pd.DataFrame,
+        cliques: Sequence[Sequence[str]],
+        domain: Mapping[str, int],
+        encoders: Mapping[str, Encoder] | None = None,
     ) -> list[np.ndarray]:
-        return [self.marginal(data, cl, [domain[c] for c in cl]) for cl in cliques]
+        data = _frame(data)
+        return [self.marginal(data, cl, [domain[c] for c in cl], encoders) for cl in cliques]
 
     def equivalence_classes(self, data: pd.DataFrame, columns: Sequence[str]) -> EquivalenceClasses:
+        data = _frame(data)
         missing = [c for c in columns if c not in data.columns]
         if missing:
             raise InputError(f"column {missing[0]!r} is not in the data")
@@ -58,28 +89,34 @@ class MemoryEngine:
                 np.zeros(n, dtype=np.int64), np.array([n]), pd.DataFrame(index=[0])
             )
         flat = np.zeros(n, dtype=np.int64)
-        uniques = []
         span = 1
         for col in columns:
             codes, uniq = pd.factorize(data[col], use_na_sentinel=False)
-            uniques.append(uniq)
             k = max(len(uniq), 1)
             if span * k >= 2**62:  # re-compress before the mixed radix overflows
                 flat = pd.factorize(flat)[0].astype(np.int64)
                 span = int(flat.max()) + 1 if n else 1
             flat = flat * k + codes
             span *= k
-        labels, inverse, sizes = np.unique(flat, return_inverse=True, return_counts=True)
-        first_rows = np.zeros(len(labels), dtype=np.int64)
-        first_rows[inverse[::-1]] = np.arange(n)[::-1]
+        # factorize numbers the classes in order of their first row (the engines' shared order)
+        labels, _ = pd.factorize(flat)
+        labels = labels.astype(np.int64)
+        sizes = np.bincount(labels).astype(np.int64)
+        first_rows = np.zeros(len(sizes), dtype=np.int64)
+        first_rows[labels[::-1]] = np.arange(n)[::-1]
         keys = data.iloc[first_rows][list(columns)].reset_index(drop=True)
-        return EquivalenceClasses(inverse.astype(np.int64), sizes.astype(np.int64), keys)
+        return EquivalenceClasses(labels, sizes, keys)
 
     def sample_values(self, data: pd.DataFrame, column: str, n: int, *, seed: int = 0) -> pd.Series:
+        data = _frame(data)
         if column not in data.columns:
             raise InputError(f"column {column!r} is not in the data")
         s = data[column].dropna()
-        counts = s.value_counts(sort=True)
+        counts = s.value_counts(sort=False)
+        # Ties broken by value, as in the other engines (mixed types: first-seen order).
+        with contextlib.suppress(TypeError):
+            counts = counts.sort_index(kind="stable")
+        counts = counts.sort_values(ascending=False, kind="stable")
         if len(counts) >= n:
             return pd.Series(counts.index[:n], name=column)
         rest = s.sample(min(len(s), n - len(counts)), random_state=seed)
