@@ -83,3 +83,31 @@ class CountingEngine(Protocol):
         engine; the random filler drawn when there are fewer than `n` distinct values is not.
         """
         ...
+
+
+# Engines first group the rows by all the coded columns a call needs (one scan; the groups
+# are far fewer than the rows on real tables), then derive every marginal from the groups on
+# the driver. Past this many groups they fall back to counting each marginal in the engine.
+MAX_GROUPS = 2_000_000
+
+
+def marginals_from_groups(
+    codes: Mapping[str, np.ndarray],
+    counts: np.ndarray,
+    cliques: Sequence[Sequence[str]],
+    domain: Mapping[str, int],
+) -> list[np.ndarray]:
+    """Exact marginals from grouped rows: `codes[c][g]` is group g's code, `counts[g]` its rows."""
+    weights = np.asarray(counts, dtype=np.float64)
+    out = []
+    for cl in cliques:
+        if not cl:
+            out.append(np.array(float(weights.sum())))
+            continue
+        shape = tuple(int(domain[c]) for c in cl)
+        flat = np.zeros(len(weights), dtype=np.int64)
+        for c, size in zip(cl, shape, strict=True):
+            flat = flat * size + np.asarray(codes[c], dtype=np.int64)
+        cells = np.bincount(flat, weights=weights, minlength=int(np.prod(shape)))
+        out.append(cells.reshape(shape))
+    return out

@@ -2,7 +2,8 @@
 
 Encoding and binning run in SQL (CASE over the public categories, comparisons with the public
 bin edges), so raw rows never travel to Python; only the counts come back. All marginals of
-one call are counted in a single scan with GROUPING SETS.
+one call come from a single scan that groups the rows by all the coded columns; the
+marginals are then summed from the groups (GROUPING SETS when there are too many groups).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from privsynth.engine.base import EquivalenceClasses
+from privsynth.engine import base
+from privsynth.engine.base import EquivalenceClasses, marginals_from_groups
 from privsynth.engine.encoding import Bins, Categories, Encoder, check_encoders
 from privsynth.errors import InputError
 
@@ -190,6 +192,9 @@ class DuckDBEngine:
             raw = [c for c in used if c not in encoders]
             if raw:
                 self._check_codes(src, raw, domain)
+            grouped = self._grouped(src, used, domain, encoders) if used else None
+            if grouped is not None:
+                return marginals_from_groups(grouped[0], grouped[1], cliques, domain)
             nonempty = [i for i, cl in enumerate(cliques) if cl]
             if len(nonempty) < len(cliques):
                 total = self.con.execute(f"SELECT count(*) FROM {src}").fetchall()[0][0]
@@ -218,6 +223,22 @@ class DuckDBEngine:
                     f"column {c!r} has a value outside its domain 0..{domain[c] - 1} "
                     f"(found {lo}..{hi})"
                 )
+
+    def _grouped(
+        self, src: str, used: Sequence[str], domain: Mapping[str, int], encoders
+    ) -> tuple[dict[str, np.ndarray], np.ndarray] | None:
+        """Rows grouped by all coded columns (codes, counts); None past base.MAX_GROUPS groups."""
+        codes = ", ".join(
+            f"{code_sql(c, domain[c], encoders.get(c))} AS {quote_ident(c)}" for c in used
+        )
+        names = ", ".join(quote_ident(c) for c in used)
+        res = self.con.execute(
+            f"SELECT {names}, count(*) AS __ps_n FROM (SELECT {codes} FROM {src}) "
+            f"GROUP BY ALL LIMIT {base.MAX_GROUPS + 1}"
+        ).fetchnumpy()
+        if len(res["__ps_n"]) > base.MAX_GROUPS:
+            return None
+        return {c: np.asarray(res[c], dtype=np.int64) for c in used}, np.asarray(res["__ps_n"])
 
     def _grouping_sets(
         self,

@@ -56,17 +56,8 @@ class MemoryEngine:
         shape: Sequence[int],
         encoders: Mapping[str, Encoder] | None = None,
     ) -> np.ndarray:
-        data = _frame(data)
-        shape = tuple(int(s) for s in shape)
-        encoders = check_encoders(encoders, dict(zip(columns, shape, strict=True)))
-        if not columns:
-            return np.array(float(len(data)))
-        flat = np.zeros(len(data), dtype=np.int64)
-        for col, size in zip(columns, shape, strict=True):
-            flat *= size
-            flat += _codes(data, col, size, encoders.get(col))
-        counts = np.bincount(flat, minlength=int(np.prod(shape)))
-        return counts.reshape(shape).astype(np.float64)
+        domain = dict(zip(columns, (int(s) for s in shape), strict=True))
+        return self.marginals(data, [tuple(columns)], domain, encoders)[0]
 
     def marginals(
         self,
@@ -76,7 +67,26 @@ class MemoryEngine:
         encoders: Mapping[str, Encoder] | None = None,
     ) -> list[np.ndarray]:
         data = _frame(data)
-        return [self.marginal(data, cl, [domain[c] for c in cl], encoders) for cl in cliques]
+        encoders = check_encoders(encoders, domain)
+        used = list(dict.fromkeys(c for cl in cliques for c in cl))
+        for c in used:
+            if c not in domain:
+                raise InputError(f"column {c!r} has no size in the domain")
+        # Each column is coded once, however many cliques it appears in.
+        codes = {c: _codes(data, c, int(domain[c]), encoders.get(c)) for c in used}
+        out = []
+        for cl in cliques:
+            shape = tuple(int(domain[c]) for c in cl)
+            if not cl:
+                out.append(np.array(float(len(data))))
+                continue
+            flat = np.zeros(len(data), dtype=np.int64)
+            for col, size in zip(cl, shape, strict=True):
+                flat *= size
+                flat += codes[col]
+            counts = np.bincount(flat, minlength=int(np.prod(shape)))
+            out.append(counts.reshape(shape).astype(np.float64))
+        return out
 
     def equivalence_classes(self, data: pd.DataFrame, columns: Sequence[str]) -> EquivalenceClasses:
         data = _frame(data)

@@ -1,8 +1,9 @@
 """Counting in Spark (optional extra `privsynth[spark]`): the same counts, on a cluster.
 
 Codes are computed with column expressions from the public encoders (the rule of
-`encoding.py`); all marginals of one call come from one pass (each row emits one cell per
-clique, and Spark's partial aggregation sums them before the shuffle). Only counts reach the
+`encoding.py`); all marginals of one call come from one pass that groups the rows by all the
+coded columns, summed into marginals on the driver (or, with too many groups, each row emits
+one cell per clique and Spark's partial aggregation sums them before the shuffle). Only counts reach the
 driver, plus one class label per row for equivalence classes.
 """
 
@@ -16,7 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from privsynth.engine.base import EquivalenceClasses
+from privsynth.engine import base
+from privsynth.engine.base import EquivalenceClasses, marginals_from_groups
 from privsynth.engine.encoding import Bins, Categories, Encoder, check_encoders
 from privsynth.errors import InputError
 
@@ -157,6 +159,15 @@ class SparkEngine:
         codes = sdf.select(
             *[self._code(F.col(name[c]), domain[c], encoders.get(c)).alias(name[c]) for c in used]
         )
+        if used:
+            groups = (
+                codes.groupBy(*[name[c] for c in used]).count().limit(base.MAX_GROUPS + 1).toPandas()
+            )
+            if len(groups) <= base.MAX_GROUPS:
+                group_codes = {c: groups[name[c]].to_numpy(dtype=np.int64) for c in used}
+                return marginals_from_groups(
+                    group_codes, groups["count"].to_numpy(), cliques, domain
+                )
         out: list[np.ndarray | None] = [None] * len(cliques)
         nonempty = [i for i, cl in enumerate(cliques) if cl]
         if len(nonempty) < len(cliques):
