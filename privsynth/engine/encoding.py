@@ -40,8 +40,12 @@ class Categories:
         return len(self.values) + 1
 
     def encode(self, s: pd.Series) -> np.ndarray:
-        codes = pd.Index(self.values).get_indexer(s)
-        return np.where(codes < 0, len(self.values), codes).astype(np.int64)
+        # Look up each distinct value once (factorize is fast on arrow strings), then gather.
+        other = len(self.values)
+        seen, uniques = pd.factorize(s, use_na_sentinel=True)
+        lut = pd.Index(self.values).get_indexer(pd.Index(uniques))
+        lut = np.append(np.where(lut < 0, other, lut), other).astype(np.int64)
+        return lut[seen]  # missing values (-1) pick the appended `other` code
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from privsynth.engine.base import EquivalenceClasses
+from privsynth.engine import base
+from privsynth.engine.base import EquivalenceClasses, marginals_from_groups
 from privsynth.engine.encoding import Encoder, check_encoders
 from privsynth.errors import InputError
 
@@ -44,6 +45,31 @@ def _frame(data: Any) -> pd.DataFrame:
     raise InputError(f"the memory engine cannot read a {type(data).__name__}")
 
 
+def _group_rows(
+    codes: Mapping[str, np.ndarray], domain: Mapping[str, int], max_groups: int
+) -> tuple[dict[str, np.ndarray], np.ndarray] | None:
+    """Rows grouped by all coded columns: (codes per group, rows per group), or None when
+    there are more than `max_groups` groups (then counting each marginal directly is cheaper)."""
+    cols = list(codes)
+    n = len(codes[cols[0]])
+    key = np.zeros(n, dtype=np.int64)
+    span = 1
+    for c in cols:
+        size = int(domain[c])
+        if span * size >= 2**62:  # re-compress before the mixed radix overflows
+            key = pd.factorize(key)[0].astype(np.int64)
+            span = int(key.max()) + 1 if n else 1
+        key = key * size + codes[c]
+        span *= size
+    labels, _ = pd.factorize(key)
+    counts = np.bincount(labels)
+    if len(counts) > min(max_groups, base.MAX_GROUPS):
+        return None
+    first = np.zeros(len(counts), dtype=np.int64)
+    first[labels[::-1]] = np.arange(n)[::-1]
+    return {c: codes[c][first] for c in cols}, counts
+
+
 class MemoryEngine:
     """Default engine for DataFrames: everything in numpy, no copies of the rows."""
 
@@ -74,6 +100,10 @@ class MemoryEngine:
                 raise InputError(f"column {c!r} has no size in the domain")
         # Each column is coded once, however many cliques it appears in.
         codes = {c: _codes(data, c, int(domain[c]), encoders.get(c)) for c in used}
+        if len(cliques) > 2 and used:
+            grouped = _group_rows(codes, domain, max_groups=max(len(data) // 4, 1))
+            if grouped is not None:
+                return marginals_from_groups(grouped[0], grouped[1], cliques, domain)
         out = []
         for cl in cliques:
             shape = tuple(int(domain[c]) for c in cl)
