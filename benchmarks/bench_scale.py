@@ -10,6 +10,9 @@ its own process, so peak RSS is that engine's; times are medians of --repeats ru
 - duckdb        counting straight from the Parquet file under a memory limit
 - spark         counting straight from the Parquet file, local[2] (session start not timed)
 
+Also timed once: equivalence classes over five quasi-identifiers (memory on the loaded
+DataFrame, DuckDB from the file), with a label for every row.
+
     python benchmarks/bench_scale.py                         # 1M, 3M, 10M rows
     python benchmarks/bench_scale.py --sizes 1000000 --engines memory duckdb
 """
@@ -39,6 +42,7 @@ from make_scale_table import CATEGORICAL, DEFAULT_SOURCE, write_scale_table  # n
 from privsynth.engine import Bins, Categories  # noqa: E402
 
 ENGINES = ["memory", "memory+load", "duckdb", "spark"]
+QUASI = ["age", "sex", "race", "education", "native-country"]
 BINS = {
     "age": Bins([17, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 80, 91]),
     "education-num": Bins(np.arange(0.5, 17.5, 1.0)),
@@ -97,9 +101,16 @@ def _child(engine: str, path: Path, repeats: int, memory_limit: str) -> dict:
             times.append(time.perf_counter() - start)
     else:
         raise SystemExit(f"unknown engine {engine}")
+    classes_s = None
+    if engine in ("memory", "duckdb"):  # equivalence classes over five quasi-identifiers, once
+        start = time.perf_counter()
+        ec = eng.equivalence_classes(df if engine == "memory" else path, QUASI)
+        classes_s = time.perf_counter() - start
+        assert int(ec.sizes.sum()) == len(ec.labels)
     checksum = float(sum(float((m * np.arange(m.size).reshape(m.shape)).sum()) for m in out))
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"times": times, "checksum": checksum, "rss_mb": rss_mb, "marginals": len(cliques)}
+    return {"times": times, "checksum": checksum, "rss_mb": rss_mb, "marginals": len(cliques),
+            "classes_s": classes_s}  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -117,7 +128,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     results = []
-    print(f"{'rows':>11} {'engine':>12} {'median s':>9} {'rows x marg/s':>14} {'peak RSS MB':>12}")
+    print(
+        f"{'rows':>11} {'engine':>12} {'median s':>9} {'rows x marg/s':>14} {'peak RSS MB':>12}"
+        f" {'classes s':>10}"
+    )
     for n in args.sizes:
         path = args.data_dir / f"adult-{n}.parquet"
         if not path.exists():
@@ -137,8 +151,13 @@ def main(argv: list[str] | None = None) -> int:
             rate = n * r["marginals"] / med
             sums.add(r["checksum"])
             results.append({"rows": n, "engine": engine, "median_s": med, "times": r["times"],
-                            "throughput": rate, "rss_mb": r["rss_mb"]})  # fmt: skip
-            print(f"{n:>11,} {engine:>12} {med:>9.2f} {rate:>14.3g} {r['rss_mb']:>12.0f}", flush=True)
+                            "throughput": rate, "rss_mb": r["rss_mb"],
+                            "classes_s": r["classes_s"]})  # fmt: skip
+            cls = f"{r['classes_s']:>10.2f}" if r["classes_s"] is not None else f"{'-':>10}"
+            print(
+                f"{n:>11,} {engine:>12} {med:>9.2f} {rate:>14.3g} {r['rss_mb']:>12.0f} {cls}",
+                flush=True,
+            )
         if len(sums) > 1:
             print(f"!! engines disagree on the counts at {n:,} rows")
     _crossover(results, args.sizes)

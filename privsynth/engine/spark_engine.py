@@ -113,10 +113,16 @@ class SparkEngine:
         from pyspark.sql import functions as F
 
         if isinstance(encoder, Categories):
-            expr = F.lit(len(encoder.values))
-            for i, v in reversed(list(enumerate(encoder.values))):
-                expr = F.when(col == F.lit(v), F.lit(i)).otherwise(expr)
-            return expr.cast("long")
+            other = F.lit(len(encoder.values)).cast("long")
+            if not encoder.values:
+                return other
+            # One hash lookup in a literal map: a long CASE chain per column makes Spark's
+            # generated code too large and it falls back to interpreting every row.
+            lookup = F.create_map(
+                *[x for i, v in enumerate(encoder.values) for x in (F.lit(v), F.lit(i))]
+            )
+            hit = F.when(col.isNull(), F.lit(None)).otherwise(F.try_element_at(lookup, col))
+            return F.coalesce(hit.cast("long"), other)
         if isinstance(encoder, Bins):
             x = col.try_cast("double") if hasattr(col, "try_cast") else col.cast("double")
             reached = F.lit(0).cast("long")
