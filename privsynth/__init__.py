@@ -22,6 +22,10 @@ _EXPORTS: dict[str, str] = {
     "scan": "privsynth.detect",
     "ScanResult": "privsynth.detect",
     "example_table": "privsynth.datasets",
+    "example_split": "privsynth.datasets",
+    "example_path": "privsynth.datasets",
+    "get_engine": "privsynth.engine",
+    "run_demo": "privsynth.demo",
 }
 _SUBMODULES = {"io", "detect", "policy", "transform", "synth", "audit", "engine", "datasets"}
 
