@@ -17,6 +17,8 @@ _EXPORTS: dict[str, str] = {
     "load_table": "privsynth.io",
     "write_table": "privsynth.io",
     "infer_schema": "privsynth.io",
+    "kanonymize": "privsynth.transform",
+    "KAnonResult": "privsynth.transform",
     "InputError": "privsynth.errors",
     "PrivsynthError": "privsynth.errors",
     "scan": "privsynth.detect",
@@ -26,6 +28,17 @@ _EXPORTS: dict[str, str] = {
     "example_path": "privsynth.datasets",
     "get_engine": "privsynth.engine",
     "run_demo": "privsynth.demo",
+    "load_policy": "privsynth.policy",
+    "dump_policy": "privsynth.policy",
+    "draft_policy": "privsynth.policy",
+    "resolve": "privsynth.policy",
+    "Policy": "privsynth.policy",
+    "policy_json_schema": "privsynth.policy",
+    "release": "privsynth.release",
+    "Release": "privsynth.release",
+    "write_release": "privsynth.release",
+    "PolicyError": "privsynth.errors",
+    "MissingKeyError": "privsynth.errors",
 }
 _SUBMODULES = {"io", "detect", "policy", "transform", "synth", "audit", "engine", "datasets"}
 

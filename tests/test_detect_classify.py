@@ -102,6 +102,7 @@ def test_misleading_header_is_caught_by_content(fake):
     assert res["code"].entity == "EMAIL_ADDRESS" and res["code"].cls == ColumnClass.DIRECT
     assert res["ref"].entity == "PHONE_NUMBER"
     assert any("pattern" in e for e in res["code"].evidence)
+    assert res["code"].entities == []  # `entities` lists what was found inside free text
 
 
 def test_boolean_flag_named_like_pii_is_not_pii():
@@ -158,3 +159,61 @@ def test_every_finding_has_confidence_and_evidence(fake):
         assert 0.0 <= f.confidence <= 1.0
         assert f.evidence
     assert scan(df)["empty"].cls == ColumnClass.OTHER
+
+
+def test_sensitive_free_text_naming_people_is_direct(fake):
+    notes = [f"{fake.name()} reports chest pain since Monday, referred to cardiology."
+             for _ in range(60)]
+    f = _col(pd.DataFrame({"diagnosis_notes": notes}), "diagnosis_notes")
+    assert f.cls == ColumnClass.DIRECT and "PERSON" in f.entities
+    assert any("diagnosis" in e for e in f.evidence)
+
+
+def test_places_and_dates_without_people_are_other():
+    rng = np.random.default_rng(5)
+    df = pd.DataFrame({
+        "city": rng.choice(["Berlin", "Paris", "Madrid", "Rome"], 100),
+        "date": pd.date_range("2024-01-01", periods=100).strftime("%Y-%m-%d"),
+        "temperature": rng.normal(15, 5, 100).round(1),
+    })
+    res = scan(df)
+    assert res["city"].cls == ColumnClass.OTHER and res["date"].cls == ColumnClass.OTHER
+
+
+def test_header_guards_against_lookalike_content():
+    rng = np.random.default_rng(6)
+    n = 200
+    df = pd.DataFrame({
+        "name": [f"Customer {i}" for i in range(n)],  # a name that is no person's
+        "state": rng.choice(["open", "closed", "pending"], n),
+        "web_sales": rng.uniform(0, 1000, n).round(2),
+        "ip_count": rng.integers(0, 500, n),
+        "phone_type": rng.choice(["mobile", "home", "work"], n),
+        "job": rng.choice(["running", "failed", "done", "queued"], n),
+        "email": [f"u{i}@example.com" for i in range(n)],
+    })
+    res = scan(df)
+    for col in ["state", "web_sales", "ip_count", "phone_type", "job"]:
+        assert res[col].cls == ColumnClass.OTHER, (col, res[col])
+
+
+def test_number_headers_need_digits_and_ids_are_not_times():
+    rng = np.random.default_rng(7)
+    n = 150
+    df = pd.DataFrame({
+        "cell": [f"cell_{chr(97 + i % 26)}{chr(97 + i // 26 % 26)}" for i in range(n)],
+        "card": rng.choice([f"Dragon {c}" for c in "ABCDEFGHIJKLMNOP"], n),
+        "last_login": pd.date_range("2024-01-01", periods=n, freq="h").strftime("%Y-%m-%d %H:%M"),
+        "cp": rng.integers(0, 4, n),
+        "name": ["Ana Souza", "Jon Berg"] * (n // 2),
+    })
+    res = scan(df)
+    assert res["cell"].cls == ColumnClass.OTHER and res["card"].cls == ColumnClass.OTHER
+    assert res["last_login"].entity != "USERNAME" and res["cp"].entity != "ZIP"
+
+
+def test_company_names_are_not_people(fake):
+    df = pd.DataFrame({"c": [fake.company() for _ in range(150)],
+                       "hospital": [f"{fake.last_name()} Memorial" for _ in range(150)]})
+    res = scan(df)
+    assert res["c"].entity != "PERSON" and res["hospital"].entity != "PERSON"

@@ -103,3 +103,19 @@ def test_presidio_recognizers_in_free_text(analyzer):
 def test_presidio_person_stop_list(analyzer):
     found = _found(analyzer, "White Male, Never-married, Black, Asian. Houston Texas.")
     assert "PERSON" not in found
+
+
+def test_email_validation_never_touches_the_network(monkeypatch, analyzer):
+    import socket
+
+    from privsynth.detect.presidio_engine import offline_tld_extractor
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("network access attempted")
+
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    offline_tld_extractor.cache_clear()
+    assert offline_tld_extractor()("mail.example.co.uk").suffix == "co.uk"
+    found = _found(analyzer, "write to jane.doe@example.co.uk today")
+    assert found["EMAIL_ADDRESS"] == ["jane.doe@example.co.uk"]

@@ -62,3 +62,14 @@ def test_draft_policy_calls_the_policy_package(monkeypatch):
     res = scan(pd.DataFrame({"a": [1, 2, 3]}))
     assert res.draft_policy() == "POLICY"
     assert seen["findings"] is res.findings
+
+
+def test_odd_frames():
+    df = pd.DataFrame({0: [[1, 2], [3]], "b": [True, False], "c": pd.Categorical(["x", "y"])})
+    res = scan(df)
+    assert [f.name for f in res] == ["0", "b", "c"]
+    assert all(f.cls == ColumnClass.OTHER for f in res)
+    assert scan(pd.DataFrame({"a": pd.Series([], dtype=object)}))["a"].cls == ColumnClass.OTHER
+    dup = pd.DataFrame([[1, 2]], columns=["a", "a"])
+    with pytest.raises(InputError, match="duplicate"):
+        scan(dup)

@@ -160,6 +160,13 @@ def test_duckdb_bad_input_is_an_input_error(data, tmp_path):
         _DUCK.equivalence_classes(tmp_path / "missing.parquet", ["a"])
 
 
+def test_group_counts_is_the_same_in_every_engine():
+    codes = [np.array([0, 1, 1, 2, 0]), np.array([3, 0, 0, 3, 3])]
+    a = MemoryEngine().group_counts(codes, [3, 4])
+    b = _DUCK.group_counts(codes, [3, 4])
+    assert np.array_equal(a.labels, b.labels) and np.array_equal(a.counts, b.counts)
+
+
 def test_duckdb_memory_limit_is_applied():
     eng = DuckDBEngine(memory_limit="300MB", threads=1)
     limit = eng.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]

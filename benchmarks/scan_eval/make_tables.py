@@ -365,7 +365,8 @@ def hr_survey(seed: int):
             "department": r.choice(["Sales", "IT", "HR", "Finance", "Operations"]),
             "satisfaction": r.randint(1, 5), "tenure_years": r.randint(0, 35),
         })
-    labels = {"respondent": O, "age_group": Q("AGE"), "gender": Q("GENDER"),
+    # a respondent number keys one person's answers, like id_cliente or EmployeeNo above
+    labels = {"respondent": D("PERSON_ID"), "age_group": Q("AGE"), "gender": Q("GENDER"),
               "ethnicity": Q("ETHNICITY"), "marital_status": Q("MARITAL_STATUS"),
               "nationality": Q("NATIONALITY"), "religion": S("RELIGION"),
               "sexual_orientation": S("SEXUAL_ORIENTATION"),

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from privsynth.detect import content
 from privsynth.detect.findings import ColumnClass, ColumnFinding
-from privsynth.detect.header import HeaderHit, best_hit, is_generic_id
+from privsynth.detect.header import HeaderHit, about_thing, best_hit, is_generic_id
 from privsynth.detect.statistics import ColumnStats
 
 DIRECT = frozenset({
@@ -105,7 +106,7 @@ def _finding(sig: ColumnSignals, entity: str, confidence: float, evidence: list[
     return ColumnFinding(
         name=sig.name, cls=cls or class_of(entity), entity=entity,
         confidence=round(min(max(confidence, 0.0), 0.99), 2), evidence=evidence,
-        type=sig.type, entities=entities or ([entity] if entity != "NONE" else []),
+        type=sig.type, entities=entities or [],
     )
 
 
@@ -128,6 +129,18 @@ def _combine(*ps: float) -> float:
     return 1 - out
 
 
+# Header entities that are numbers: at least this many digits in most values (masked cards
+# such as "**** 1234" still have four).
+_MIN_DIGITS = {"PHONE_NUMBER": 6, "US_SSN": 4, "CREDIT_CARD": 4, "IBAN_CODE": 8,
+               "ACCOUNT_NUMBER": 4}
+
+
+def _digit_share(sig: ColumnSignals, k: int) -> float:
+    if not sig.n:
+        return 0.0
+    return float(np.mean([sum(ch.isdigit() for ch in v) >= k for v in sig.values]))
+
+
 RANGE_FITS = 0.5  # support given to a numeric column whose range fits the header's entity
 
 
@@ -138,6 +151,14 @@ def _plausible(entity: str, sig: ColumnSignals) -> tuple[bool, float]:
         return False, 0.0
     if entity in DIRECT and sig.is_flag:
         return False, 0.0  # "has_email" yes/no is not an email
+    if entity in DIRECT and st.numeric and not st.integer:
+        return False, 0.0  # identifiers are never fractional numbers ("web_sales" 12.5)
+    if entity in DIRECT and (sig.type == "datetime" or sig.share("DATE") >= 0.8):
+        return False, 0.0  # "last_login" holds times, not user names
+    if entity in _MIN_DIGITS and _digit_share(sig, _MIN_DIGITS[entity]) < 0.5:
+        return False, 0.0  # a "cell" or "card" column of words is no phone or card number
+    if entity in QUASI and sig.share("STATUS") >= 0.5:
+        return False, 0.0  # "state": open/closed, "job": running/failed
     if entity == "PERSON":
         shaped = float(content.name_like(sig.values).mean()) if sig.n else 0.0
         vocabish = max(sig.share("GENDER") + sig.share("GENDER_FILLER"), sig.share("ETHNICITY"),
@@ -172,6 +193,8 @@ def _plausible(entity: str, sig: ColumnSignals) -> tuple[bool, float]:
         support = max(sig.share(key), sig.share("LOCATION") if entity == "NATIONALITY" else 0)
         if sig.is_free_text and support < 0.3:
             return False, 0.0
+        if entity != "LOCATION" and st.numeric and not st.integer:
+            return False, 0.0  # category codes are integers; coordinates are places
         return True, support
     if entity == "EMAIL_ADDRESS":
         return True, sig.share(entity)
@@ -183,6 +206,10 @@ def _plausible(entity: str, sig: ColumnSignals) -> tuple[bool, float]:
         return ok, sig.share(entity)
     if entity == "STREET_ADDRESS":
         return not st.numeric, sig.share(entity)
+    if entity in ("URL", "IP_ADDRESS", "MAC_ADDRESS", "USERNAME"):
+        # shaped values, or many distinct non-numeric values (hashed, masked, handles)
+        many = not st.numeric and st.n_distinct >= min(10, max(2, st.present // 2))
+        return sig.share(entity) >= 0.3 or many, sig.share(entity)
     return True, 0.0
 
 
@@ -212,6 +239,8 @@ def _vocab_decision(sig: ColumnSignals) -> ColumnFinding | None:
             return _finding(sig, entity, 0.4 + 0.5 * s, [f"{label} {_pct(s)}",
                                                          _stats_evidence(sig)])
     loc, per = sig.share("LOCATION"), sig.share("PERSON")
+    if about_thing(sig.name) or sig.share("ORGANIZATION") >= 0.3:
+        return None  # "hospital", "supplier": names of things and companies, not people
     if sig.enough("LOCATION", 0.5) and loc >= per:
         return _finding(sig, "LOCATION", 0.3 + 0.5 * loc,
                         [f"city/region names {_pct(loc)}", _stats_evidence(sig)])
@@ -276,7 +305,16 @@ def classify_column(sig: ColumnSignals) -> ColumnFinding:
             conf = _combine(0.5 + 0.45 * share, hit.weight if agrees else 0.0)
             return _finding(sig, entity, conf, ev)
 
-    # 2. a header keyword with plausible content
+    # 2. free text with PII inside is a direct identifier whatever the header says ("diagnosis
+    # notes" naming the patient), unless the header already names a direct identifier
+    if sig.is_free_text and (hit is None or class_of(hit.entity) != ColumnClass.DIRECT):
+        text = _text_decision(sig)
+        if text is not None:
+            if header_ev:
+                text.evidence.append(header_ev)
+            return text
+
+    # 3. a header keyword with plausible content
     if hit is not None:
         ok, support = _plausible(hit.entity, sig)
         if ok:
@@ -287,20 +325,21 @@ def classify_column(sig: ColumnSignals) -> ColumnFinding:
                 ev.append(f"content agrees in {_pct(support)} of sampled values")
             ev.append(_stats_evidence(sig))
             conf = _combine(hit.weight, 0.5 * support)
-            return _finding(sig, hit.entity, conf, ev)
+            entity = hit.entity
+            if entity == "PERSON_ID" and sig.share("PERSON") >= 0.5:
+                entity = "PERSON"  # "patient" or "customer" holding names, not keys
+                ev.append(f"values are names ({_pct(sig.share('PERSON'))})")
+            return _finding(sig, entity, conf, ev)
 
-    # 3. free text: entities inside
+    # 4. free text without PII
     if sig.is_free_text:
-        text = _text_decision(sig)
-        if text is not None:
-            return text
         return _finding(sig, "NONE", 0.6, ["free text, no PII above "
                                            f"{_pct(TEXT_MIN_SHARE)} of sampled values",
                                            *([header_ev + " (content implausible)"]
                                              if header_ev else [])],
                         cls=ColumnClass.OTHER)
 
-    # 4. vocabularies, deny-lists, dates
+    # 5. vocabularies, deny-lists, dates
     found = _vocab_decision(sig) or _date_decision(sig)
     if found is not None:
         if header_ev:
@@ -339,10 +378,9 @@ def apply_table_context(findings: list[ColumnFinding], signals: list[ColumnSigna
                 and sig.stats.uniqueness >= 0.95 and sig.stats.n_distinct >= 10
                 and len(others) >= 2):
             f.cls, f.entity, f.confidence = ColumnClass.DIRECT, "PERSON_ID", 0.5
-            f.entities = ["PERSON_ID"]
             f.evidence.append(f"bare id with unique values in a table about people "
                               f"({len(others)} person columns)")
         elif f.entity in PLACE_AND_TIME and f.cls == ColumnClass.QUASI and not others:
-            f.cls = ColumnClass.OTHER
-            f.evidence.append(f"{f.entity.lower()}, but no column of the table describes a "
+            f.evidence.append(f"looks like {f.entity}, but no column of the table describes a "
                               "person")
+            f.cls, f.entity, f.entities = ColumnClass.OTHER, "NONE", []

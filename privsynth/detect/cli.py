@@ -24,6 +24,8 @@ def run_scan(file: Path, json_out: bool = False, sample: int = 1000,
     if sample < 1:
         raise InputError(f"--sample must be at least 1, got {sample}")
     result = scan(Path(file), sample=sample)
+    # Draft before printing: a policy that cannot be drafted fails the command up front.
+    policy = result.draft_policy() if write_policy is not None else None
     if json_out:
         cols = [
             {"name": f.name, "class": str(f.cls), "entity": f.entity,
@@ -35,7 +37,7 @@ def run_scan(file: Path, json_out: bool = False, sample: int = 1000,
     else:
         print_table(result)
     if write_policy is not None:
-        _write_policy(result, Path(write_policy))
+        _write_policy(policy, Path(write_policy))
     return result
 
 
@@ -65,11 +67,12 @@ def print_table(result: ScanResult) -> None:
     )
 
 
-def _write_policy(result: ScanResult, path: Path) -> None:
+def _write_policy(policy: object, path: Path) -> None:
     from privsynth.io import atomic_file
 
-    policy = result.draft_policy()
-    if hasattr(policy, "to_yaml"):
+    if isinstance(policy, str):
+        text = policy
+    elif hasattr(policy, "to_yaml"):
         text = policy.to_yaml()
     else:
         try:

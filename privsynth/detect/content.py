@@ -248,8 +248,7 @@ def name_like(values: pd.Series | Values) -> np.ndarray:
 
 def _persons(v: Values) -> np.ndarray:
     """Name-shaped, and at least one word is a known first or last name (not a stop word)."""
-    known = vocab.first_names() | vocab.last_names()
-    stop = vocab.NAME_STOPWORDS | vocab.GENDER | vocab.ETHNICITY
+    known, stop = vocab.known_names(), vocab.person_stop()
     mask = name_like(v)
     for i in np.flatnonzero(mask):
         norm = v.norm[i]
@@ -265,7 +264,7 @@ def _locations(v: Values) -> np.ndarray:
 
 
 def _countries(v: Values) -> np.ndarray:
-    return _isin(v.norm, vocab.countries() | vocab.nationalities())
+    return _isin(v.norm, vocab.country_words())
 
 
 def _ips(v: Values) -> np.ndarray:
@@ -301,6 +300,9 @@ MATCHERS: dict[str, Callable[[pd.Series], np.ndarray]] = {
     "BLOOD_TYPE": _in_set(lambda: vocab.BLOOD_TYPES),
     "SEXUAL_ORIENTATION": _in_set(lambda: vocab.SEXUAL_ORIENTATION),
     "OCCUPATION": _in_set(vocab.jobs),
+    "STATUS": _in_set(lambda: vocab.STATUS_WORDS),
+    "ORGANIZATION": lambda v: _mask((not vocab.ORG_WORDS.isdisjoint(x.replace(",", " ").split())
+                                     for x in v.norm), len(v)),
 }
 
 # Entities whose shape alone is enough (with checksums where they have one).
@@ -311,10 +313,13 @@ STRUCTURED = ("EMAIL_ADDRESS", "URL", "IP_ADDRESS", "MAC_ADDRESS", "US_SSN", "CR
 MATCH_CAP = 200  # distinct values (most frequent first) the matchers look at
 
 
-def content_shares(values: pd.Series, entities: tuple[str, ...] | None = None) -> dict[str, float]:
+def content_shares(values: pd.Series, entities: tuple[str, ...] | None = None,
+                   candidates: dict[str, list[str]] | None = None) -> dict[str, float]:
     """Share of `values` (stripped strings) each matcher accepts; zero shares left out.
 
-    Matchers run once per distinct value; shares are weighted by how often each occurs.
+    Matchers run once per distinct value (the `MATCH_CAP` most frequent); shares are weighted
+    by how often each occurs. If `candidates` is given, the distinct values each matcher
+    accepted are put there (for presidio to confirm without matching again).
     """
     if len(values) == 0:
         return {}
@@ -328,9 +333,12 @@ def content_shares(values: pd.Series, entities: tuple[str, ...] | None = None) -
     for entity, match in MATCHERS.items():
         if entity not in wanted:
             continue
-        share = float(weights[match(v)].sum())
+        mask = match(v)
+        share = float(weights[mask].sum())
         if share > 0:
             out[entity] = share
+            if candidates is not None:
+                candidates[entity] = [v.raw[i] for i in np.flatnonzero(mask)]
     return out
 
 
@@ -339,7 +347,7 @@ _DIGIT_MATCHERS = {"URL", "IP_ADDRESS", "MAC_ADDRESS", "UUID", "US_SSN", "CREDIT
                    "POSTCODE_NUMERIC", "DATE", "AGE_BAND", "STREET_ADDRESS"}
 _WORD_MATCHERS = {"URL", "PERSON", "LOCATION", "COUNTRY", "GENDER", "GENDER_FILLER", "ETHNICITY",
                   "MARITAL_STATUS", "RELIGION", "EDUCATION", "BLOOD_TYPE", "SEXUAL_ORIENTATION",
-                  "OCCUPATION", "DATE", "POSTCODE"}
+                  "OCCUPATION", "DATE", "POSTCODE", "STATUS", "ORGANIZATION"}
 
 
 _DIGITS = re.compile(r"\d")

@@ -48,7 +48,7 @@ LEXICON: dict[str, tuple[str, list[str]]] = {
     ]),
     "NATIONAL_ID": ("direct", [
         "national id", "nationalid", "=bsn", "burgerservicenummer", "codice fiscale",
-        "codicefiscale", "=nif", "=nie", "=dni", "=cpf", "=rg", "tax id", "taxid", "=tin",
+        "codicefiscale", "=nif", "=nie", "=dni", "=cpf", "tax id", "taxid", "=tin",
         "steuer id", "steueridentifikationsnummer", "=nino", "national insurance", "ni number", "ni no",
         "personalausweis", "id card", "idcard", "identity card", "carte d identite",
         "=aadhaar", "=pesel", "personnummer", "=sin", "=curp", "=rut", "=nhs", "nhs number",
@@ -65,7 +65,7 @@ LEXICON: dict[str, tuple[str, list[str]]] = {
     ]),
     "CREDIT_CARD": ("direct", [
         "credit card", "creditcard", "card number", "cardnumber", "=cc", "=ccn", "cc number",
-        "kreditkarte", "kartennummer", "carte bancaire", "tarjeta", "cartao", "carta di credito",
+        "=card", "kreditkarte", "kartennummer", "carte bancaire", "tarjeta", "cartao", "carta di credito",
         "=pan",
     ]),
     "IBAN_CODE": ("direct", ["=iban"]),
@@ -99,6 +99,8 @@ LEXICON: dict[str, tuple[str, list[str]]] = {
         "numero client", "id cliente", "klantnummer", "=matricule", "applicant id",
         "borrower id", "guest id", "resident id", "participant id", "subject id",
         "respondent id", "donor id", "beneficiary id", "account id", "accountid",
+        "=patient", "=customer", "=client", "=employee", "=passenger", "=student",
+        "=applicant", "=subscriber", "=respondent",
         "customer number", "customer no", "employee number", "employee no", "emp no",
         "staff no", "staff number", "member no", "member number", "student number",
         "patient no",
@@ -106,12 +108,12 @@ LEXICON: dict[str, tuple[str, list[str]]] = {
     "STREET_ADDRESS": ("direct", [
         "address", "=addr", "street", "street address", "=address line", "adresse",
         "anschrift", "strasse", "hausnummer", "house number", "direccion", "domicilio",
-        "=calle", "indirizzo", "=via", "=adres", "straat", "huisnummer", "endereco",
+        "=calle", "indirizzo", "=adres", "straat", "huisnummer", "endereco",
         "=rua", "logradouro", "=rue", "home address", "mailing address",
     ]),
     "ZIP": ("quasi", [
         "=zip", "zipcode", "zip code", "postcode", "post code", "postal code", "postalcode",
-        "=postal", "=plz", "postleitzahl", "code postal", "codepostal", "=cp", "codigo postal",
+        "=postal", "=plz", "postleitzahl", "code postal", "codepostal", "codigo postal",
         "=cap", "=cep", "=postcode", "=zip5", "=zip3",
     ]),
     "DATE_OF_BIRTH": ("quasi", [
@@ -122,7 +124,7 @@ LEXICON: dict[str, tuple[str, list[str]]] = {
         "year of birth", "=geburtsjahr", "=bday",
     ]),
     "AGE": ("quasi", [
-        "=age", "=ages", "=alter", "=edad", "=eta", "=leeftijd", "=idade", "age group",
+        "=age", "=ages", "=alter", "=edad", "=leeftijd", "=idade", "age group",
         "age band", "agegroup", "ageband", "age at", "=age years", "=age yrs",
         "altersgruppe", "tranche d age", "grupo de edad", "fascia di eta",
     ]),
@@ -142,8 +144,8 @@ LEXICON: dict[str, tuple[str, list[str]]] = {
     "OCCUPATION": ("quasi", [
         "occupation", "=job", "job title", "jobtitle", "profession", "=beruf",
         "berufsbezeichnung", "=metier", "ocupacion", "profesion", "=puesto", "professione",
-        "occupazione", "=beroep", "ocupacao", "profissao", "=cargo", "=position",
-        "designation", "employment", "=employer", "=role",
+        "occupazione", "=beroep", "ocupacao", "profissao", "=cargo", "job position",
+        "designation", "employment", "=employer", "job role",
     ]),
     "EDUCATION": ("quasi", [
         "education", "=degree", "schooling", "qualification", "=bildung", "=abschluss",
@@ -153,10 +155,10 @@ LEXICON: dict[str, tuple[str, list[str]]] = {
     ]),
     "NATIONALITY": ("quasi", [
         "nationality", "=country", "native country", "nativecountry", "citizenship",
-        "=land", "=pays", "=pais", "=paese", "nationalite", "staatsangehorigkeit",
+        "=pays", "=pais", "=paese", "nationalite", "staatsangehorigkeit",
         "staatsangehoerigkeit", "nacionalidad", "nazionalita", "nationaliteit",
         "nacionalidade", "country of birth", "birthplace", "place of birth", "geburtsort",
-        "lieu de naissance", "lugar de nacimiento", "luogo di nascita", "=origin",
+        "lieu de naissance", "lugar de nacimiento", "luogo di nascita",
         "=language", "mother tongue", "=sprache", "=langue", "=idioma",
     ]),
     "LOCATION": ("quasi", [
@@ -181,6 +183,9 @@ LEXICON: dict[str, tuple[str, list[str]]] = {
         "=hiv", "=cancer", "=diabetes", "krankheit", "erkrankung", "maladie", "enfermedad",
         "malattia", "=ziekte", "=doenca", "medicamento", "pregnancy", "pregnant",
         "mental health", "=bmi", "=smoker", "=smoking", "=alcohol", "=therapy", "=drug",
+        "hypertension", "=stroke", "glucose", "cholesterol", "blood pressure", "=heart",
+        "=asthma", "=depression", "=anxiety", "=hba1c", "=insulin", "=vaccinated",
+        "=vaccination", "=covid", "=infection", "=injury", "=injuries",
         "=drugs", "=medicine", "=procedure", "comorbidity", "=outcome",
     ]),
     "RELIGION": ("sensitive", [
@@ -300,6 +305,8 @@ def header_hits(name: str) -> tuple[HeaderHit, ...]:
         weight = 0.9 if length >= 8 else 0.8 if length >= 5 else 0.7
         if entity in ("PERSON", "DATE", "LOCATION", "OCCUPATION", "NATIONALITY") and length < 6:
             weight = 0.6  # "name", "city", "date", "job" and friends are often about things
+        if entity == "PERSON_ID" and len(toks) == 1:
+            weight = 0.6  # a bare role noun ("customer") says less than "customer id"
         prev = found.get(entity)
         if prev is None or length > prev[0]:
             found[entity] = (length, HeaderHit(entity, cls, word, weight))

@@ -109,7 +109,7 @@ class PersonNameRecognizer(EntityRecognizer):
     def load(self) -> None:
         self.first = vocab.first_names()
         self.last = vocab.last_names()
-        self.stop = vocab.NAME_STOPWORDS | vocab.GENDER | vocab.ETHNICITY | vocab.COMMON_WORDS
+        self.stop = vocab.person_stop() | vocab.COMMON_WORDS
 
     def analyze(self, text: str, entities: list[str],
                 nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:

@@ -110,6 +110,9 @@ def scan(
         df = data
         if df.shape[1] == 0:
             raise InputError("the table has no columns")
+        names = pd.Index([str(c) for c in df.columns])
+        if names.duplicated().any():
+            raise InputError(f"duplicate column name {names[names.duplicated()][0]!r}")
     else:
         from privsynth.io import load_table
 
@@ -120,17 +123,24 @@ def scan(
     rows = rows.rename(columns=str)
     engine = MemoryEngine()
     signals = []
+    # never more values than rows: the engine pads with repeats up to n
+    per_column = max(1, min(sample, len(rows)))
     for col in rows.columns:
-        values = _as_text(engine.sample_values(rows, col, sample, seed=seed))
+        try:
+            raw = engine.sample_values(rows, col, per_column, seed=seed)
+        except TypeError:  # unhashable cells (lists, dicts): look at their text
+            raw = engine.sample_values(rows[[col]].astype(str), col, per_column, seed=seed)
+        values = _as_text(raw)
         stats = column_stats(rows[col], values)
-        shares = content.content_shares(values) if len(values) else {}
+        candidates: dict[str, list[str]] = {}
+        shares = content.content_shares(values, candidates=candidates) if len(values) else {}
         if schema is not None and col in schema.columns:
             ctype = str(schema[col].type)
         else:
             ctype = column_type(rows[col], stats, shares.get("DATE", 0.0))
         sig = ColumnSignals(name=col, type=ctype, stats=stats, values=values, shares=shares)
         if use_presidio and len(values):
-            _confirm_with_presidio(sig)
+            _confirm_with_presidio(sig, candidates)
             if sig.is_free_text:
                 sig.text_shares = _text_entities(values.head(TEXT_CAP))
         signals.append(sig)
@@ -165,13 +175,13 @@ def _joined(values: pd.Series) -> tuple[str, np.ndarray, np.ndarray]:
     return "\n".join(vals), starts, starts + lengths
 
 
-def _confirm_with_presidio(sig: ColumnSignals) -> None:
+def _confirm_with_presidio(sig: ColumnSignals, candidates: dict[str, list[str]]) -> None:
     """Let presidio (checksums, TLD validation, phone metadata) confirm the regex candidates."""
     if sig.shares.get("PHONE_NUMBER", 0) >= 0.2:
         # libphonenumber directly: presidio's phone recognizer scans every region's patterns
         # over the whole text, by far its slowest part.
-        cand = sig.values[content.matches("PHONE_NUMBER", sig.values)].head(CONFIRM_CAP)
-        rate = float(np.mean([content.phone_possible(v) for v in cand])) if len(cand) else 0.0
+        cand = candidates.get("PHONE_NUMBER", [])[:CONFIRM_CAP]
+        rate = float(np.mean([content.phone_possible(v) for v in cand])) if cand else 0.0
         sig.presidio["PHONE_NUMBER"] = rate
         sig.shares["PHONE_NUMBER"] *= rate
     wanted = {k: v for k, v in PRESIDIO_CONFIRM.items() if sig.shares.get(k, 0) >= 0.2}
@@ -181,8 +191,7 @@ def _confirm_with_presidio(sig: ColumnSignals) -> None:
 
     analyzer = get_analyzer()
     for key, entity in wanted.items():
-        mask = content.matches(key, sig.values)
-        cand = sig.values[mask].head(CONFIRM_CAP)
+        cand = pd.Series(candidates.get(key, [])[:CONFIRM_CAP], dtype=object)
         if cand.empty:
             continue
         text, starts, ends = _joined(cand)
@@ -206,9 +215,13 @@ def _text_entities(values: pd.Series) -> dict[str, float]:
 
     text, starts, _ = _joined(values)
     analyzer = get_analyzer()
-    entities = [e for e in analyzer.get_supported_entities("en") if e != "PHONE_NUMBER"]
-    results = analyzer.analyze(text, language="en", entities=entities,
-                               score_threshold=TEXT_SCORE)
+    results = []
+    # The recognizers directly (see `_confirm_with_presidio`); phones via libphonenumber below.
+    for rec in analyzer.registry.get_recognizers("en", all_fields=True):
+        wanted = [e for e in rec.supported_entities if e != "PHONE_NUMBER"]
+        if wanted:
+            results += [r for r in rec.analyze(text, wanted, None) or []
+                        if r.score >= TEXT_SCORE]
     hits: dict[str, set[int]] = {}
     phones = {i for i, v in enumerate(values) if content.phones_in_text(v)}
     if phones:

@@ -123,6 +123,26 @@ NAME_STOPWORDS = frozenset({
     "premium", "standard", "basic", "platinum", "active", "inactive",
 })
 
+# Words that make a name a company's ("Sons and Miller", "Kim Inc", "Cook PLC").
+ORG_WORDS = frozenset({
+    "inc", "llc", "ltd", "plc", "gmbh", "ag", "sa", "sarl", "srl", "spa", "bv", "nv", "corp",
+    "corporation", "company", "co", "group", "holdings", "partners", "associates", "sons",
+    "and", "&", "bank", "hospital", "clinic", "university", "school", "college", "church",
+    "foundation", "institute", "center", "centre", "services", "solutions", "systems",
+    "technologies", "industries", "international", "enterprises",
+    "kg", "ohg", "cie", "lp", "llp", "pty", "limited", "trust", "society", "club",
+})
+
+# Workflow states: a "state" or "job" column holding these is about a process, not a person.
+STATUS_WORDS = frozenset({
+    "open", "closed", "active", "inactive", "pending", "done", "failed", "running", "queued",
+    "completed", "complete", "cancelled", "canceled", "new", "in progress", "on hold",
+    "approved", "rejected", "draft", "published", "archived", "deleted", "enabled",
+    "disabled", "success", "error", "ok", "shipped", "delivered", "returned", "paid",
+    "unpaid", "resolved", "unresolved", "started", "stopped", "idle", "waiting", "offen",
+    "geschlossen", "ouvert", "ferme", "abierto", "cerrado", "aperto", "chiuso",
+})
+
 # Capitalised English words that start sentences in free text; never a name or a place.
 COMMON_WORDS = frozenset({
     "the", "a", "an", "and", "or", "but", "he", "she", "they", "we", "i", "you", "it", "his",
@@ -320,3 +340,21 @@ def places() -> frozenset[str]:
 
 _NOT_PLACES = frozenset({"yes", "true", "false", "none", "other", "unknown", "male", "female",
                          "white", "black", "asian", "single", "married", "divorced"})
+
+
+@lru_cache(maxsize=1)
+def known_names() -> frozenset[str]:
+    """First and last names together."""
+    return first_names() | last_names()
+
+
+@lru_cache(maxsize=1)
+def person_stop() -> frozenset[str]:
+    """Whole values that are never a person's name."""
+    return NAME_STOPWORDS | GENDER | ETHNICITY
+
+
+@lru_cache(maxsize=1)
+def country_words() -> frozenset[str]:
+    """Countries and nationalities."""
+    return countries() | nationalities()

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from privsynth.engine.base import CountingEngine, EquivalenceClasses
+from privsynth.engine.base import CountingEngine, EquivalenceClasses, GroupCounts
 from privsynth.engine.encoding import Bins, Categories, Encoder
 from privsynth.engine.memory import MemoryEngine
 from privsynth.errors import InputError
@@ -63,6 +63,17 @@ def equivalence_classes(data, columns, engine: CountingEngine | None = None) -> 
     return (engine or _DEFAULT).equivalence_classes(data, columns)
 
 
+def group_counts(
+    codes, cardinalities, weights=None, engine: CountingEngine | None = None
+) -> GroupCounts:
+    """Group (optionally weighted) rows by integer codes: labels per row, count and key per group.
+
+    The fast path of equivalence-class counting: columns are encoded once to integer codes
+    and every later grouping (e.g. each node of a generalization lattice) runs here.
+    """
+    return (engine or _DEFAULT).group_counts(codes, cardinalities, weights)
+
+
 __all__ = [
     "ENGINES",
     "Bins",
@@ -73,5 +84,7 @@ __all__ = [
     "MemoryEngine",
     "count_marginals",
     "equivalence_classes",
+    "GroupCounts",
+    "group_counts",
     "get_engine",
 ]

@@ -1,0 +1,231 @@
+"""Re-identification risk of a masked or k-anonymous table (the ARX / El Emam risk models).
+
+Records are grouped into equivalence classes over the quasi-identifiers (QIs) with the counting
+engine. A record in a class of size f_j is re-identified by
+
+* a prosecutor (knows the target is in the release) with probability 1 / f_j;
+* a journalist (knows only that the target is in the population) with probability 1 / F_j,
+  F_j the size of the matching population class — counted from a population table, estimated
+  as f_j / π from a sampling fraction π, and otherwise bounded above by the prosecutor risk;
+* a marketer (re-identifies as many records as possible) in a share (1/n) Σ_j f_j / F_j of the
+  records, i.e. n_classes / n when the sample is the population.
+
+Suppressed cells ("*"): values are compared as they are, so rows suppressed on every QI form
+one class (a fully suppressed record matches any value, and the attacker cannot tell those
+rows apart), and a partly suppressed row groups with rows showing "*" in the same columns. The
+latter overstates that row's risk (it could match more rows), which errs on the safe side.
+`k` counts the suppressed class like any other; `k_excluding_suppressed` follows ARX, which
+leaves suppressed records out of the k check.
+
+Population uniques from a sample (sampling fraction π) follow Zayatz (1991): with c_i the number
+of sample classes of size i and P(f=1 | F=i) = i π (1 − π)^(i−1) the chance a population class
+of size i appears once in a Bernoulli(π) sample,
+
+    PU = u_1 · c_1 P(f=1|F=1) / Σ_i c_i P(f=1|F=i),
+
+the number of sample uniques (u_1 = c_1) expected to be unique in the population too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from privsynth.engine import equivalence_classes
+from privsynth.errors import InputError
+
+SUPPRESSED = "*"
+
+
+@dataclass
+class ReidentificationRisk:
+    """Re-identification risk of a release over its quasi-identifiers."""
+
+    quasi_identifiers: list[str]
+    n_records: int
+    n_classes: int
+    k: int
+    prosecutor_max: float
+    prosecutor_avg: float
+    journalist_max: float
+    journalist_avg: float
+    journalist_basis: str  # "population", "sampling_fraction" or "upper_bound"
+    marketer: float
+    threshold: float
+    records_at_risk: float  # share of records whose prosecutor risk exceeds the threshold
+    records_at_risk_journalist: float
+    sample_uniques: int
+    sample_uniques_share: float
+    n_suppressed: int  # rows suppressed on every QI (one class)
+    # ARX's convention: the smallest class among rows not suppressed on every QI (None if all are)
+    k_excluding_suppressed: int | None = None
+    sensitive: list[str] = field(default_factory=list)
+    l_distinct: int | None = None  # min over classes and sensitive columns
+    l_distinct_by_column: dict[str, int] = field(default_factory=dict)
+    l_entropy: float | None = None  # exp(min class entropy), min over sensitive columns
+    sampling_fraction: float | None = None
+    population_uniques: float | None = None  # Zayatz estimate, among the sample's records
+    population_uniques_share: float | None = None  # of the sample's records
+    class_size_histogram: dict[int, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["class_size_histogram"] = {str(k): v for k, v in self.class_size_histogram.items()}
+        return out
+
+
+def zayatz_population_uniques(class_sizes: np.ndarray, sampling_fraction: float) -> float:
+    """Zayatz (1991) estimate of how many sample uniques are population uniques."""
+    if not 0 < sampling_fraction <= 1:
+        raise InputError(f"sampling_fraction must be in (0, 1], got {sampling_fraction}")
+    sizes = np.asarray(class_sizes, dtype=np.int64)
+    sizes = sizes[sizes > 0]
+    if sizes.size == 0:
+        return 0.0
+    i, c = np.unique(sizes, return_counts=True)
+    if i[0] != 1:
+        return 0.0
+    pi = float(sampling_fraction)
+    p1 = i * pi * (1.0 - pi) ** (i - 1)  # P(f = 1 | F = i), Bernoulli sampling
+    denom = float((c * p1).sum())
+    if denom <= 0:
+        return 0.0
+    return float(c[0] * (c[0] * p1[0]) / denom)
+
+
+def _population_sizes(
+    keys: pd.DataFrame, population: pd.DataFrame, qis: Sequence[str]
+) -> np.ndarray:
+    missing = [c for c in qis if c not in population.columns]
+    if missing:
+        raise InputError(f"quasi-identifier {missing[0]!r} is not in the population table")
+    pop = equivalence_classes(population, qis)
+    # compare as text so an integer column in one table matches the same values in the other
+    left = keys[list(qis)].astype(str).reset_index(drop=True)
+    right = pop.keys[list(qis)].astype(str).assign(_F=pop.sizes)
+    merged = left.merge(right, on=list(qis), how="left")
+    return merged["_F"].to_numpy(dtype=np.float64)
+
+
+def _l_diversity(labels: np.ndarray, values: pd.Series) -> tuple[int, float]:
+    """Distinct l and entropy l (exp of the smallest class entropy) of one sensitive column."""
+    codes = pd.factorize(values, use_na_sentinel=False)[0]
+    pairs = pd.DataFrame({"c": labels, "v": codes}).value_counts().reset_index(name="n")
+    distinct = int(pairs.groupby("c")["v"].size().min())
+    p = pairs["n"] / pairs.groupby("c")["n"].transform("sum")
+    ent = (-(p * np.log(p))).groupby(pairs["c"]).sum()
+    return distinct, float(np.exp(ent.min()))
+
+
+def reidentification_risk(
+    release: pd.DataFrame,
+    quasi_identifiers: Sequence[str],
+    *,
+    sensitive: str | Sequence[str] | None = None,
+    threshold: float = 0.09,
+    sampling_fraction: float | None = None,
+    population: pd.DataFrame | None = None,
+) -> ReidentificationRisk:
+    """Equivalence classes, k, l and prosecutor / journalist / marketer risk of `release`.
+
+    `threshold` is the highest acceptable per-record risk (0.09: EMA Policy 0070 and Health
+    Canada's guidance for public releases). `population` (a table with the QIs, e.g. a census
+    extract) or `sampling_fraction` (release rows / population rows) enable the journalist
+    model and the population-uniqueness estimate."""
+    qis = list(quasi_identifiers)
+    if not qis:
+        raise InputError("name at least one quasi-identifier")
+    missing = [c for c in qis if c not in release.columns]
+    if missing:
+        raise InputError(f"quasi-identifier {missing[0]!r} is not in the release")
+    if len(release) == 0:
+        raise InputError("the release is empty")
+    if not 0 < threshold <= 1:
+        raise InputError(f"threshold must be in (0, 1], got {threshold}")
+    if sampling_fraction is not None and not 0 < sampling_fraction <= 1:
+        raise InputError(f"sampling_fraction must be in (0, 1], got {sampling_fraction}")
+    sens = [sensitive] if isinstance(sensitive, str) else list(sensitive or [])
+    for s in sens:
+        if s not in release.columns:
+            raise InputError(f"sensitive column {s!r} is not in the release")
+        if s in qis:
+            raise InputError(f"column {s!r} cannot be both quasi-identifier and sensitive")
+
+    n = len(release)
+    ec = equivalence_classes(release, qis)
+    f = ec.row_sizes().astype(np.float64)
+    notes: list[str] = []
+    suppressed = (release[qis].astype(str) == SUPPRESSED).all(axis=1).to_numpy()
+    suppressed_rows = int(suppressed.sum())
+    visible_sizes = ec.sizes[np.unique(ec.labels[~suppressed])]
+
+    prosecutor = 1.0 / f
+    if population is not None:
+        F_class = _population_sizes(ec.keys, population, qis).astype(np.float64)
+        absent = np.isnan(F_class)
+        if absent.any():
+            notes.append(
+                f"{int(absent.sum())} release classes do not occur in the population table; "
+                "their population size is taken as their release size"
+            )
+        F_class = np.where(absent, ec.sizes, np.maximum(F_class, ec.sizes))
+        basis = "population"
+    elif sampling_fraction is not None:
+        F_class = np.maximum(ec.sizes / sampling_fraction, ec.sizes)
+        basis = "sampling_fraction"
+    else:
+        F_class = ec.sizes.astype(np.float64)
+        basis = "upper_bound"
+        notes.append(
+            "no population table or sampling fraction: journalist risk is reported equal to "
+            "prosecutor risk, an upper bound"
+        )
+    journalist = 1.0 / F_class[ec.labels]
+    marketer = float((ec.sizes / F_class).sum() / n)
+
+    l_by: dict[str, int] = {}
+    l_ent: float | None = None
+    for s in sens:
+        d, e = _l_diversity(ec.labels, release[s])
+        l_by[s] = d
+        l_ent = e if l_ent is None else min(l_ent, e)
+
+    pu = pu_share = None
+    if sampling_fraction is not None:
+        pu = zayatz_population_uniques(ec.sizes, sampling_fraction)
+        pu_share = pu / n
+    sizes, counts = np.unique(ec.sizes, return_counts=True)
+    uniques = int((ec.sizes == 1).sum())
+    return ReidentificationRisk(
+        quasi_identifiers=qis,
+        n_records=n,
+        n_classes=ec.n_classes,
+        k=int(ec.sizes.min()),
+        prosecutor_max=float(prosecutor.max()),
+        prosecutor_avg=float(prosecutor.mean()),
+        journalist_max=float(journalist.max()),
+        journalist_avg=float(journalist.mean()),
+        journalist_basis=basis,
+        marketer=marketer,
+        threshold=float(threshold),
+        records_at_risk=float((prosecutor > threshold).mean()),
+        records_at_risk_journalist=float((journalist > threshold).mean()),
+        sample_uniques=uniques,
+        sample_uniques_share=uniques / n,
+        n_suppressed=suppressed_rows,
+        k_excluding_suppressed=int(visible_sizes.min()) if visible_sizes.size else None,
+        sensitive=sens,
+        l_distinct=min(l_by.values()) if l_by else None,
+        l_distinct_by_column=l_by,
+        l_entropy=l_ent,
+        sampling_fraction=sampling_fraction,
+        population_uniques=pu,
+        population_uniques_share=pu_share,
+        class_size_histogram={int(s): int(c) for s, c in zip(sizes, counts, strict=True)},
+        notes=notes,
+    )

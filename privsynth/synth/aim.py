@@ -1,0 +1,221 @@
+"""AIM (McKenna, Mullins, Sheldon & Miklau 2022): adaptive, workload-aware DP synthesis.
+
+Start from noisy 1-way marginals; each round picks the workload marginal the current model
+answers worst (exponential mechanism on the noise-adjusted L1 error, Sec. 4.2), measures it with
+the Gaussian mechanism, and re-estimates the model warm-started from the last one. Candidates
+are limited to those whose junction tree stays under `max_model_size` MB scaled by the budget
+fraction spent so far (Sec. 4.3). When a new measurement barely changes the model, the per-round
+budget is doubled (annealing, Sec. 4.4). 90% of each round's rho goes to measuring, 10% to
+selecting, as in the paper.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from privsynth.engine import count_marginals
+from privsynth.errors import InputError
+from privsynth.synth.base import Compression, MarginalSynthesizer, pgm
+from privsynth.synth.ledger import Ledger
+from privsynth.synth.measure import measure_marginal, select_noisy_max
+from privsynth.synth.mst import compress_oneways
+
+Clique = tuple[str, ...]
+
+
+def downward_closure(cliques: Iterable[Sequence[str]]) -> list[Clique]:
+    """Every non-empty subset of every clique (canonical order kept from the clique)."""
+    out: set[Clique] = set()
+    for cl in cliques:
+        cl = tuple(cl)
+        for k in range(1, len(cl) + 1):
+            out.update(itertools.combinations(cl, k))
+    return sorted(out, key=lambda c: (len(c), c))
+
+
+def workload_weights(workload: Sequence[Sequence[str]]) -> dict[Clique, float]:
+    """Candidate -> weight = how many workload attributes it shares with each workload query."""
+    sets = [set(w) for w in workload]
+    return {cl: float(sum(len(set(cl) & w) for w in sets)) for cl in downward_closure(workload)}
+
+
+class AIM(MarginalSynthesizer):
+    """`AIM(epsilon=1.0, delta=1e-9).fit(df, domain, workload=None).sample(n)`.
+
+    `workload` defaults to all 3-way marginals; `rounds` to 16 x number of columns (the paper);
+    `max_model_size` in MB (default 80).
+    """
+
+    method = "aim"
+
+    def __init__(
+        self,
+        epsilon: float = 1.0,
+        delta: float = 1e-9,
+        seed: int | None = None,
+        *,
+        max_rows_per_person: int = 1,
+        rounds: int | None = None,
+        max_model_size: float = 80.0,
+        degree: int = 3,
+        iters: int = 1000,
+        round_iters: int = 100,
+        compress: bool = False,
+        verbose: bool = False,
+    ):
+        super().__init__(epsilon, delta, seed, max_rows_per_person=max_rows_per_person)
+        self.rounds = rounds
+        self.max_model_size = max_model_size
+        self.degree = degree
+        self.iters = iters
+        self.round_iters = round_iters
+        self.compress = compress
+        self.verbose = verbose
+
+    def fit(
+        self,
+        df: pd.DataFrame,
+        domain: Mapping[str, int],
+        *,
+        workload: Sequence[Sequence[str]] | None = None,
+        ledger: Ledger | None = None,
+    ) -> AIM:
+        data, dom, ledger = self._start(df, domain, ledger)
+        if self.max_model_size <= 0:
+            raise InputError("max_model_size must be positive (MB)")
+        m = int(self.max_rows_per_person)
+        cols = list(dom)
+        if workload is None:
+            k = min(self.degree, len(cols))
+            workload = list(itertools.combinations(cols, k))
+        for w in workload:
+            for c in w:
+                if c not in dom:
+                    raise InputError(
+                        f"workload marginal {tuple(w)} names {c!r}, which is not in the domain"
+                    )
+        rounds = int(self.rounds or 16 * len(cols))
+        if rounds < 1:
+            raise InputError("rounds must be >= 1")
+        # The budget is cut into `rounds` shares and the d one-way marginals take d of them,
+        # so at least two shares must remain for the adaptive rounds.
+        rounds = max(rounds, len(cols) + 2)
+        P = pgm()
+        rho = ledger.remaining_rho
+        spent = 0.0
+        sigma = math.sqrt(rounds / (2 * 0.9 * rho))
+        eps = math.sqrt(8 * 0.1 * rho / rounds)
+        # 1-way marginals on the full public domain; optionally merge cells whose NOISY count is
+        # under 3 sigma (post-processing, as in MST) so later marginals spread less noise.
+        exact1 = count_marginals(data, [(c,) for c in cols], dom)
+        noisy1, sig1 = {}, {}
+        for c, x in zip(cols, exact1, strict=True):
+            noisy1[c], sig1[c], e = measure_marginal(
+                x, ledger=ledger, sigma=sigma, sensitivity=m, what=f"1-way marginal {c}"
+            )
+            spent += e.rho
+        if self.compress:
+            comp, y1 = compress_oneways(noisy1, sig1)
+        else:
+            comp, y1 = Compression({c: np.arange(dom[c]) for c in cols}), noisy1
+        cdom = comp.domain
+        cdata = comp.encode(data)
+        pdom = P.Domain(cols, [cdom[c] for c in cols])
+        weights = workload_weights([tuple(w) for w in workload])
+        for c in cols:  # every column gets its 1-way, even if absent from the workload
+            weights.setdefault((c,), 0.0)
+        candidates = {pdom.canonical(cl): w for cl, w in weights.items()}
+        cand_list = list(candidates)
+        answers = dict(zip(cand_list, count_marginals(cdata, cand_list, cdom), strict=True))
+        dom = cdom
+        measurements = [P.Measurement((c,), y1[c], sig1[c]) for c in cols]
+        model = P.estimate(pdom, measurements, iters=self.iters)
+        selected: list[Clique] = [(c,) for c in cols]
+        t = 0
+        terminate = False
+        unit_rho = lambda s, e: 0.5 * m * m / s**2 + e**2 / 8  # noqa: E731  (per-round cost)
+        while not terminate:
+            t += 1
+            remaining = rho - spent
+            if remaining < 2 * unit_rho(sigma, eps):
+                # spend what is left on one last round (split 90/10 as in the paper)
+                sigma = math.sqrt(m * m / (2 * 0.9 * remaining))
+                eps = math.sqrt(8 * 0.1 * remaining)
+                terminate = True
+            size_limit = self.max_model_size * (spent + unit_rho(sigma, eps)) / rho
+            small = self._filter(pdom, model, candidates, size_limit)
+            scores = []
+            for cl in small:
+                n_cells = float(np.prod([dom[a] for a in cl]))
+                err = np.abs(answers[cl] - model.marginal(cl)).sum()
+                bias = math.sqrt(2 / math.pi) * sigma * n_cells
+                scores.append(candidates[cl] * (err - bias))
+            sens = m * max(candidates[cl] for cl in small)
+            rho_sel = eps**2 / 8
+            if terminate:
+                rho_sel = min(rho_sel, ledger.remaining_rho * 0.1)
+            idx = select_noisy_max(
+                scores,
+                ledger=ledger,
+                rho=rho_sel,
+                sensitivity=max(sens, 1e-12),
+                what=f"AIM round {t}: choose a marginal among {len(small)}",
+            )
+            spent = ledger.spent_rho - (ledger.rho_budget - rho)
+            cl = small[idx]
+            meas_rho = (
+                min(0.5 * m * m / sigma**2, ledger.remaining_rho)
+                if terminate
+                else 0.5 * m * m / sigma**2
+            )
+            y, s, e = measure_marginal(
+                answers[cl],
+                ledger=ledger,
+                rho=meas_rho,
+                sensitivity=m,
+                what=f"AIM round {t}: marginal {' x '.join(cl)}",
+            )
+            spent = ledger.spent_rho - (ledger.rho_budget - rho)
+            measurements.append(P.Measurement(cl, y, s))
+            selected.append(cl)
+            before = model.marginal(cl)
+            model = P.estimate(pdom, measurements, iters=self.round_iters, warm_start=model)
+            after = model.marginal(cl)
+            n_cells = float(np.prod([dom[a] for a in cl]))
+            if self.verbose:
+                print(f"round {t}: {cl} sigma={s:.1f} spent={spent / rho:.3f}", flush=True)
+            if np.abs(after - before).sum() <= s * math.sqrt(2 / math.pi) * n_cells:
+                sigma /= 2  # annealing: the model already knew this marginal
+                eps *= 2
+            if t >= 10 * rounds:  # pragma: no cover  (guard; annealing ends the loop long before)
+                break
+        model = P.estimate(pdom, measurements, iters=self.iters, warm_start=model)
+        self.model_ = model
+        self.compression_ = comp
+        self.cliques_ = selected
+        self.measurements_ = measurements
+        self.rounds_ = t
+        return self
+
+    def _filter(
+        self, pdom, model, candidates: Mapping[Clique, float], size_limit: float
+    ) -> list[Clique]:
+        """Candidates inside the current model's cliques, or small enough to add (Sec. 4.3)."""
+        P = pgm()
+        free = set(downward_closure(model.cliques))
+        base = list(model.cliques)
+        out = []
+        for cl in candidates:
+            if cl in free:
+                out.append(cl)
+                continue
+            if float(np.prod([pdom[a] for a in cl])) * 8 / 2**20 > size_limit:
+                continue  # the clique's own table already exceeds the cap
+            if P.junction_tree_size(pdom, [*base, cl]) <= size_limit:
+                out.append(cl)
+        return out

@@ -1,0 +1,149 @@
+"""MST (McKenna, Miklau & Sheldon 2021, "Winning the NIST Contest"): a DP synthesizer.
+
+Budget split in thirds (as in the paper): (1) every 1-way marginal, (2) choosing a maximum
+spanning tree of 2-way marginals with the exponential mechanism, (3) the tree's 2-way marginals.
+Rare 1-way cells (noisy count < 3 sigma) are merged using the NOISY counts only, before the
+2-way marginals are scored and measured. A graphical model fit to all measurements is sampled.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from privsynth.engine import count_marginals
+from privsynth.synth.base import Compression, MarginalSynthesizer, pgm
+from privsynth.synth.ledger import Ledger
+from privsynth.synth.measure import measure_marginal, select_noisy_max
+
+
+def compress_oneways(
+    noisy: Mapping[str, np.ndarray], sigmas: Mapping[str, float]
+) -> tuple[Compression, dict[str, np.ndarray]]:
+    """Merge cells whose NOISY count is below 3 sigma into one cell per column.
+
+    Returns the compression and the 1-way measurements re-expressed over the new domain (the
+    merged cell carries the sum of the merged noisy counts). Only released values are used.
+    """
+    maps, values = {}, {}
+    for col, y in noisy.items():
+        sup = y >= 3 * sigmas[col]
+        n_sup = int(sup.sum())
+        if n_sup >= y.size - 1:
+            maps[col] = np.arange(y.size)
+            values[col] = y.copy()
+            continue
+        m = np.empty(y.size, dtype=np.int64)
+        m[sup] = np.arange(n_sup)
+        m[~sup] = n_sup
+        maps[col] = m
+        values[col] = np.append(y[sup], y[~sup].sum())
+    return Compression(maps), values
+
+
+class MST(MarginalSynthesizer):
+    """Maximum-spanning-tree synthesizer: `MST(epsilon=1.0, delta=1e-9).fit(df, domain).sample(n)`."""
+
+    method = "mst"
+
+    def __init__(
+        self,
+        epsilon: float = 1.0,
+        delta: float = 1e-9,
+        seed: int | None = None,
+        *,
+        max_rows_per_person: int = 1,
+        iters: int = 1000,
+    ):
+        super().__init__(epsilon, delta, seed, max_rows_per_person=max_rows_per_person)
+        self.iters = iters
+
+    def fit(
+        self, df: pd.DataFrame, domain: Mapping[str, int], *, ledger: Ledger | None = None
+    ) -> MST:
+        data, dom, ledger = self._start(df, domain, ledger)
+        m = int(self.max_rows_per_person)
+        cols = list(dom)
+        d = len(cols)
+        rho = ledger.remaining_rho
+        rho_one = rho / 3 / d
+        n_edges = d - 1
+        rho_sel = rho / 3 / n_edges if n_edges else 0.0
+        rho_two = rho / 3 / n_edges if n_edges else 0.0
+        if n_edges == 0:  # a single column: everything goes to its 1-way marginal
+            rho_one = rho
+
+        # (1) 1-way marginals
+        exact1 = count_marginals(data, [(c,) for c in cols], dom)
+        noisy1, sig1 = {}, {}
+        for c, x in zip(cols, exact1, strict=True):
+            noisy1[c], sig1[c], _ = measure_marginal(
+                x, ledger=ledger, rho=rho_one, sensitivity=m, what=f"1-way marginal {c}"
+            )
+        comp, y1 = compress_oneways(noisy1, sig1)
+        cdom = comp.domain
+        cdata = comp.encode(data)
+        P = pgm()
+        measurements = [P.Measurement((c,), y1[c], sig1[c]) for c in cols]
+
+        # (2) spanning tree by the exponential mechanism on 2-way errors of the independent model
+        edges: list[tuple[str, str]] = []
+        if n_edges:
+            edges = self._select_tree(cdata, cdom, y1, ledger, rho_sel, m)
+        # (3) the tree's 2-way marginals
+        exact2 = count_marginals(cdata, edges, cdom)
+        for e, x in zip(edges, exact2, strict=True):
+            y, s, _ = measure_marginal(
+                x, ledger=ledger, rho=rho_two, sensitivity=m, what=f"2-way marginal {e[0]} x {e[1]}"
+            )
+            measurements.append(P.Measurement(tuple(e), y, s))
+
+        pdom = P.Domain(cols, [cdom[c] for c in cols])
+        self.model_ = P.estimate(pdom, measurements, iters=self.iters)
+        self.compression_ = comp
+        self.cliques_ = [(c,) for c in cols] + [tuple(e) for e in edges]
+        self.measurements_ = measurements
+        return self
+
+    def _select_tree(self, cdata, cdom, y1, ledger, rho_sel, m) -> list[tuple[str, str]]:
+        cols = list(cdom)
+        # The independent model from the released 1-ways (clip to >= 0, normalize): public.
+        probs = {}
+        totals = []
+        for c in cols:
+            v = np.clip(y1[c], 0, None)
+            totals.append(float(y1[c].sum()))
+            probs[c] = v / v.sum() if v.sum() > 0 else np.full(v.size, 1.0 / v.size)
+        total = max(1.0, float(np.mean(totals)))
+        pairs = list(itertools.combinations(cols, 2))
+        exact = count_marginals(cdata, pairs, cdom)
+        weights = {
+            p: float(np.abs(x - total * np.outer(probs[p[0]], probs[p[1]])).sum())
+            for p, x in zip(pairs, exact, strict=True)
+        }
+        parent = {c: c for c in cols}
+
+        def find(a):
+            while parent[a] != a:
+                parent[a] = parent[parent[a]]
+                a = parent[a]
+            return a
+
+        chosen = []
+        for i in range(len(cols) - 1):
+            cand = [p for p in pairs if find(p[0]) != find(p[1])]
+            # L1 error against a fixed released estimate: sensitivity m (triangle inequality)
+            idx = select_noisy_max(
+                [weights[p] for p in cand],
+                ledger=ledger,
+                rho=rho_sel,
+                sensitivity=m,
+                what=f"tree edge {i + 1} (exponential mechanism over {len(cand)} pairs)",
+            )
+            a, b = cand[idx]
+            parent[find(a)] = find(b)
+            chosen.append((a, b))
+        return chosen

@@ -1,0 +1,383 @@
+"""The policy route: a raw table + a `mode: synthesize` policy -> a DP synthetic release.
+
+`synthesize(df, policy, seed=...)` picks the columns per the policy, bounds each person's
+contribution, encodes over a public domain (charging key discovery / DP quantiles), measures
+and fits MST or AIM, samples the policy's `rows` (or a DP row count) and decodes. Everything
+DP is charged to one ledger built from the policy's (epsilon, delta); the manifest carries it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from privsynth.errors import InputError
+from privsynth.synth.base import NOISE_NOTE, MarginalSynthesizer
+from privsynth.synth.ledger import Ledger, check_epsilon_delta
+from privsynth.synth.measure import measure_count
+from privsynth.synth.preprocess import BudgetPlan, Encoder, build_encoder, needs_budget
+
+SYNTHETIC_NOTICE = (
+    "SYNTHETIC DATA: every row was sampled from a differentially private model; no row "
+    "describes a real person. Do not use it to look up or contact individuals."
+)
+# Actions whose columns are synthesized (a domain block says how); any other action
+# (drop, pseudonymize, redact, mask, ...) removes the column: identifiers are never synthesized.
+_SYNTH_ACTIONS = {"keep", "synthesize", "generalize", "noise"}
+# Budget shares for preprocessing (of the total rho); the synthesizer gets the rest.
+_SHARE_DISCOVERY = 0.05
+_SHARE_QUANTILES = 0.05
+_SHARE_ROWS = 0.01
+_DELTA_SHARE_DISCOVERY = 0.1
+
+
+def _get(obj: Any, name: str, default: Any = None) -> Any:
+    """Field `name` of a pydantic model, a plain object or a dict (policy duck typing)."""
+    if obj is None:
+        return default
+    val = obj.get(name, default) if isinstance(obj, Mapping) else getattr(obj, name, default)
+    if val is None:
+        return default
+    if hasattr(val, "value") and not isinstance(val, int | float | str):  # enums
+        return val.value
+    return val
+
+
+def _action(entry: Any) -> str:
+    act = _get(entry, "action", "keep")
+    return str(act).lower()
+
+
+@dataclass
+class ColumnPlan:
+    synthesize: dict[str, Any] = field(default_factory=dict)  # column -> domain spec
+    dropped: dict[str, str] = field(default_factory=dict)  # column -> why
+
+
+def plan_columns(df: pd.DataFrame, policy: Any) -> ColumnPlan:
+    """Which columns are synthesized (with their public domain spec) and which are dropped."""
+    columns = _get(policy, "columns", {}) or {}
+    rules = list(_get(policy, "rules", []) or [])
+    unmatched = str(_get(policy, "unmatched", "error")).lower()
+    unit = _get(_get(policy, "release"), "unit_of_privacy")
+    id_col = _get(unit, "id_column")
+    for col in columns:
+        if col not in df.columns:
+            raise InputError(f"the policy names column {col!r}, which is not in the data")
+    plan = ColumnPlan()
+    scan_classes: dict[str, tuple[str | None, str | None]] | None = None
+    for col in df.columns:
+        if col == id_col:
+            plan.dropped[col] = "unit-of-privacy id column (used to bound contributions)"
+            continue
+        entry = columns.get(col)
+        how = "policy entry"
+        if entry is None:
+            for rule in rules:
+                match = _get(rule, "match", {})
+                pattern = _get(match, "name")
+                cls = _get(match, "class") or _get(match, "class_")
+                entity = _get(match, "entity")
+                hit = False
+                if pattern is not None and re.search(str(pattern), str(col)):
+                    hit = True
+                elif cls is not None or entity is not None:
+                    if scan_classes is None:
+                        scan_classes = _scan_classes(df)
+                    c_cls, c_ent = scan_classes.get(col, (None, None))
+                    hit = (cls is None or str(cls).lower() == (c_cls or "")) and (
+                        entity is None or str(entity) == (c_ent or "")
+                    )
+                if hit:
+                    entry, how = rule, "rule"
+                    break
+        if entry is None:
+            if unmatched == "drop":
+                plan.dropped[col] = "no policy entry (unmatched: drop)"
+                continue
+            if unmatched != "keep":
+                raise InputError(
+                    f"column {col!r} has no policy entry; add one under columns: (with a domain "
+                    "for synthesis) or set unmatched: drop"
+                )
+            plan.synthesize[col] = None
+            continue
+        act = _action(entry)
+        if act in _SYNTH_ACTIONS:
+            plan.synthesize[col] = _get(entry, "domain")
+        else:
+            plan.dropped[col] = f"action {act} ({how}): not synthesized"
+    if not plan.synthesize:
+        raise InputError("the policy leaves no column to synthesize")
+    return plan
+
+
+def _scan_classes(df: pd.DataFrame) -> dict[str, tuple[str | None, str | None]]:
+    """Column -> (class, entity) from the PII scan, for class/entity rules."""
+    from privsynth.detect import scan
+
+    result = scan(df)
+    out = {}
+    for f in getattr(result, "findings", None) or getattr(result, "columns", []) or []:
+        cls = getattr(f, "cls", None)
+        out[f.name] = (
+            str(getattr(cls, "value", cls)).lower() if cls is not None else None,
+            getattr(f, "entity", None),
+        )
+    return out
+
+
+def bound_contributions(df: pd.DataFrame, id_column: str | None, max_rows: int) -> pd.DataFrame:
+    """Keep at most `max_rows` rows per person (first ones in table order).
+
+    A 1-stable truncation: adding or removing one person changes at most `max_rows` rows of the
+    result, which is what the sensitivities assume.
+    """
+    if id_column is None:
+        return df
+    if id_column not in df.columns:
+        raise InputError(f"unit_of_privacy.id_column {id_column!r} is not in the data")
+    keep = df.groupby(id_column, sort=False, dropna=False).cumcount() < max_rows
+    return df.loc[keep.to_numpy()]
+
+
+class TableSynthesizer:
+    """A fitted synthesizer for raw tables: encoder + MST/AIM model. Sample, save, load."""
+
+    def __init__(
+        self,
+        encoder: Encoder,
+        synthesizer: MarginalSynthesizer,
+        manifest: dict[str, Any],
+        seed: int | None = None,
+    ):
+        self.encoder = encoder
+        self.synthesizer = synthesizer
+        self.manifest = manifest
+        self._rng = np.random.default_rng(seed)
+
+    @property
+    def ledger(self) -> Ledger:
+        return self.synthesizer.ledger_
+
+    def sample(self, n: int | None = None, where: Mapping[str, Any] | None = None) -> pd.DataFrame:
+        """Synthetic rows in the original column types; `where` uses raw values ({"income": ">50K"})."""
+        codes = self.encoder.encode_where(where)
+        raw = self.synthesizer.sample(n, where=codes)
+        return self.encoder.decode(raw, self._rng)
+
+    def save(self, path: str | Path) -> Path:
+        """Directory with the model, encoder and ledger: sample more later without the data."""
+        from privsynth.io import atomic_dir
+
+        path = Path(path)
+        with atomic_dir(path) as tmp:
+            tmp = Path(tmp)
+            self.synthesizer.save(tmp / "synthesizer")
+            (tmp / "encoder.json").write_text(
+                json.dumps(self.encoder.to_dict(), indent=1, default=str)
+            )
+            (tmp / "manifest.json").write_text(json.dumps(self.manifest, indent=1, default=str))
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path, seed: int | None = None) -> TableSynthesizer:
+        path = Path(path)
+        if not (path / "encoder.json").exists():
+            raise InputError(f"{path} does not hold a saved table synthesizer (no encoder.json)")
+        enc = Encoder.from_dict(json.loads((path / "encoder.json").read_text()))
+        syn = MarginalSynthesizer.load(path / "synthesizer")
+        manifest = json.loads((path / "manifest.json").read_text())
+        return cls(enc, syn, manifest, seed)
+
+
+@dataclass
+class SyntheticRelease:
+    """The synthetic table, the ledger that paid for it, the manifest, and the fitted model."""
+
+    data: pd.DataFrame
+    ledger: Ledger
+    manifest: dict[str, Any]
+    synthesizer: TableSynthesizer | None = None
+
+    def sample(self, n: int | None = None, where: Mapping[str, Any] | None = None) -> pd.DataFrame:
+        """More synthetic rows from the same model (post-processing, no extra budget)."""
+        if self.synthesizer is None:
+            raise InputError("this release has no fitted model to sample from")
+        return self.synthesizer.sample(n, where=where)
+
+    def parquet_metadata(self) -> dict[str, str]:
+        return synthetic_metadata(self.manifest)
+
+
+def synthesize(df: pd.DataFrame, policy: Any, *, seed: int | None = None) -> SyntheticRelease:
+    """A DP synthetic release of `df` under a `mode: synthesize` policy (see module doc)."""
+    from privsynth.synth.aim import AIM
+    from privsynth.synth.mst import MST
+
+    if not isinstance(df, pd.DataFrame):
+        raise InputError("synthesize() expects a pandas DataFrame")
+    rel = _get(policy, "release")
+    if rel is None:
+        raise InputError("the policy has no release: block (need mode: synthesize)")
+    mode = str(_get(rel, "mode", "synthesize")).lower()
+    if mode != "synthesize":
+        raise InputError(f"release.mode is {mode!r}; synthesize() needs mode: synthesize")
+    method = str(_get(rel, "method", "aim")).lower()
+    if method not in ("aim", "mst"):
+        raise InputError(f"release.method must be aim or mst (got {method!r})")
+    epsilon, delta = _get(rel, "epsilon"), _get(rel, "delta", 1e-9)
+    if epsilon is None:
+        raise InputError("release.epsilon is required for mode: synthesize")
+    check_epsilon_delta(epsilon, delta)
+    epsilon, delta = float(epsilon), float(delta)
+    rows = _get(rel, "rows")
+    if rows is not None and (not isinstance(rows, int | np.integer) or rows < 1):
+        raise InputError(f"release.rows must be a positive integer (got {rows!r})")
+    if seed is None:
+        seed = _get(rel, "seed")
+    unit = _get(rel, "unit_of_privacy")
+    id_col = _get(unit, "id_column")
+    m = int(_get(unit, "max_rows_per_person", 1))
+    if m < 1:
+        raise InputError("unit_of_privacy.max_rows_per_person must be >= 1")
+    if len(df) == 0:
+        raise InputError("the table has no rows")
+
+    plan = plan_columns(df, policy)
+    disc, quant = needs_budget(plan.synthesize)
+    ledger = Ledger.from_epsilon_delta(
+        epsilon, delta, delta_reserve=delta * _DELTA_SHARE_DISCOVERY if disc else 0.0
+    )
+    total = ledger.rho_budget
+    bplan = BudgetPlan(
+        discover_rho=total * _SHARE_DISCOVERY / max(len(disc), 1),
+        discover_delta=ledger.delta_reserve / max(len(disc), 1),
+        quantile_rho=total * _SHARE_QUANTILES / max(len(quant), 1),
+    )
+    data = bound_contributions(df, id_col, m)
+    encoder = build_encoder(
+        data[list(plan.synthesize)], plan.synthesize, ledger=ledger, plan=bplan, sensitivity=m
+    )
+    codes = encoder.encode(data[list(plan.synthesize)]).reset_index(drop=True)
+    if rows is None:
+        n_noisy = measure_count(
+            len(codes), ledger=ledger, rho=total * _SHARE_ROWS, sensitivity=m, what="row count"
+        )
+        n_rows, rows_source = max(1, int(round(n_noisy))), "DP row count (charged)"
+    else:
+        n_rows, rows_source = int(rows), "policy"
+
+    klass = AIM if method == "aim" else MST
+    model = klass(epsilon, delta, seed, max_rows_per_person=m).fit(
+        codes, encoder.domain, ledger=ledger
+    )
+    manifest = _manifest(
+        method, epsilon, delta, ledger, encoder, plan, n_rows, rows_source, id_col, m, seed, model
+    )
+    table = TableSynthesizer(encoder, model, manifest, seed)
+    out = table.sample(n_rows)
+    return SyntheticRelease(out, ledger, manifest, table)
+
+
+def _manifest(
+    method, epsilon, delta, ledger, encoder, plan, n_rows, rows_source, id_col, m, seed, model
+) -> dict[str, Any]:
+    return {
+        "synthetic": True,
+        "notice": SYNTHETIC_NOTICE,
+        "generator": "privsynth",
+        "method": method,
+        "privacy": {
+            "definition": "differential privacy (zCDP accounting, converted to (epsilon, delta))",
+            "epsilon": epsilon,
+            "delta": delta,
+            "unit_of_privacy": {"id_column": id_col, "max_rows_per_person": m}
+            if id_col
+            else "one row",
+        },
+        "rows": n_rows,
+        "rows_source": rows_source,
+        "columns": {
+            c: {
+                "kind": k.kind,
+                "codes": k.size,
+                "domain_source": k.source,
+                **(
+                    {"categories": len(k.categories)}
+                    if k.kind == "categorical"
+                    else {"bins": len(k.edges) - 1}
+                ),
+            }
+            for c, k in encoder.codecs.items()
+        },
+        "dropped_columns": plan.dropped,
+        "selected_marginals": [list(c) for c in getattr(model, "cliques_", [])],
+        "seed": seed,
+        "randomness": NOISE_NOTE,
+        "ledger": ledger.to_dict(),
+    }
+
+
+def synthetic_metadata(manifest: Mapping[str, Any]) -> dict[str, str]:
+    """Parquet key-value metadata saying the table is synthetic (and how it was made)."""
+    return {
+        "privsynth.synthetic": "true",
+        "privsynth.notice": SYNTHETIC_NOTICE,
+        "privsynth.manifest": json.dumps(manifest, default=str),
+    }
+
+
+def synthetic_readme(manifest: Mapping[str, Any]) -> str:
+    """A short README for the folder of a synthetic release."""
+    priv = manifest.get("privacy", {})
+    led = manifest.get("ledger", {})
+    lines = [
+        "# Synthetic data (privsynth)",
+        "",
+        SYNTHETIC_NOTICE,
+        "",
+        f"- Method: {str(manifest.get('method', '?')).upper()} (marginal-based DP synthesis)",
+        f"- Privacy: (epsilon={priv.get('epsilon')}, delta={priv.get('delta')})-differential privacy; "
+        f"unit of privacy: {priv.get('unit_of_privacy')}",
+        f"- Budget spent: rho={led.get('rho_spent', 0):.6g} of {led.get('rho_budget', 0):.6g} "
+        f"(epsilon {led.get('epsilon_spent', 0):.4g}); {len(led.get('steps', []))} recorded DP steps, listed in manifest.json",
+        f"- Rows: {manifest.get('rows')} ({manifest.get('rows_source')})",
+        f"- Dropped columns: {', '.join(manifest.get('dropped_columns', {})) or 'none'}",
+        f"- Randomness: {manifest.get('randomness', NOISE_NOTE)}",
+        "",
+        "Statistics that involve many columns at once are approximations; small groups and",
+        "rare combinations are the least reliable. Check the audit report before use.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_synthetic_readme(directory: str | Path, manifest: Mapping[str, Any]) -> Path:
+    """Write README.md beside the data (call inside the release writer's atomic_dir)."""
+    path = Path(directory) / "README.md"
+    path.write_text(synthetic_readme(manifest))
+    return path
+
+
+def write_synthetic_release(
+    release: SyntheticRelease, out: str | Path, *, fmt: str = "parquet"
+) -> Path:
+    """Write data (Parquet with metadata, or CSV), manifest.json and README.md, all-or-nothing."""
+    from privsynth.io import atomic_dir, write_table
+
+    out = Path(out)
+    with atomic_dir(out) as tmp:
+        tmp = Path(tmp)
+        name = "synthetic.parquet" if fmt == "parquet" else "synthetic.csv"
+        write_table(release.data, tmp / name, metadata=synthetic_metadata(release.manifest))
+        (tmp / "manifest.json").write_text(json.dumps(release.manifest, indent=1, default=str))
+        write_synthetic_readme(tmp, release.manifest)
+    return out
