@@ -102,8 +102,8 @@ def scan_columns(ctx: DemoContext) -> StepOutcome:
     result = scan(ctx.table)
     ctx.results["scan"] = result
     findings = _findings(result)
-    payload = {"source": "privsynth/datasets/example.csv", "rows": len(ctx.table)}
-    payload.update(_scan_dict(result, findings))
+    payload = {**_scan_dict(result, findings), "source": "privsynth/datasets/example.csv"}
+    payload.setdefault("n_rows", len(ctx.table))
     ctx.write_json("scan.json", payload)
     return StepOutcome(_scan_summary(findings), _scan_view(findings), ["scan.json"])
 
@@ -271,7 +271,7 @@ _CLASS_LABEL = {  # singular, plural
 def _scan_summary(findings: list[Any]) -> str:
     counts = {c: sum(str(f.cls) == c for f in findings) for c in _CLASS_LABEL}
     parts = [f"{n} {_CLASS_LABEL[c][n != 1]}" for c, n in counts.items()]
-    text = [f for f in findings if getattr(f, "entities", None)]
+    text = [f for f in findings if str(getattr(f, "type", "")) == "text" and f.entities]
     line = ", ".join(parts)
     if text:
         inside = "; ".join(f"{f.name} ({', '.join(f.entities)})" for f in text)
@@ -286,9 +286,9 @@ def _scan_view(findings: list[Any]) -> Table:
     for f in findings:
         cls = str(f.cls)
         entity = f.entity if f.entity != "NONE" else ""
-        if getattr(f, "entities", None):
+        if str(getattr(f, "type", "")) == "text" and getattr(f, "entities", None):
             entity = ", ".join(f.entities)
-        why = "; ".join(str(e) for e in list(f.evidence)[:2])
+        why = str(f.evidence[0]) if f.evidence else ""
         table.add_row(
             f.name,
             f"[{_CLASS_STYLE.get(cls, '')}]{cls}[/]",

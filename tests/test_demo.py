@@ -33,7 +33,7 @@ def test_steps_are_named_and_run_in_order(tmp_path, monkeypatch):
     assert [s.name for s in result.steps] == [s.name for s in demo.DEMO_STEPS]
     assert [s.name for s in result.steps][:2] == ["load", "scan"]
     scan = json.loads((tmp_path / "out" / "scan.json").read_text())
-    assert scan["rows"] == 10_000
+    assert scan["n_rows"] == 10_000
     assert len(scan["columns"]) == 26
     ssn = next(c for c in scan["columns"] if c["name"] == "ssn")
     assert ssn["class"] == "direct"

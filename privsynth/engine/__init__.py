@@ -1,23 +1,61 @@
-"""Where counting runs: in memory (default), later DuckDB and Spark behind the same interface."""
+"""Where counting runs: in memory (default), DuckDB (files, out of core) or Spark (clusters).
+
+Every engine answers the same three questions with identical exact counts: marginals over
+public encodings, equivalence classes, and value samples. Privacy logic stays above them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
 
 from privsynth.engine.base import CountingEngine, EquivalenceClasses, GroupCounts
+from privsynth.engine.encoding import Bins, Categories, Encoder
 from privsynth.engine.memory import MemoryEngine
+from privsynth.errors import InputError
+
+ENGINES = ("auto", "memory", "duckdb", "spark")
+# `auto` sends files larger than this to DuckDB; smaller ones are read into memory.
+AUTO_DUCKDB_BYTES = int(os.environ.get("PRIVSYNTH_AUTO_DUCKDB_BYTES", 256 * 1024**2))
 
 _DEFAULT = MemoryEngine()
 
 
-def get_engine(name: str = "memory") -> CountingEngine:
-    """Return the engine called `name`; only `memory` exists until the scale work lands."""
-    if name in ("memory", "auto"):
-        return _DEFAULT
-    from privsynth.errors import InputError
+def get_engine(name: str = "memory", data: Any = None, **options: Any) -> CountingEngine:
+    """Return the engine called `name` (one of ENGINES).
 
-    raise InputError(f"unknown engine {name!r}; choose one of: memory")
+    `auto` picks memory for DataFrames and small files, DuckDB for files larger than
+    AUTO_DUCKDB_BYTES. `options` go to the engine: `memory_limit`, `threads`,
+    `temp_directory` for DuckDB; `spark` (a SparkSession) or `master` for Spark.
+    """
+    if name == "auto":
+        name = "duckdb" if _is_large_file(data) else "memory"
+    if name == "memory":
+        return _DEFAULT if not options else MemoryEngine()
+    if name == "duckdb":
+        from privsynth.engine.duckdb_engine import DuckDBEngine
+
+        return DuckDBEngine(**options)
+    if name == "spark":
+        from privsynth.engine.spark_engine import SparkEngine
+
+        return SparkEngine(**options)
+    raise InputError(f"unknown engine {name!r}; choose one of: {', '.join(ENGINES)}")
 
 
-def count_marginals(data, cliques, domain, engine: CountingEngine | None = None):
+def _is_large_file(data: Any) -> bool:
+    if not isinstance(data, str | os.PathLike):
+        return False
+    path = Path(data)
+    if path.is_dir():
+        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) > AUTO_DUCKDB_BYTES
+    return path.exists() and path.stat().st_size > AUTO_DUCKDB_BYTES
+
+
+def count_marginals(data, cliques, domain, engine: CountingEngine | None = None, encoders=None):
     """Exact counts of each clique over the public `domain` (zero cells included)."""
-    return (engine or _DEFAULT).marginals(data, cliques, domain)
+    return (engine or _DEFAULT).marginals(data, cliques, domain, encoders)
 
 
 def equivalence_classes(data, columns, engine: CountingEngine | None = None) -> EquivalenceClasses:
@@ -37,7 +75,11 @@ def group_counts(
 
 
 __all__ = [
+    "ENGINES",
+    "Bins",
+    "Categories",
     "CountingEngine",
+    "Encoder",
     "EquivalenceClasses",
     "MemoryEngine",
     "count_marginals",

@@ -14,6 +14,8 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 import pandas as pd
 
+from privsynth.engine.encoding import Encoder
+
 
 @dataclass
 class EquivalenceClasses:
@@ -59,18 +61,36 @@ class CountingEngine(Protocol):
 
     name: str
 
-    def marginal(self, data: Any, columns: Sequence[str], shape: Sequence[int]) -> np.ndarray:
-        """Counts of every cell of the integer-coded columns, zero cells included."""
+    def marginal(
+        self,
+        data: Any,
+        columns: Sequence[str],
+        shape: Sequence[int],
+        encoders: Mapping[str, Encoder] | None = None,
+    ) -> np.ndarray:
+        """Counts of every cell of the coded columns, zero cells included.
+
+        A column with an entry in `encoders` is coded by it (public categories or bin edges,
+        applied inside the engine); any other column must already hold codes 0..size-1.
+        """
         ...
 
     def marginals(
-        self, data: Any, cliques: Sequence[Sequence[str]], domain: Mapping[str, int]
+        self,
+        data: Any,
+        cliques: Sequence[Sequence[str]],
+        domain: Mapping[str, int],
+        encoders: Mapping[str, Encoder] | None = None,
     ) -> list[np.ndarray]:
-        """`marginal` for many column sets over one public domain."""
+        """`marginal` for many column sets over one public domain (one pass where possible)."""
         ...
 
     def equivalence_classes(self, data: Any, columns: Sequence[str]) -> EquivalenceClasses:
-        """Group rows by their values on `columns` (missing values form their own group)."""
+        """Group rows by their values on `columns` (missing values form their own group).
+
+        Classes are numbered in order of their first row, so every engine returns the same
+        labels, sizes and keys for the same rows.
+        """
         ...
 
     def group_counts(
@@ -83,5 +103,37 @@ class CountingEngine(Protocol):
         ...
 
     def sample_values(self, data: Any, column: str, n: int, *, seed: int = 0) -> pd.Series:
-        """Up to `n` values of `column`: its distinct values first, most frequent first."""
+        """Up to `n` values of `column`: its distinct values first, most frequent first.
+
+        Ties in frequency are broken by value, so the distinct part is the same in every
+        engine; the random filler drawn when there are fewer than `n` distinct values is not.
+        """
         ...
+
+
+# Engines first group the rows by all the coded columns a call needs (one scan; the groups
+# are far fewer than the rows on real tables), then derive every marginal from the groups on
+# the driver. Past this many groups they fall back to counting each marginal in the engine.
+MAX_GROUPS = 2_000_000
+
+
+def marginals_from_groups(
+    codes: Mapping[str, np.ndarray],
+    counts: np.ndarray,
+    cliques: Sequence[Sequence[str]],
+    domain: Mapping[str, int],
+) -> list[np.ndarray]:
+    """Exact marginals from grouped rows: `codes[c][g]` is group g's code, `counts[g]` its rows."""
+    weights = np.asarray(counts, dtype=np.float64)
+    out = []
+    for cl in cliques:
+        if not cl:
+            out.append(np.array(float(weights.sum())))
+            continue
+        shape = tuple(int(domain[c]) for c in cl)
+        flat = np.zeros(len(weights), dtype=np.int64)
+        for c, size in zip(cl, shape, strict=True):
+            flat = flat * size + np.asarray(codes[c], dtype=np.int64)
+        cells = np.bincount(flat, weights=weights, minlength=int(np.prod(shape)))
+        out.append(cells.reshape(shape))
+    return out

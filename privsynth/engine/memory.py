@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from privsynth.engine.base import EquivalenceClasses, GroupCounts
+from privsynth.engine import base
+from privsynth.engine.base import EquivalenceClasses, GroupCounts, marginals_from_groups
+from privsynth.engine.encoding import Encoder, check_encoders
 from privsynth.errors import InputError
 
 
-def _codes(data: pd.DataFrame, column: str, size: int) -> np.ndarray:
+def _codes(data: pd.DataFrame, column: str, size: int, encoder: Encoder | None = None) -> np.ndarray:
     if column not in data.columns:
         raise InputError(f"column {column!r} is not in the data")
+    if encoder is not None:
+        return encoder.encode(data[column])
     arr = data[column].to_numpy()
     if arr.dtype.kind not in "iu":
         if pd.isna(arr).any():
@@ -25,6 +32,42 @@ def _codes(data: pd.DataFrame, column: str, size: int) -> np.ndarray:
             f"(found {int(arr.min())}..{int(arr.max())})"
         )
     return arr.astype(np.int64, copy=False)
+
+
+def _frame(data: Any) -> pd.DataFrame:
+    """DataFrames pass through; a CSV or Parquet path is read with `privsynth.io`."""
+    if isinstance(data, pd.DataFrame):
+        return data
+    if isinstance(data, str | os.PathLike):
+        from privsynth.io import read_table
+
+        return read_table(data)
+    raise InputError(f"the memory engine cannot read a {type(data).__name__}")
+
+
+def _group_rows(
+    codes: Mapping[str, np.ndarray], domain: Mapping[str, int], max_groups: int
+) -> tuple[dict[str, np.ndarray], np.ndarray] | None:
+    """Rows grouped by all coded columns: (codes per group, rows per group), or None when
+    there are more than `max_groups` groups (then counting each marginal directly is cheaper)."""
+    cols = list(codes)
+    n = len(codes[cols[0]])
+    key = np.zeros(n, dtype=np.int64)
+    span = 1
+    for c in cols:
+        size = int(domain[c])
+        if span * size >= 2**62:  # re-compress before the mixed radix overflows
+            key = pd.factorize(key)[0].astype(np.int64)
+            span = int(key.max()) + 1 if n else 1
+        key = key * size + codes[c]
+        span *= size
+    labels, _ = pd.factorize(key)
+    counts = np.bincount(labels)
+    if len(counts) > min(max_groups, base.MAX_GROUPS):
+        return None
+    first = np.zeros(len(counts), dtype=np.int64)
+    first[labels[::-1]] = np.arange(n)[::-1]
+    return {c: codes[c][first] for c in cols}, counts
 
 
 def _mixed_radix(codes: Sequence[np.ndarray], cards: Sequence[int]) -> tuple[np.ndarray, int, bool]:
@@ -52,24 +95,50 @@ class MemoryEngine:
     name = "memory"
 
     def marginal(
-        self, data: pd.DataFrame, columns: Sequence[str], shape: Sequence[int]
+        self,
+        data: pd.DataFrame,
+        columns: Sequence[str],
+        shape: Sequence[int],
+        encoders: Mapping[str, Encoder] | None = None,
     ) -> np.ndarray:
-        shape = tuple(int(s) for s in shape)
-        if not columns:
-            return np.array(float(len(data)))
-        flat = np.zeros(len(data), dtype=np.int64)
-        for col, size in zip(columns, shape, strict=True):
-            flat *= size
-            flat += _codes(data, col, size)
-        counts = np.bincount(flat, minlength=int(np.prod(shape)))
-        return counts.reshape(shape).astype(np.float64)
+        domain = dict(zip(columns, (int(s) for s in shape), strict=True))
+        return self.marginals(data, [tuple(columns)], domain, encoders)[0]
 
     def marginals(
-        self, data: pd.DataFrame, cliques: Sequence[Sequence[str]], domain: Mapping[str, int]
+        self,
+        data: pd.DataFrame,
+        cliques: Sequence[Sequence[str]],
+        domain: Mapping[str, int],
+        encoders: Mapping[str, Encoder] | None = None,
     ) -> list[np.ndarray]:
-        return [self.marginal(data, cl, [domain[c] for c in cl]) for cl in cliques]
+        data = _frame(data)
+        encoders = check_encoders(encoders, domain)
+        used = list(dict.fromkeys(c for cl in cliques for c in cl))
+        for c in used:
+            if c not in domain:
+                raise InputError(f"column {c!r} has no size in the domain")
+        # Each column is coded once, however many cliques it appears in.
+        codes = {c: _codes(data, c, int(domain[c]), encoders.get(c)) for c in used}
+        if len(cliques) > 2 and used:
+            grouped = _group_rows(codes, domain, max_groups=max(len(data) // 4, 1))
+            if grouped is not None:
+                return marginals_from_groups(grouped[0], grouped[1], cliques, domain)
+        out = []
+        for cl in cliques:
+            shape = tuple(int(domain[c]) for c in cl)
+            if not cl:
+                out.append(np.array(float(len(data))))
+                continue
+            flat = np.zeros(len(data), dtype=np.int64)
+            for col, size in zip(cl, shape, strict=True):
+                flat *= size
+                flat += codes[col]
+            counts = np.bincount(flat, minlength=int(np.prod(shape)))
+            out.append(counts.reshape(shape).astype(np.float64))
+        return out
 
     def equivalence_classes(self, data: pd.DataFrame, columns: Sequence[str]) -> EquivalenceClasses:
+        data = _frame(data)
         missing = [c for c in columns if c not in data.columns]
         if missing:
             raise InputError(f"column {missing[0]!r} is not in the data")
@@ -79,22 +148,23 @@ class MemoryEngine:
                 np.zeros(n, dtype=np.int64), np.array([n]), pd.DataFrame(index=[0])
             )
         flat = np.zeros(n, dtype=np.int64)
-        uniques = []
         span = 1
         for col in columns:
             codes, uniq = pd.factorize(data[col], use_na_sentinel=False)
-            uniques.append(uniq)
             k = max(len(uniq), 1)
             if span * k >= 2**62:  # re-compress before the mixed radix overflows
                 flat = pd.factorize(flat)[0].astype(np.int64)
                 span = int(flat.max()) + 1 if n else 1
             flat = flat * k + codes
             span *= k
-        labels, inverse, sizes = np.unique(flat, return_inverse=True, return_counts=True)
-        first_rows = np.zeros(len(labels), dtype=np.int64)
-        first_rows[inverse[::-1]] = np.arange(n)[::-1]
+        # factorize numbers the classes in order of their first row (the engines' shared order)
+        labels, _ = pd.factorize(flat)
+        labels = labels.astype(np.int64)
+        sizes = np.bincount(labels).astype(np.int64)
+        first_rows = np.zeros(len(sizes), dtype=np.int64)
+        first_rows[labels[::-1]] = np.arange(n)[::-1]
         keys = data.iloc[first_rows][list(columns)].reset_index(drop=True)
-        return EquivalenceClasses(inverse.astype(np.int64), sizes.astype(np.int64), keys)
+        return EquivalenceClasses(labels, sizes, keys)
 
     def group_counts(
         self,
@@ -137,10 +207,15 @@ class MemoryEngine:
         return GroupCounts(labels.astype(np.int64, copy=False), counts, keys)
 
     def sample_values(self, data: pd.DataFrame, column: str, n: int, *, seed: int = 0) -> pd.Series:
+        data = _frame(data)
         if column not in data.columns:
             raise InputError(f"column {column!r} is not in the data")
         s = data[column].dropna()
-        counts = s.value_counts(sort=True)
+        counts = s.value_counts(sort=False)
+        # Ties broken by value, as in the other engines (mixed types: first-seen order).
+        with contextlib.suppress(TypeError):
+            counts = counts.sort_index(kind="stable")
+        counts = counts.sort_values(ascending=False, kind="stable")
         if len(counts) >= n:
             return pd.Series(counts.index[:n], name=column)
         rest = s.sample(min(len(s), n - len(counts)), random_state=seed)

@@ -1,0 +1,180 @@
+"""Counting throughput of the memory, DuckDB and Spark engines on 1M / 3M / 10M Adult-like rows.
+
+The workload is what MST/AIM and the utility metrics ask for: every 2-way marginal of the 14
+Adult columns (91 marginals), raw values coded inside each engine by public encoders
+(categories, bin edges). Throughput = rows x marginals / second. Each (engine, size) runs in
+its own process, so peak RSS is that engine's; times are medians of --repeats runs.
+
+- memory        counting over a DataFrame already in RAM (what the in-memory path pays per call)
+- memory+load   reading the Parquet file into pandas, then counting (the in-memory path on a file)
+- duckdb        counting straight from the Parquet file under a memory limit
+- spark         counting straight from the Parquet file, local[2] (session start not timed)
+
+Also timed once: equivalence classes over five quasi-identifiers (memory on the loaded
+DataFrame, DuckDB from the file), with a label for every row.
+
+    python benchmarks/bench_scale.py                         # 1M, 3M, 10M rows
+    python benchmarks/bench_scale.py --sizes 1000000 --engines memory duckdb
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "scripts"))
+
+from make_scale_table import CATEGORICAL, DEFAULT_SOURCE, write_scale_table  # noqa: E402
+
+from privsynth.engine import Bins, Categories  # noqa: E402
+
+ENGINES = ["memory", "memory+load", "duckdb", "spark"]
+QUASI = ["age", "sex", "race", "education", "native-country"]
+BINS = {
+    "age": Bins([17, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 80, 91]),
+    "education-num": Bins(np.arange(0.5, 17.5, 1.0)),
+    "capital-gain": Bins([0, 1, 1000, 3000, 5000, 10000, 20000, 100000]),
+    "capital-loss": Bins([0, 1, 1000, 1500, 2000, 2500, 5000]),
+    "hours-per-week": Bins(np.linspace(0, 100, 11)),
+}
+
+
+def workload(source: Path = DEFAULT_SOURCE):
+    """Public encoders for all 14 columns and their 91 two-way cliques.
+
+    The category lists are taken from the raw Adult file: in a release they come from the
+    policy; here they only have to be the same for every engine.
+    """
+    adult = pd.read_csv(source, keep_default_na=False, usecols=CATEGORICAL)
+    enc = {c: Categories(sorted(adult[c].astype(str).unique())) for c in CATEGORICAL}
+    enc.update(BINS)
+    domain = {c: e.size for c, e in enc.items()}
+    cliques = list(itertools.combinations(sorted(enc), 2))
+    return enc, domain, cliques
+
+
+def _child(engine: str, path: Path, repeats: int, memory_limit: str) -> dict:
+    """Run one engine on one file `repeats` times; return times, a checksum and peak RSS."""
+    warnings.simplefilter("ignore")
+    enc, domain, cliques = workload()
+    times, checksum = [], None
+    if engine in ("memory", "memory+load"):
+        from privsynth.engine import MemoryEngine
+
+        eng = MemoryEngine()
+        df = pd.read_parquet(path) if engine == "memory" else None
+        for _ in range(repeats):
+            start = time.perf_counter()
+            data = df if df is not None else pd.read_parquet(path)
+            out = eng.marginals(data, cliques, domain, enc)
+            times.append(time.perf_counter() - start)
+            del data
+    elif engine == "duckdb":
+        from privsynth.engine.duckdb_engine import DuckDBEngine
+
+        eng = DuckDBEngine(memory_limit=memory_limit)
+        for _ in range(repeats):
+            start = time.perf_counter()
+            out = eng.marginals(path, cliques, domain, enc)
+            times.append(time.perf_counter() - start)
+    elif engine == "spark":
+        from privsynth.engine.spark_engine import SparkEngine, default_session
+
+        eng = SparkEngine(default_session("local[2]"))
+        eng.marginals(str(path), cliques[:1], domain, enc)  # JVM warm-up, not timed
+        for _ in range(repeats):
+            start = time.perf_counter()
+            out = eng.marginals(str(path), cliques, domain, enc)
+            times.append(time.perf_counter() - start)
+    else:
+        raise SystemExit(f"unknown engine {engine}")
+    classes_s = None
+    if engine in ("memory", "duckdb"):  # equivalence classes over five quasi-identifiers, once
+        start = time.perf_counter()
+        ec = eng.equivalence_classes(df if engine == "memory" else path, QUASI)
+        classes_s = time.perf_counter() - start
+        assert int(ec.sizes.sum()) == len(ec.labels)
+    checksum = float(sum(float((m * np.arange(m.size).reshape(m.shape)).sum()) for m in out))
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"times": times, "checksum": checksum, "rss_mb": rss_mb, "marginals": len(cliques),
+            "classes_s": classes_s}  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 3_000_000, 10_000_000])
+    parser.add_argument("--engines", nargs="+", default=ENGINES, choices=ENGINES)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--data-dir", type=Path, default=Path("/tmp/privsynth-bench"))
+    parser.add_argument("--memory-limit", default="1GB", help="DuckDB memory limit")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--child", nargs=2, metavar=("ENGINE", "PATH"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        print(json.dumps(_child(args.child[0], Path(args.child[1]), args.repeats, args.memory_limit)))
+        return 0
+
+    results = []
+    print(
+        f"{'rows':>11} {'engine':>12} {'median s':>9} {'rows x marg/s':>14} {'peak RSS MB':>12}"
+        f" {'classes s':>10}"
+    )
+    for n in args.sizes:
+        path = args.data_dir / f"adult-{n}.parquet"
+        if not path.exists():
+            write_scale_table(path, n)
+        sums = set()
+        for engine in args.engines:
+            proc = subprocess.run(
+                [sys.executable, __file__, "--child", engine, str(path), "--repeats",
+                 str(args.repeats), "--memory-limit", args.memory_limit],
+                capture_output=True, text=True,
+            )  # fmt: skip
+            if proc.returncode != 0:
+                print(f"{n:>11,} {engine:>12} failed: {proc.stderr.strip().splitlines()[-1:]}")
+                continue
+            r = json.loads(proc.stdout.strip().splitlines()[-1])
+            med = statistics.median(r["times"])
+            rate = n * r["marginals"] / med
+            sums.add(r["checksum"])
+            results.append({"rows": n, "engine": engine, "median_s": med, "times": r["times"],
+                            "throughput": rate, "rss_mb": r["rss_mb"],
+                            "classes_s": r["classes_s"]})  # fmt: skip
+            cls = f"{r['classes_s']:>10.2f}" if r["classes_s"] is not None else f"{'-':>10}"
+            print(
+                f"{n:>11,} {engine:>12} {med:>9.2f} {rate:>14.3g} {r['rss_mb']:>12.0f} {cls}",
+                flush=True,
+            )
+        if len(sums) > 1:
+            print(f"!! engines disagree on the counts at {n:,} rows")
+    _crossover(results, args.sizes)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+    return 0
+
+
+def _crossover(results: list[dict], sizes: list[int]) -> None:
+    t = {(r["engine"], r["rows"]): r["median_s"] for r in results}
+    for ref in ("memory+load", "memory"):
+        wins = [n for n in sizes if ("duckdb", n) in t and (ref, n) in t and t["duckdb", n] < t[ref, n]]
+        if wins:
+            print(f"crossover: duckdb beats {ref} from {min(wins):,} rows on (sizes tried: {sizes})")
+        elif any(("duckdb", n) in t and (ref, n) in t for n in sizes):
+            print(f"crossover: duckdb never beats {ref} at the sizes tried ({sizes})")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

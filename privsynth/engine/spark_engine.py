@@ -1,0 +1,296 @@
+"""Counting in Spark (optional extra `privsynth[spark]`): the same counts, on a cluster.
+
+Codes are computed with column expressions from the public encoders (the rule of
+`encoding.py`); all marginals of one call come from one pass that groups the rows by all the
+coded columns, summed into marginals on the driver (or, with too many groups, each row emits
+one cell per clique and Spark's partial aggregation sums them before the shuffle). Only counts reach the
+driver, plus one class label per row for equivalence classes.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from privsynth.engine import base
+from privsynth.engine.base import EquivalenceClasses, GroupCounts, marginals_from_groups
+from privsynth.engine.encoding import Bins, Categories, Encoder, check_encoders
+from privsynth.errors import InputError
+
+_RID = "__ps_rid"
+
+
+def _bq(name: str) -> str:
+    """Backquote a column name so dots, dashes and spaces are taken literally."""
+    return "`" + str(name).replace("`", "``") + "`"
+
+
+def default_session(master: str = "local[2]", app_name: str = "privsynth"):
+    """A SparkSession tuned for counting on one machine: few shuffle partitions, no UI."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise InputError(
+            "the spark engine needs pyspark: pip install 'privsynth[spark]'"
+        ) from None
+    spark = (
+        SparkSession.builder.master(master)
+        .appName(app_name)
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.shuffle.partitions", os.environ.get("PRIVSYNTH_SPARK_PARTITIONS", "4"))
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .config("spark.driver.memory", os.environ.get("PRIVSYNTH_SPARK_DRIVER_MEMORY", "2g"))
+        .getOrCreate()
+    )
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+class SparkEngine:
+    """Counts with a SparkSession (passed in, or created for `master`, default local[2]).
+
+    `data` may be a pandas DataFrame, a Parquet or CSV path, or a Spark DataFrame.
+    """
+
+    name = "spark"
+
+    def __init__(self, spark: Any = None, master: str = "local[2]"):
+        self._spark = spark
+        self.master = master
+
+    @property
+    def spark(self):
+        if self._spark is None:
+            self._spark = default_session(self.master)
+        return self._spark
+
+    # ------------------------------------------------------------------------- sources
+    def _frame(self, data: Any, columns: Sequence[str], *, rowid: bool = False):
+        """A Spark DataFrame with `columns` renamed to c0.. (and a row number if asked)."""
+        from pyspark.sql import DataFrame as SparkFrame
+        from pyspark.sql import functions as F
+
+        cols = list(columns)
+        if isinstance(data, pd.DataFrame):
+            missing = [c for c in cols if c not in data.columns]
+            if missing:
+                raise InputError(f"column {missing[0]!r} is not in the data")
+            pdf = data[cols].copy()
+            pdf.columns = [f"c{i}" for i in range(len(cols))]
+            if rowid:
+                pdf[_RID] = np.arange(len(pdf), dtype=np.int64)
+            return self.spark.createDataFrame(pdf)
+        if isinstance(data, str | os.PathLike):
+            path = str(data)
+            if not Path(path).exists():
+                raise InputError(f"{path}: no such file")
+            if Path(path).is_dir() or path.lower().endswith((".parquet", ".pq")):
+                sdf = self.spark.read.parquet(path)
+            else:
+                sdf = self.spark.read.csv(path, header=True, inferSchema=True)
+        elif isinstance(data, SparkFrame):
+            sdf = data
+        else:
+            raise InputError(f"the spark engine cannot read a {type(data).__name__}")
+        missing = [c for c in cols if c not in sdf.columns]
+        if missing:
+            raise InputError(f"column {missing[0]!r} is not in the data")
+        sdf = sdf.select(*[F.col(_bq(c)).alias(f"c{i}") for i, c in enumerate(cols)])
+        if rowid:
+            # zipWithIndex numbers rows in partition order, i.e. file order for one file.
+            schema = sdf.schema.add(_RID, "long")
+            sdf = sdf.rdd.zipWithIndex().map(lambda p: (*p[0], p[1])).toDF(schema)
+        return sdf
+
+    @staticmethod
+    def _code(col, size: int, encoder: Encoder | None):
+        from pyspark.sql import functions as F
+
+        if isinstance(encoder, Categories):
+            other = F.lit(len(encoder.values)).cast("long")
+            if not encoder.values:
+                return other
+            # One hash lookup in a literal map: a long CASE chain per column makes Spark's
+            # generated code too large and it falls back to interpreting every row.
+            lookup = F.create_map(
+                *[x for i, v in enumerate(encoder.values) for x in (F.lit(v), F.lit(i))]
+            )
+            hit = F.when(col.isNull(), F.lit(None)).otherwise(F.try_element_at(lookup, col))
+            return F.coalesce(hit.cast("long"), other)
+        if isinstance(encoder, Bins):
+            x = col.try_cast("double") if hasattr(col, "try_cast") else col.cast("double")
+            reached = F.lit(0).cast("long")
+            for e in encoder.inner:
+                reached = reached + (x >= F.lit(e)).cast("long")
+            return F.when(x.isNull() | F.isnan(x), F.lit(encoder.n_bins)).otherwise(reached)
+        return col.cast("long")
+
+    # ----------------------------------------------------------------------- marginals
+    def marginal(
+        self,
+        data: Any,
+        columns: Sequence[str],
+        shape: Sequence[int],
+        encoders: Mapping[str, Encoder] | None = None,
+    ) -> np.ndarray:
+        domain = dict(zip(columns, (int(s) for s in shape), strict=True))
+        return self.marginals(data, [tuple(columns)], domain, encoders)[0]
+
+    def marginals(
+        self,
+        data: Any,
+        cliques: Sequence[Sequence[str]],
+        domain: Mapping[str, int],
+        encoders: Mapping[str, Encoder] | None = None,
+    ) -> list[np.ndarray]:
+        from pyspark.sql import functions as F
+
+        encoders = check_encoders(encoders, domain)
+        cliques = [tuple(cl) for cl in cliques]
+        used = sorted({c for cl in cliques for c in cl})
+        for c in used:
+            if c not in domain:
+                raise InputError(f"column {c!r} has no size in the domain")
+        sdf = self._frame(data, used)
+        name = {c: f"c{i}" for i, c in enumerate(used)}
+        raw = [c for c in used if c not in encoders]
+        if raw:
+            self._check_codes(sdf, raw, name, domain)
+        codes = sdf.select(
+            *[self._code(F.col(name[c]), domain[c], encoders.get(c)).alias(name[c]) for c in used]
+        )
+        if used:
+            groups = (
+                codes.groupBy(*[name[c] for c in used]).count().limit(base.MAX_GROUPS + 1).toPandas()
+            )
+            if len(groups) <= base.MAX_GROUPS:
+                group_codes = {c: groups[name[c]].to_numpy(dtype=np.int64) for c in used}
+                return marginals_from_groups(
+                    group_codes, groups["count"].to_numpy(), cliques, domain
+                )
+        out: list[np.ndarray | None] = [None] * len(cliques)
+        nonempty = [i for i, cl in enumerate(cliques) if cl]
+        if len(nonempty) < len(cliques):
+            total = codes.count()
+            for i, cl in enumerate(cliques):
+                if not cl:
+                    out[i] = np.array(float(total))
+        if nonempty:
+            cells = []
+            for i in nonempty:
+                flat, stride = F.lit(0).cast("long"), 1
+                for c in reversed(cliques[i]):
+                    flat = flat + F.col(name[c]) * F.lit(stride)
+                    stride *= int(domain[c])
+                cells.append(F.struct(F.lit(i).alias("q"), flat.alias("cell")))
+            rows = (
+                codes.select(F.explode(F.array(*cells)).alias("x"))
+                .groupBy("x.q", "x.cell")
+                .count()
+                .collect()
+            )
+            arrays = {i: np.zeros(int(np.prod([domain[c] for c in cliques[i]]))) for i in nonempty}
+            for r in rows:
+                arrays[r["q"]][r["cell"]] = float(r["count"])
+            for i in nonempty:
+                out[i] = arrays[i].reshape(tuple(int(domain[c]) for c in cliques[i]))
+        return out  # type: ignore[return-value]
+
+    @staticmethod
+    def _check_codes(sdf, cols, name, domain) -> None:
+        from pyspark.sql import functions as F
+
+        aggs = []
+        for c in cols:
+            col = F.col(name[c])
+            aggs += [F.min(col), F.max(col), F.count(F.lit(1)) - F.count(col)]
+        row = sdf.agg(*aggs).collect()[0]
+        for j, c in enumerate(cols):
+            lo, hi, nulls = row[3 * j], row[3 * j + 1], row[3 * j + 2]
+            if nulls:
+                raise InputError(f"column {c!r} has missing values; encode them as a code first")
+            if lo is not None and (lo < 0 or hi >= domain[c]):
+                raise InputError(
+                    f"column {c!r} has a value outside its domain 0..{domain[c] - 1} "
+                    f"(found {lo}..{hi})"
+                )
+
+    # --------------------------------------------------------------- equivalence classes
+    def equivalence_classes(self, data: Any, columns: Sequence[str]) -> EquivalenceClasses:
+        from pyspark.sql import Window
+        from pyspark.sql import functions as F
+
+        cols = list(columns)
+        sdf = self._frame(data, cols, rowid=True)
+        if not cols:
+            n = sdf.count()
+            return EquivalenceClasses(
+                np.zeros(n, dtype=np.int64), np.array([n]), pd.DataFrame(index=[0])
+            )
+        ks = [f"c{i}" for i in range(len(cols))]
+        sdf = sdf.cache()
+        try:
+            classes = (
+                sdf.groupBy(*ks)
+                .agg(F.count(F.lit(1)).alias("__ps_size"), F.min(_RID).alias("__ps_first"))
+                .withColumn("__ps_label", F.row_number().over(Window.orderBy("__ps_first")) - 1)
+                .cache()
+            )
+            info = classes.select("__ps_label", "__ps_size", "__ps_first", *ks).toPandas()
+            info = info.sort_values("__ps_label").reset_index(drop=True)
+            k = classes.select(*[F.col(c).alias(f"k{c}") for c in ks], "__ps_label")
+            cond = [F.col(c).eqNullSafe(F.col(f"k{c}")) for c in ks]
+            pairs = sdf.join(F.broadcast(k) if len(info) < 1_000_000 else k, cond).select(
+                _RID, "__ps_label"
+            )
+            pairs = pairs.toPandas()
+            classes.unpersist()
+        finally:
+            sdf.unpersist()
+        n = len(pairs)
+        labels = np.empty(n, dtype=np.int64)
+        labels[pairs[_RID].to_numpy(dtype=np.int64)] = pairs["__ps_label"].to_numpy(dtype=np.int64)
+        if isinstance(data, pd.DataFrame):
+            keys = data.iloc[info["__ps_first"].to_numpy(dtype=np.int64)][cols]
+            keys = keys.reset_index(drop=True)
+        else:
+            keys = info[ks].set_axis(cols, axis=1)
+        return EquivalenceClasses(labels, info["__ps_size"].to_numpy(dtype=np.int64), keys)
+
+    # ---------------------------------------------------------------------- group counts
+    def group_counts(
+        self,
+        codes: Sequence[np.ndarray],
+        cardinalities: Sequence[int],
+        weights: np.ndarray | None = None,
+    ) -> GroupCounts:
+        """Codes already in driver memory are grouped there (the same answer as `memory`)."""
+        from privsynth.engine.memory import MemoryEngine
+
+        return MemoryEngine().group_counts(codes, cardinalities, weights)
+
+    # ------------------------------------------------------------------- value samples
+    def sample_values(self, data: Any, column: str, n: int, *, seed: int = 0) -> pd.Series:
+        from pyspark.sql import functions as F
+
+        sdf = self._frame(data, [column]).where(F.col("c0").isNotNull())
+        top = (
+            sdf.groupBy("c0")
+            .count()
+            .orderBy(F.col("count").desc(), F.col("c0").asc())
+            .limit(int(n))
+            .toPandas()["c0"]
+        )
+        if len(top) >= n:
+            return top.rename(column).reset_index(drop=True)
+        total = sdf.count()
+        want = int(n) - len(top)
+        frac = min(1.0, 2.0 * want / max(total, 1))
+        rest = sdf.sample(fraction=frac, seed=int(seed)).limit(want).toPandas()["c0"]
+        return pd.concat([top, rest], ignore_index=True).rename(column)
