@@ -233,7 +233,7 @@ def estimate(
     total: float | None = None,
     iters: int = 1000,
     warm_start: GraphicalModel | None = None,
-    tol: float = 1e-7,
+    tol: float = 1e-5,
     callback: Callable[[int, float], None] | None = None,
     method: str = "accel",
     debug: bool = False,
