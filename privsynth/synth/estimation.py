@@ -140,6 +140,7 @@ def _dot(a: list[np.ndarray], b: list[np.ndarray]) -> float:
 
 
 def _warm_theta(domain: Domain, cliques: list[Clique], warm: GraphicalModel) -> list[np.ndarray]:
+    """Potentials on the new cliques that reproduce the old model (zero on new interactions)."""
     theta = [np.zeros(domain.project(c).shape) for c in cliques]
     for old_c, old_t in zip(warm.cliques, warm._theta, strict=True):
         homes = [j for j, c in enumerate(cliques) if set(old_c) <= set(c)]

@@ -16,9 +16,15 @@ from privsynth.errors import InputError
 from privsynth.synth.domain import Domain
 from privsynth.synth.factor import Factor
 from privsynth.synth.inference import Calibration, Workspace, calibrate_parts, project
-from privsynth.synth.junction_tree import Clique, JunctionTree, build_junction_tree
+from privsynth.synth.junction_tree import (
+    Clique,
+    JunctionTree,
+    build_junction_tree,
+    junction_tree_size,
+)
 
 _FORMAT = "privsynth.pgm/1"
+_CACHE_CELLS = 16 * 2**20  # cached out-of-clique marginals, in float64 cells (128 MB)
 
 
 @dataclass
@@ -123,11 +129,95 @@ class GraphicalModel:
         i = jt.find(attrs)
         if i is not None:
             return self.total * project(jt, self._calibration.tables[i], i, attrs)
-        # not inside one clique: exact inference on a tree that also covers the query
-        st = Structure.build(self.domain, [*self.cliques, self.domain.canonical(attrs)])
+        # not inside one clique: contract the calibrated cliques of the subtree covering it,
+        # unless re-running belief propagation on a tree that includes the query is cheaper;
+        # results are cached (the model does not change after fitting)
+        cache = self.__dict__.setdefault("_marginal_cache", {})
+        if attrs in cache:
+            return self.total * cache[attrs]
+        canon = self.domain.canonical(attrs)
+        out = self._far_marginal(attrs, canon)
+        if sum(v.size for v in cache.values()) + out.size <= _CACHE_CELLS:
+            cache[attrs] = out
+        return self.total * out
+
+    def _far_marginal(self, attrs: tuple[str, ...], canon: Clique) -> np.ndarray:
+        rebuild = 12.0 * junction_tree_size(self.domain, [*self.cliques, canon]) * 2**20 / 8
+        out = self._subtree_marginal(attrs, max_cost=rebuild)
+        if out is not None:
+            return out
+        st = Structure.build(self.domain, [*self.cliques, canon])
         cal = calibrate_parts(st.jt, st.parts(self._theta))
         j = st.jt.find(attrs)
-        return self.total * project(st.jt, cal.tables[j], j, attrs)
+        return project(st.jt, cal.tables[j], j, attrs)
+
+    def _conditional(self, i: int) -> Factor:
+        """p(C_i minus separator | separator) from the calibrated tree (p(C_i) at the root)."""
+        cache = self.__dict__.setdefault("_conditionals", {})
+        if i not in cache:
+            jt = self.junction_tree
+            table = self._calibration.tables[i]
+            belief = table / table.sum()
+            f = Factor(self.domain.project(jt.cliques[i]), belief)
+            if jt.parent[i] >= 0 and jt.sep[i]:
+                sep = f.project(jt.sep[i])
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    q = f / sep
+                q.values[~np.isfinite(q.values)] = 0.0
+                f = q.transpose(jt.cliques[i])
+            cache[i] = f
+        return cache[i]
+
+    def _subtree_marginal(self, attrs: tuple[str, ...], max_cost: float) -> np.ndarray | None:
+        """Normalized marginal on `attrs` from the smallest subtree whose cliques cover them.
+
+        The joint factorizes as p(C_top) * prod p(C_i | S_i) over the subtree (the cliques
+        outside it sum to one), so multiplying conditionals bottom-up and summing out every
+        variable that is neither queried nor needed higher up is exact. Returns None when
+        the contraction would cost more than `max_cost` cell operations.
+        """
+        jt = self.junction_tree
+        depth = [0] * len(jt.cliques)
+        for i in jt.preorder():
+            if jt.parent[i] >= 0:
+                depth[i] = depth[jt.parent[i]] + 1
+        chosen = {jt.find((a,)) for a in attrs}
+        # the subtree: paths from every chosen clique up to their lowest common ancestor
+        nodes = set(chosen)
+        frontier = set(chosen)
+        while len(frontier) > 1:
+            deepest = max(frontier, key=lambda v: depth[v])
+            frontier.discard(deepest)
+            up = jt.parent[deepest]
+            nodes.add(up)
+            frontier.add(up)
+        top = next(iter(frontier))
+        factors = [self._top_belief(top) if i == top else self._conditional(i) for i in nodes]
+        # a variable found in one factor only and not queried sums out of it right away
+        seen: dict[str, int] = {}
+        for f in factors:
+            for a in f.domain.attrs:
+                seen[a] = seen.get(a, 0) + 1
+        want = set(attrs)
+        tables: list[tuple[tuple[str, ...], np.ndarray]] = []
+        for f in factors:
+            drop = [a for a in f.domain.attrs if seen[a] == 1 and a not in want]
+            if drop:
+                f = f.sum(drop)
+            tables.append((f.domain.attrs, f.values))
+        plan = _elimination_plan(self.domain, [t[0] for t in tables], want)
+        if plan[1] > max_cost:
+            return None
+        for var in plan[0]:
+            bucket = [t for t in tables if var in t[0]]
+            tables = [t for t in tables if var not in t[0]]
+            tables.append(_contract(bucket, var))
+        out = _contract(tables, None, order=attrs)[1]
+        return out / out.sum()
+
+    def _top_belief(self, i: int) -> Factor:
+        table = self._calibration.tables[i]
+        return Factor(self.domain.project(self.junction_tree.cliques[i]), table / table.sum())
 
     def marginal_factor(self, clique: Iterable[str]) -> Factor:
         attrs = tuple(clique)
@@ -240,6 +330,50 @@ class GraphicalModel:
 
     def __repr__(self) -> str:
         return f"GraphicalModel({len(self.domain)} attributes, {len(self.cliques)} cliques, total={self.total:.1f})"
+
+
+def _elimination_plan(
+    domain: Domain, scopes: list[tuple[str, ...]], keep: set[str]
+) -> tuple[list[str], float]:
+    """Greedy variable-elimination order (smallest bucket first) and its cost in cells."""
+    scopes = [set(sc) for sc in scopes]
+    order: list[str] = []
+    cost = 0.0
+    remaining = {a for sc in scopes for a in sc} - keep
+    while remaining:
+        best, best_size = None, None
+        for var in remaining:
+            union = set().union(*(sc for sc in scopes if var in sc))
+            size = float(domain.size(union))
+            if best_size is None or size < best_size:
+                best, best_size = var, size
+        union = set().union(*(sc for sc in scopes if best in sc))
+        scopes = [sc for sc in scopes if best not in sc] + [union - {best}]
+        cost += best_size
+        order.append(best)
+        remaining.discard(best)
+    final = set().union(*scopes) if scopes else set()
+    cost += float(domain.size(final)) * max(len(scopes), 1)
+    return order, cost
+
+
+def _contract(
+    tables: list[tuple[tuple[str, ...], np.ndarray]],
+    var: str | None,
+    order: Sequence[str] | None = None,
+) -> tuple[tuple[str, ...], np.ndarray]:
+    """Multiply `tables` and sum out `var` in one einsum loop (no intermediate product)."""
+    names: dict[str, str] = {}
+    for scope, _ in tables:
+        for a in scope:
+            names.setdefault(
+                a,
+                chr(ord("a") + len(names)) if len(names) < 26 else chr(ord("A") + len(names) - 26),
+            )
+    out = tuple(order) if order is not None else tuple(a for a in names if a != var)
+    spec = ",".join("".join(names[a] for a in scope) for scope, _ in tables)
+    spec += "->" + "".join(names[a] for a in out)
+    return out, np.einsum(spec, *(t for _, t in tables))
 
 
 def _round_table(
