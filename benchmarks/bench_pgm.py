@@ -85,7 +85,7 @@ def main() -> None:
     ap.add_argument("--sigma", type=float, default=20.0)
     ap.add_argument("--cliques", type=int, default=30)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--method", default="accel")
+    ap.add_argument("--method", default="accelerated", choices=["accelerated", "mirror_descent"])
     ap.add_argument(
         "--max-mb", type=float, default=20.0, help="junction-tree cap of the random set"
     )

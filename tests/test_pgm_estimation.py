@@ -112,3 +112,13 @@ def test_bad_input_is_rejected():
         estimate(dom, [Measurement(("z",), np.ones(3), 1.0)])
     with pytest.raises(InputError, match="total"):
         estimate(dom, [Measurement(("a",), np.ones(2), 1.0)], total=-1)
+    with pytest.raises(InputError, match="method"):
+        estimate(dom, [Measurement(("a",), np.ones(2), 1.0)], method="newton")
+
+
+def test_plain_mirror_descent_also_converges():
+    dom, edges, true = tree_model(4, n=5)
+    ms = [Measurement(e, true.marginal(e), 1.0) for e in edges]
+    fit = estimate(dom, ms, iters=3000, tol=1e-12, method="mirror_descent")
+    for e in edges:
+        np.testing.assert_allclose(fit.marginal(e), true.marginal(e), rtol=1e-3, atol=1e-3)

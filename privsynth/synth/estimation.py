@@ -160,7 +160,7 @@ def _converged(history: list[float], tol: float) -> bool:
     return len(history) > 20 and history[-21] - history[-1] <= tol * max(history[-1], 1e-300)
 
 
-def _mirror_descent(objective, theta, alpha, iters, tol, callback, debug):
+def _mirror_descent(objective, theta, alpha, iters, tol, callback):
     """Algorithm 1 of McKenna et al. (2019) with Armijo backtracking and a growing step."""
     loss, grad, mu, cal = objective(theta)
     history = [loss]
@@ -170,8 +170,6 @@ def _mirror_descent(objective, theta, alpha, iters, tol, callback, debug):
         trial = [t - alpha * g for t, g in zip(theta, grad, strict=True)]
         loss2, grad2, mu2, cal2 = objective(trial)
         pred = _dot(grad, [a - b for a, b in zip(mu, mu2, strict=True)])
-        if debug:
-            print(steps, alpha, loss, loss - loss2, pred)
         if np.isfinite(loss2) and loss - loss2 >= 0.5 * alpha * pred:
             theta, loss, grad, mu, cal = trial, loss2, grad2, mu2, cal2
             alpha *= 1.1
@@ -185,7 +183,7 @@ def _mirror_descent(objective, theta, alpha, iters, tol, callback, debug):
     return theta, loss, cal, alpha, steps
 
 
-def _accelerated(objective, theta, alpha, iters, tol, callback, debug):
+def _accelerated(objective, theta, alpha, iters, tol, callback):
     """Mirror descent with Nesterov momentum on the log-potentials and adaptive restart.
 
     The mirror-descent step is a natural-gradient step in the potentials; adding Nesterov
@@ -206,8 +204,6 @@ def _accelerated(objective, theta, alpha, iters, tol, callback, debug):
         beta = (k - 1.0) / (k + 2.0)
         y2 = new if beta == 0 else [a + beta * (a - b) for a, b in zip(new, prev, strict=True)]
         loss2, grad2, _, cal2 = objective(y2)
-        if debug:
-            print(steps, k, alpha, loss_y, loss2)
         if not np.isfinite(loss2) or loss2 > loss_y:
             if beta == 0:
                 alpha *= 0.5  # a plain step failed: the step is too long
@@ -236,17 +232,23 @@ def estimate(
     warm_start: GraphicalModel | None = None,
     tol: float = 1e-5,
     callback: Callable[[int, float], None] | None = None,
-    method: str = "accel",
-    debug: bool = False,
+    method: str = "accelerated",
 ) -> GraphicalModel:
     """Fit a graphical model whose marginals best explain `measurements` (noise-weighted L2).
 
     `total` (number of rows) defaults to a noise-weighted estimate from the measurements.
     `warm_start` (a model from a previous call, e.g. the previous AIM round) initializes the
-    potentials: its cliques map into the new ones, new cliques start at zero. Stops after
-    `iters` accepted-or-rejected steps, or earlier when the loss has stopped improving
-    (relative decrease below `tol` over 20 steps).
+    potentials: its cliques map into the new ones, new cliques start at zero, and its step
+    size carries over. Stops after `iters` steps (one belief propagation each), or earlier
+    when the loss has stopped improving (relative decrease below `tol` over 20 steps).
+    `method` is "accelerated" (mirror descent with Nesterov momentum and restarts, the
+    default) or "mirror_descent" (plain, as in Private-PGM). The returned model carries
+    `loss_`, `iterations_` and `stepsize_`.
     """
+    if method not in ("accelerated", "mirror_descent"):
+        raise InputError(f"unknown estimation method {method!r}; use accelerated or mirror_descent")
+    if iters < 0:
+        raise InputError(f"iters must be >= 0, got {iters}")
     if not isinstance(domain, Domain):
         domain = Domain.from_dict(domain)
     measurements = list(measurements)
@@ -272,18 +274,18 @@ def estimate(
     else:
         theta = [np.zeros(domain.project(c).shape) for c in cliques]
 
-    wmax = max((m.weight for m in prepared), default=1.0)
+    # step sizes are kept in units of 1 / (total * max weight): the inverse curvature of the
+    # loss along a unit change of log-probabilities, a safe first step the search then adapts
+    scale = float(total) * max((m.weight for m in prepared), default=1.0)
+    alpha = 1.0 / scale
     if warm_start is not None and warm_start.stepsize_:
-        alpha = warm_start.stepsize_
-    else:
-        # 1 / (total * max weight): the inverse curvature of the loss along a unit change
-        # of log-probabilities, a safe first step that the line search then grows
-        alpha = 1.0 / (float(total) * wmax)
-    run = _accelerated if method == "accel" else _mirror_descent
-    theta, loss, cal, alpha, steps = run(objective, theta, alpha, iters, tol, callback, debug)
+        alpha = warm_start.stepsize_ * warm_start._step_scale / scale
+    run = _accelerated if method == "accelerated" else _mirror_descent
+    theta, loss, cal, alpha, steps = run(objective, theta, alpha, iters, tol, callback)
 
     model = GraphicalModel(domain, cliques, theta, float(total), structure=structure)
     model.stepsize_ = alpha
+    model._step_scale = scale
     model.iterations_ = steps
     model.loss_ = loss
     return model

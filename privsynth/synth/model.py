@@ -88,6 +88,7 @@ class GraphicalModel:
         self.total = float(total)
         self._structure = structure
         self.stepsize_: float | None = None
+        self._step_scale = 1.0
         self.iterations_: int = 0
         self.loss_: float | None = None
 
