@@ -130,16 +130,17 @@ class _Objective:
             if m.drop_axes:
                 mu = mu.sum(axis=m.drop_axes)
             diff = mu - m.y
-            loss += 0.5 * m.weight * float(np.vdot(diff, diff))
+            loss += 0.5 * m.weight * float(np.einsum("i,i->", d1 := diff.ravel(), d1))
             grads[m.model_clique] += (m.weight * diff).reshape(m.bshape)
         return loss, grads, mus, cal
 
 
 def _dot(a: list[np.ndarray], b: list[np.ndarray]) -> float:
-    return float(sum(np.vdot(x, y) for x, y in zip(a, b, strict=True)))
+    return float(sum(np.einsum("i,i->", x.ravel(), y.ravel()) for x, y in zip(a, b, strict=True)))
 
 
 def _warm_theta(domain: Domain, cliques: list[Clique], warm: GraphicalModel) -> list[np.ndarray]:
+    """Potentials on the new cliques that reproduce the old model (zero on new interactions)."""
     theta = [np.zeros(domain.project(c).shape) for c in cliques]
     for old_c, old_t in zip(warm.cliques, warm._theta, strict=True):
         homes = [j for j, c in enumerate(cliques) if set(old_c) <= set(c)]
@@ -155,36 +156,55 @@ _GROW_PLAIN = 1.05
 _GROW_MOMENTUM = 1.0
 
 
-def _converged(history: list[float], tol: float) -> bool:
-    return len(history) > 20 and history[-21] - history[-1] <= tol * max(history[-1], 1e-300)
+class _Stopper:
+    """Stops when the fitted marginals have stopped moving: every 10 accepted steps, the mean
+    over cliques of the L1 change of the marginals, divided by the total, is compared with
+    `tol` (1e-3 = a tenth of a percent of the rows shifted). Also stops when the loss
+    makes no progress at all over 20 steps (converged to machine precision)."""
+
+    def __init__(self, tol: float, total: float) -> None:
+        self.tol = tol
+        self.total = total
+        self.snapshot: list[np.ndarray] | None = None
+        self.history: list[float] = []
+
+    def __call__(self, loss: float, mus: list[np.ndarray]) -> bool:
+        self.history.append(loss)
+        h = self.history
+        if len(h) > 20 and h[-21] - h[-1] <= 0.0:
+            return True
+        if len(h) % 10:
+            return False
+        snap, self.snapshot = self.snapshot, [m.copy() for m in mus]
+        if snap is None or not mus:
+            return False
+        moved = sum(float(np.abs(a - b).sum()) for a, b in zip(mus, snap, strict=True))
+        return moved / (self.total * len(mus)) < self.tol
 
 
-def _mirror_descent(objective, theta, alpha, iters, tol, callback, debug):
+def _mirror_descent(objective, theta, alpha, iters, tol, callback):
     """Algorithm 1 of McKenna et al. (2019) with Armijo backtracking and a growing step."""
     loss, grad, mu, cal = objective(theta)
-    history = [loss]
+    stop = _Stopper(tol, objective.total)
     steps = 0
     while steps < iters and loss > 0.0:
         steps += 1
         trial = [t - alpha * g for t, g in zip(theta, grad, strict=True)]
         loss2, grad2, mu2, cal2 = objective(trial)
         pred = _dot(grad, [a - b for a, b in zip(mu, mu2, strict=True)])
-        if debug:
-            print(steps, alpha, loss, loss - loss2, pred)
         if np.isfinite(loss2) and loss - loss2 >= 0.5 * alpha * pred:
             theta, loss, grad, mu, cal = trial, loss2, grad2, mu2, cal2
             alpha *= 1.1
-            history.append(loss)
             if callback is not None:
                 callback(steps, loss)
-            if _converged(history, tol):
+            if stop(loss, mu):
                 break
         else:
             alpha *= 0.5
     return theta, loss, cal, alpha, steps
 
 
-def _accelerated(objective, theta, alpha, iters, tol, callback, debug):
+def _accelerated(objective, theta, alpha, iters, tol, callback):
     """Mirror descent with Nesterov momentum on the log-potentials and adaptive restart.
 
     The mirror-descent step is a natural-gradient step in the potentials; adding Nesterov
@@ -196,7 +216,7 @@ def _accelerated(objective, theta, alpha, iters, tol, callback, debug):
     y = theta
     loss_y, grad_y, _, cal_y = objective(y)
     best = (loss_y, y, cal_y)
-    history = [loss_y]
+    stop = _Stopper(tol, objective.total)
     k = 1
     steps = 0
     while steps < iters and loss_y > 0.0:
@@ -204,9 +224,7 @@ def _accelerated(objective, theta, alpha, iters, tol, callback, debug):
         new = [t - alpha * g for t, g in zip(y, grad_y, strict=True)]
         beta = (k - 1.0) / (k + 2.0)
         y2 = new if beta == 0 else [a + beta * (a - b) for a, b in zip(new, prev, strict=True)]
-        loss2, grad2, _, cal2 = objective(y2)
-        if debug:
-            print(steps, k, alpha, loss_y, loss2)
+        loss2, grad2, mu2, cal2 = objective(y2)
         if not np.isfinite(loss2) or loss2 > loss_y:
             if beta == 0:
                 alpha *= 0.5  # a plain step failed: the step is too long
@@ -217,10 +235,9 @@ def _accelerated(objective, theta, alpha, iters, tol, callback, debug):
         alpha *= _GROW_PLAIN if beta == 0 else _GROW_MOMENTUM
         if loss_y < best[0]:
             best = (loss_y, y, cal_y)
-        history.append(loss_y)
         if callback is not None:
             callback(steps, loss_y)
-        if _converged(history, tol):
+        if stop(loss_y, mu2):
             break
     loss, theta, cal = best
     return theta, loss, cal, alpha, steps
@@ -233,19 +250,26 @@ def estimate(
     total: float | None = None,
     iters: int = 1000,
     warm_start: GraphicalModel | None = None,
-    tol: float = 1e-10,
+    tol: float = 1e-3,
     callback: Callable[[int, float], None] | None = None,
-    method: str = "accel",
-    debug: bool = False,
+    method: str = "accelerated",
 ) -> GraphicalModel:
     """Fit a graphical model whose marginals best explain `measurements` (noise-weighted L2).
 
     `total` (number of rows) defaults to a noise-weighted estimate from the measurements.
     `warm_start` (a model from a previous call, e.g. the previous AIM round) initializes the
-    potentials: its cliques map into the new ones, new cliques start at zero. Stops after
-    `iters` accepted-or-rejected steps, or earlier when the loss has stopped improving
-    (relative decrease below `tol` over 20 steps).
+    potentials: its cliques map into the new ones, new cliques start at zero, and its step
+    size carries over. Stops after `iters` steps (one belief propagation each), or earlier
+    when the marginals have stopped moving (mean L1 change over 10 steps below `tol` times
+    the total; `tol=0` runs to machine precision or `iters`).
+    `method` is "accelerated" (mirror descent with Nesterov momentum and restarts, the
+    default) or "mirror_descent" (plain, as in Private-PGM). The returned model carries
+    `loss_`, `iterations_` and `stepsize_`.
     """
+    if method not in ("accelerated", "mirror_descent"):
+        raise InputError(f"unknown estimation method {method!r}; use accelerated or mirror_descent")
+    if iters < 0:
+        raise InputError(f"iters must be >= 0, got {iters}")
     if not isinstance(domain, Domain):
         domain = Domain.from_dict(domain)
     measurements = list(measurements)
@@ -271,18 +295,18 @@ def estimate(
     else:
         theta = [np.zeros(domain.project(c).shape) for c in cliques]
 
-    wmax = max((m.weight for m in prepared), default=1.0)
+    # step sizes are kept in units of 1 / (total * max weight): the inverse curvature of the
+    # loss along a unit change of log-probabilities, a safe first step the search then adapts
+    scale = float(total) * max((m.weight for m in prepared), default=1.0)
+    alpha = 1.0 / scale
     if warm_start is not None and warm_start.stepsize_:
-        alpha = warm_start.stepsize_
-    else:
-        # 1 / (total * max weight): the inverse curvature of the loss along a unit change
-        # of log-probabilities, a safe first step that the line search then grows
-        alpha = 1.0 / (float(total) * wmax)
-    run = _accelerated if method == "accel" else _mirror_descent
-    theta, loss, cal, alpha, steps = run(objective, theta, alpha, iters, tol, callback, debug)
+        alpha = warm_start.stepsize_ * warm_start._step_scale / scale
+    run = _accelerated if method == "accelerated" else _mirror_descent
+    theta, loss, cal, alpha, steps = run(objective, theta, alpha, iters, tol, callback)
 
     model = GraphicalModel(domain, cliques, theta, float(total), structure=structure)
     model.stepsize_ = alpha
+    model._step_scale = scale
     model.iterations_ = steps
     model.loss_ = loss
     return model

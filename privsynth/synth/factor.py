@@ -145,7 +145,9 @@ class Factor:
         if isinstance(other, Factor):
             joint = self.domain.merge(other.domain)
             out = op(self._broadcast_to(joint), other._broadcast_to(joint))
-            return Factor(joint, np.broadcast_to(out, joint.shape))
+            if out.shape != joint.shape:
+                out = np.broadcast_to(out, joint.shape).copy()
+            return Factor(joint, out)
         return Factor(self.domain, op(self.values, float(other)))
 
     def __add__(self, other):

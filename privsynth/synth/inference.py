@@ -53,8 +53,8 @@ class Workspace:
         self.tables = [np.empty(jt.shape(i)) for i in range(len(jt.cliques))]
 
 
-def _max(x: np.ndarray | float) -> float:
-    return float(np.max(x)) if np.size(x) else 0.0
+def _max(x: np.ndarray) -> float:
+    return float(x.max()) if x.size else 0.0
 
 
 def _fill(out: np.ndarray, parts: Sequence[np.ndarray], shift: float) -> None:
@@ -91,9 +91,11 @@ def calibrate_parts(
         np.exp(t, out=t)
         p = jt.parent[i]
         s = t.sum(axis=jt.sum_axes[i]) if p >= 0 and jt.sum_axes[i] else t
-        if np.max(s) < _LOOSE:  # the bound was far above the maximum: shift exactly
+        if s.max() < _LOOSE:  # the bound was far above the maximum: shift exactly
             _fill(t, pieces, bound)
             top = float(t.max())
+            if not np.isfinite(top):  # every cell impossible (contradictory evidence)
+                top = 0.0
             t -= top
             bound += top
             np.exp(t, out=t)
@@ -126,6 +128,7 @@ def calibrate_parts(
             bound = sum(_max(q) for q in pieces)
             _fill(t, pieces, bound)
             top = float(t.max())
+            top = top if np.isfinite(top) else 0.0
             t -= top
             np.exp(t, out=t)
             shifts[i] = bound + top

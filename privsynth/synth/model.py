@@ -16,9 +16,15 @@ from privsynth.errors import InputError
 from privsynth.synth.domain import Domain
 from privsynth.synth.factor import Factor
 from privsynth.synth.inference import Calibration, Workspace, calibrate_parts, project
-from privsynth.synth.junction_tree import Clique, JunctionTree, build_junction_tree
+from privsynth.synth.junction_tree import (
+    Clique,
+    JunctionTree,
+    build_junction_tree,
+    junction_tree_size,
+)
 
 _FORMAT = "privsynth.pgm/1"
+_CACHE_CELLS = 16 * 2**20  # cached out-of-clique marginals, in float64 cells (128 MB)
 
 
 @dataclass
@@ -82,6 +88,7 @@ class GraphicalModel:
         self.total = float(total)
         self._structure = structure
         self.stepsize_: float | None = None
+        self._step_scale = 1.0
         self.iterations_: int = 0
         self.loss_: float | None = None
 
@@ -123,11 +130,95 @@ class GraphicalModel:
         i = jt.find(attrs)
         if i is not None:
             return self.total * project(jt, self._calibration.tables[i], i, attrs)
-        # not inside one clique: exact inference on a tree that also covers the query
-        st = Structure.build(self.domain, [*self.cliques, self.domain.canonical(attrs)])
+        # not inside one clique: contract the calibrated cliques of the subtree covering it,
+        # unless re-running belief propagation on a tree that includes the query is cheaper;
+        # results are cached (the model does not change after fitting)
+        cache = self.__dict__.setdefault("_marginal_cache", {})
+        if attrs in cache:
+            return self.total * cache[attrs]
+        canon = self.domain.canonical(attrs)
+        out = self._far_marginal(attrs, canon)
+        if sum(v.size for v in cache.values()) + out.size <= _CACHE_CELLS:
+            cache[attrs] = out
+        return self.total * out
+
+    def _far_marginal(self, attrs: tuple[str, ...], canon: Clique) -> np.ndarray:
+        rebuild = 12.0 * junction_tree_size(self.domain, [*self.cliques, canon]) * 2**20 / 8
+        out = self._subtree_marginal(attrs, max_cost=rebuild)
+        if out is not None:
+            return out
+        st = Structure.build(self.domain, [*self.cliques, canon])
         cal = calibrate_parts(st.jt, st.parts(self._theta))
         j = st.jt.find(attrs)
-        return self.total * project(st.jt, cal.tables[j], j, attrs)
+        return project(st.jt, cal.tables[j], j, attrs)
+
+    def _conditional(self, i: int) -> Factor:
+        """p(C_i minus separator | separator) from the calibrated tree (p(C_i) at the root)."""
+        cache = self.__dict__.setdefault("_conditionals", {})
+        if i not in cache:
+            jt = self.junction_tree
+            table = self._calibration.tables[i]
+            belief = table / table.sum()
+            f = Factor(self.domain.project(jt.cliques[i]), belief)
+            if jt.parent[i] >= 0 and jt.sep[i]:
+                sep = f.project(jt.sep[i])
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    q = f / sep
+                q.values[~np.isfinite(q.values)] = 0.0
+                f = q.transpose(jt.cliques[i])
+            cache[i] = f
+        return cache[i]
+
+    def _subtree_marginal(self, attrs: tuple[str, ...], max_cost: float) -> np.ndarray | None:
+        """Normalized marginal on `attrs` from the smallest subtree whose cliques cover them.
+
+        The joint factorizes as p(C_top) * prod p(C_i | S_i) over the subtree (the cliques
+        outside it sum to one), so multiplying conditionals bottom-up and summing out every
+        variable that is neither queried nor needed higher up is exact. Returns None when
+        the contraction would cost more than `max_cost` cell operations.
+        """
+        jt = self.junction_tree
+        depth = [0] * len(jt.cliques)
+        for i in jt.preorder():
+            if jt.parent[i] >= 0:
+                depth[i] = depth[jt.parent[i]] + 1
+        chosen = {jt.find((a,)) for a in attrs}
+        # the subtree: paths from every chosen clique up to their lowest common ancestor
+        nodes = set(chosen)
+        frontier = set(chosen)
+        while len(frontier) > 1:
+            deepest = max(frontier, key=lambda v: depth[v])
+            frontier.discard(deepest)
+            up = jt.parent[deepest]
+            nodes.add(up)
+            frontier.add(up)
+        top = next(iter(frontier))
+        factors = [self._top_belief(top) if i == top else self._conditional(i) for i in nodes]
+        # a variable found in one factor only and not queried sums out of it right away
+        seen: dict[str, int] = {}
+        for f in factors:
+            for a in f.domain.attrs:
+                seen[a] = seen.get(a, 0) + 1
+        want = set(attrs)
+        tables: list[tuple[tuple[str, ...], np.ndarray]] = []
+        for f in factors:
+            drop = [a for a in f.domain.attrs if seen[a] == 1 and a not in want]
+            if drop:
+                f = f.sum(drop)
+            tables.append((f.domain.attrs, f.values))
+        plan = _elimination_plan(self.domain, [t[0] for t in tables], want)
+        if plan[1] > max_cost:
+            return None
+        for var in plan[0]:
+            bucket = [t for t in tables if var in t[0]]
+            tables = [t for t in tables if var not in t[0]]
+            tables.append(_contract(bucket, var))
+        out = _contract(tables, None, order=attrs)[1]
+        return out / out.sum()
+
+    def _top_belief(self, i: int) -> Factor:
+        table = self._calibration.tables[i]
+        return Factor(self.domain.project(self.junction_tree.cliques[i]), table / table.sum())
 
     def marginal_factor(self, clique: Iterable[str]) -> Factor:
         attrs = tuple(clique)
@@ -186,33 +277,29 @@ class GraphicalModel:
         cols: dict[str, np.ndarray] = {}
         for i in jt.preorder():
             clique = jt.cliques[i]
-            sep = jt.sep[i] if jt.parent[i] >= 0 else ()
-            new = tuple(a for a in clique if a not in sep)
-            if not new:
-                continue
-            table = project(jt, cal.tables[i], i, sep + new)
-            ns = self.domain.size(sep) if sep else 1
-            nx_ = self.domain.size(new)
-            cond = table.reshape(ns, nx_)
-            if sep:
-                sizes = [self.domain[a] for a in sep]
-                s_idx = np.ravel_multi_index([cols[a] for a in sep], sizes)
-            else:
-                s_idx = np.zeros(n, dtype=np.int64)
-            n_s = np.bincount(s_idx, minlength=ns)
-            counts = _round_rows(n_s, cond, rng)
-            perm = rng.permutation(n)
-            order = perm[np.argsort(s_idx[perm], kind="stable")]
-            x_vals = np.repeat(np.tile(np.arange(nx_), ns), counts.ravel())
-            x = np.empty(n, dtype=np.int64)
-            x[order] = x_vals
-            if len(new) == 1:
-                cols[new[0]] = x
-            else:
-                for a, v in zip(
-                    new, np.unravel_index(x, [self.domain[a] for a in new]), strict=True
-                ):
-                    cols[a] = v.astype(np.int64)
+            done = list(jt.sep[i]) if jt.parent[i] >= 0 else []
+            for attr in (a for a in clique if a not in done):
+                # one attribute at a time, given everything of this clique sampled so far
+                table = project(jt, cal.tables[i], i, (*done, attr))
+                if not np.all(np.isfinite(table)):
+                    raise InputError("the model cannot be sampled: its marginals are not finite")
+                size = self.domain[attr]
+                ns = self.domain.size(done) if done else 1
+                joint = table.reshape(ns, size)
+                if done:
+                    sizes = [self.domain[a] for a in done]
+                    s_idx = np.ravel_multi_index([cols[a] for a in done], sizes)
+                else:
+                    s_idx = np.zeros(n, dtype=np.int64)
+                n_s = np.bincount(s_idx, minlength=ns)
+                active = np.nonzero(n_s)[0]  # only conditioning cells that occur
+                counts = _round_table(n_s[active], joint[active], n * joint.sum(axis=0), rng)
+                perm = rng.permutation(n)
+                order = perm[np.argsort(s_idx[perm], kind="stable")]
+                x = np.empty(n, dtype=np.int64)
+                x[order] = np.repeat(np.tile(np.arange(size), len(active)), counts.ravel())
+                cols[attr] = x
+                done.append(attr)
         return pd.DataFrame({a: cols[a] for a in self.domain.attrs})
 
     # persistence --------------------------------------------------------------------------
@@ -246,29 +333,127 @@ class GraphicalModel:
         return f"GraphicalModel({len(self.domain)} attributes, {len(self.cliques)} cliques, total={self.total:.1f})"
 
 
-def _round_rows(n_s: np.ndarray, cond: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Integer counts C[s, x] with row sums exactly n_s, each within floor/ceil of n_s*p(x|s).
+def _elimination_plan(
+    domain: Domain, scopes: list[tuple[str, ...]], keep: set[str]
+) -> tuple[list[str], float]:
+    """Greedy variable-elimination order (smallest bucket first) and its cost in cells."""
+    scopes = [set(sc) for sc in scopes]
+    order: list[str] = []
+    cost = 0.0
+    remaining = {a for sc in scopes for a in sc} - keep
+    while remaining:
+        best, best_size = None, None
+        for var in remaining:
+            union = set().union(*(sc for sc in scopes if var in sc))
+            size = float(domain.size(union))
+            if best_size is None or size < best_size:
+                best, best_size = var, size
+        union = set().union(*(sc for sc in scopes if best in sc))
+        scopes = [sc for sc in scopes if best not in sc] + [union - {best}]
+        cost += best_size
+        order.append(best)
+        remaining.discard(best)
+    final = set().union(*scopes) if scopes else set()
+    cost += float(domain.size(final)) * max(len(scopes), 1)
+    return order, cost
 
-    Randomized systematic rounding per row: one uniform offset u_s, and cell x gets the
-    number of points u_s + k in its slice of the cumulative remainders, so E[C] = n_s p.
+
+def _contract(
+    tables: list[tuple[tuple[str, ...], np.ndarray]],
+    var: str | None,
+    order: Sequence[str] | None = None,
+) -> tuple[tuple[str, ...], np.ndarray]:
+    """Multiply `tables` and sum out `var` in one einsum loop (no intermediate product)."""
+    names: dict[str, str] = {}
+    for scope, _ in tables:
+        for a in scope:
+            names.setdefault(
+                a,
+                chr(ord("a") + len(names)) if len(names) < 26 else chr(ord("A") + len(names) - 26),
+            )
+    out = tuple(order) if order is not None else tuple(a for a in names if a != var)
+    spec = ",".join("".join(names[a] for a in scope) for scope, _ in tables)
+    spec += "->" + "".join(names[a] for a in out)
+    return out, np.einsum(spec, *(t for _, t in tables))
+
+
+def _round_table(
+    n_s: np.ndarray, joint: np.ndarray, target: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """Integer counts C[s, x] for `n_s` rows in each conditioning cell s, following
+    `joint[s, x]` (proportional to p(s, x)).
+
+    Row sums are exactly `n_s`. The expected table n_s * p(x | s) is first rescaled (a few
+    proportional-fitting sweeps) so its column sums hit `target` (the model's expected counts
+    of x), then rounded: randomized systematic rounding down the columns (each cell becomes
+    the floor or ceiling of its value, each column sum within one of its target), and a
+    repair that moves units inside columns from rows with too many to rows with too few.
+    The sample's 1-way counts therefore match the model's within about one per cell.
     """
-    row = cond.sum(axis=1, keepdims=True)
+    ns, nx_ = joint.shape
+    row = joint.sum(axis=1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
-        p = np.where(row > 0, cond / row, 1.0 / cond.shape[1])
+        p = np.where(row > 0, joint / row, 1.0 / nx_)
+    e = n_s[:, None] * p
+    if ns > 1 and n_s.sum() > 0:
+        target = target * (n_s.sum() / max(target.sum(), 1e-300))
+        for _ in range(10):
+            col = e.sum(axis=0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                e *= np.where(col > 0, target / col, 1.0)
+            r = e.sum(axis=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                e *= np.where(r > 0, n_s / r, 0.0)[:, None]
+    base = np.floor(e)
+    rem = e - base
+    # systematic rounding in column-major order: any run of cells of one column gets
+    # the floor or ceiling of its total
+    flat = rem.T.ravel()
+    cs = np.cumsum(flat)
+    u = rng.random()
+    picks = (np.floor(cs - u) - np.floor(cs - flat - u)).reshape(nx_, ns).T
+    counts = (base + picks).astype(np.int64)
+    diff = counts.sum(axis=1) - n_s  # > 0: row has too many
+    for strict in (True, False):
+        for _ in range(4):
+            if not diff.any():
+                return counts
+            for x in rng.permutation(nx_):
+                over = diff > 0
+                under = diff < 0
+                if not over.any() or not under.any():
+                    break
+                if strict:  # keep every cell at the floor or ceiling of its value
+                    give = np.nonzero(over & (picks[:, x] > 0))[0]
+                    take = np.nonzero(under & (picks[:, x] == 0) & (rem[:, x] > 0))[0]
+                else:
+                    give = np.nonzero(over & (counts[:, x] > 0))[0]
+                    take = np.nonzero(under)[0]
+                k = min(len(give), len(take))
+                if k == 0:
+                    continue
+                give = rng.choice(give, k, replace=False)
+                take = rng.choice(take, k, replace=False)
+                counts[give, x] -= 1
+                counts[take, x] += 1
+                picks[give, x] -= 1
+                picks[take, x] += 1
+                diff[give] -= 1
+                diff[take] += 1
+    if diff.any():  # cannot happen unless rows have no room at all; fall back to row rounding
+        counts = _round_rows(n_s, p, rng)
+    return counts
+
+
+def _round_rows(n_s: np.ndarray, p: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Row-wise randomized systematic rounding of n_s * p (p rows sum to one)."""
     expected = n_s[:, None] * p
     base = np.floor(expected)
     rem = expected - base
     cs = np.cumsum(rem, axis=1)
     u = rng.random((len(n_s), 1))
-    picks = np.floor(cs - u) - np.floor(cs - rem - u)
-    counts = (base + picks).astype(np.int64)
+    counts = (base + np.floor(cs - u) - np.floor(cs - rem - u)).astype(np.int64)
     diff = n_s - counts.sum(axis=1)
-    bad = np.nonzero(diff)[0]
-    for s in bad:  # float round-off at a row's end: at most a unit, rare
-        d = int(diff[s])
-        if d > 0:
-            counts[s, int(np.argmax(rem[s] - picks[s]))] += d
-        else:
-            for _ in range(-d):
-                counts[s, int(np.argmax(np.where(counts[s] > 0, rem[s], -1)))] -= 1
-    return counts
+    for s in np.nonzero(diff)[0]:  # float round-off at a row's end
+        counts[s, int(np.argmax(rem[s]))] += int(diff[s])
+    return np.maximum(counts, 0)
