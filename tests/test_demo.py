@@ -13,6 +13,7 @@ from privsynth import demo
 from privsynth.detect.findings import ColumnClass, ColumnFinding
 
 HAS_SCAN = hasattr(privsynth.detect, "scan")
+SCAN_STEPS = demo.DEMO_STEPS[:2]  # load + scan: the release and audit steps are tested end to end
 
 
 def _stub_scan(df):
@@ -29,8 +30,8 @@ def _quiet() -> Console:
 
 def test_steps_are_named_and_run_in_order(tmp_path, monkeypatch):
     monkeypatch.setattr(privsynth.detect, "scan", _stub_scan, raising=False)
-    result = demo.run_demo(tmp_path / "out", console=_quiet())
-    assert [s.name for s in result.steps] == [s.name for s in demo.DEMO_STEPS]
+    result = demo.run_demo(tmp_path / "out", console=_quiet(), steps=SCAN_STEPS)
+    assert [s.name for s in result.steps] == [s.name for s in SCAN_STEPS]
     assert [s.name for s in result.steps][:2] == ["load", "scan"]
     scan = json.loads((tmp_path / "out" / "scan.json").read_text())
     assert scan["n_rows"] == 10_000
@@ -50,7 +51,7 @@ def test_an_added_step_sees_earlier_results(tmp_path, monkeypatch):
         (ctx.work / "extra.txt").write_text("ok")
         return demo.StepOutcome("counted", files=["extra.txt"])
 
-    steps = (*demo.DEMO_STEPS, demo.DemoStep("extra", "An extra stage", count_rows))
+    steps = (*SCAN_STEPS, demo.DemoStep("extra", "An extra stage", count_rows))
     demo.run_demo(tmp_path / "out", console=_quiet(), steps=steps)
     assert seen == {"rows": 10_000, "scanned": 26}
     assert (tmp_path / "out" / "extra.txt").read_text() == "ok"
@@ -62,7 +63,7 @@ def test_a_failing_step_leaves_nothing_behind(tmp_path, monkeypatch):
     def boom(ctx):
         raise RuntimeError("stage failed")
 
-    steps = (*demo.DEMO_STEPS, demo.DemoStep("boom", "Fails", boom))
+    steps = (*SCAN_STEPS, demo.DemoStep("boom", "Fails", boom))
     with pytest.raises(RuntimeError, match="stage failed"):
         demo.run_demo(tmp_path / "out", console=_quiet(), steps=steps)
     assert not (tmp_path / "out").exists()
@@ -81,3 +82,28 @@ def test_demo_cli_end_to_end(tmp_path: Path, cli):
     assert classes["age"] == "quasi"
     note = next(c for c in scan["columns"] if c["name"] == "note")
     assert note["class"] in ("direct", "quasi")
+    out = tmp_path / "results"
+    assert [s.name for s in demo.DEMO_STEPS] == [
+        "load", "scan", "release-anonymized", "release-synthetic", "audit-anonymized",
+        "audit-synthetic",
+    ]
+    # both releases: no direct identifier survives, and each carries its manifest
+    import pandas as pd
+
+    for folder in ("anonymized", "synthetic"):
+        data = pd.read_csv(out / folder / "release.csv", dtype=str)
+        manifest = json.loads((out / folder / "manifest.json").read_text())
+        assert len(data) > 0
+        assert not {"ssn", "email", "phone", "first_name", "last_name", "note"} & set(data.columns)
+        assert manifest["policy"]["name"] in ("k-anonymity", "dp-synthetic")
+    kanon = json.loads((out / "anonymized" / "manifest.json").read_text())
+    assert kanon["privacy"]["achieved"]["k_achieved"] >= 5
+    synth = json.loads((out / "synthetic" / "manifest.json").read_text())
+    assert synth["mode"] == "synthesize"
+    # every audit leaves a readable HTML report and a JSON with the thresholds
+    for folder in ("anonymized", "synthetic"):
+        report = json.loads((out / f"{folder}-audit.json").read_text())
+        assert report["thresholds"], folder
+        html = (out / f"{folder}-audit.html").read_text()
+        assert "<html" in html.lower() and "data:image/png;base64" in html
+    assert "membership" in json.loads((out / "synthetic-audit.json").read_text())
