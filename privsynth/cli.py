@@ -88,7 +88,10 @@ def audit(
     report: Annotated[Path | None, typer.Option("--report", help="Write the HTML report here.")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the JSON report here.")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the attacks and models.")] = 0,
-    n_attacks: Annotated[int, typer.Option(help="Attacks per criterion.")] = 500,
+    n_attacks: Annotated[
+        int | None,
+        typer.Option(help="Attacks per criterion (default: every holdout row, up to 2000)."),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary output.")] = False,
 ) -> None:
     """Measure re-identification and membership-inference risk next to utility.

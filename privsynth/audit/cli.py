@@ -33,7 +33,7 @@ def run_audit(
     report: Path | None = None,
     json_out: Path | None = None,
     seed: int = 0,
-    n_attacks: int = 500,
+    n_attacks: int | None = None,
     quiet: bool = False,
 ) -> int:
     """Run the audit, write the HTML / JSON reports, print the decision; return the exit code."""

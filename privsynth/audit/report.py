@@ -452,6 +452,9 @@ def _ceiling(epsilon: float | None, delta: float | None) -> dict[str, Any] | Non
 
 
 # ----------------------------------------------------------------------------------- audit()
+MAX_DEFAULT_ATTACKS = 2000
+
+
 def audit(
     original: pd.DataFrame | str | os.PathLike[str],
     release: pd.DataFrame | str | os.PathLike[str],
@@ -464,7 +467,7 @@ def audit(
     secrets: Sequence[str] | str | None = None,
     target: str | None = None,
     seed: int = 0,
-    n_attacks: int = 500,
+    n_attacks: int | None = None,
     progress: Progress | None = None,
 ) -> AuditReport:
     """Audit `release` against `original` (and `holdout`, real rows not used for the release).
@@ -594,6 +597,12 @@ def audit(
         risk["reidentification"] = rc.reidentification(rel, qis, risk_threshold, sec)
     done("reidentification", t)
 
+    if n_attacks is None:
+        # The attacks' risk is a difference of two success rates; with 500 targets its standard
+        # error is about 0.1 -- as large as the default limits. Use every available target up to
+        # MAX_DEFAULT_ATTACKS so that a pass or fail reflects the release, not sampling noise.
+        pool = min(len(orig_c), len(hold) if hold is not None else len(orig_c) // 2)
+        n_attacks = max(1, min(MAX_DEFAULT_ATTACKS, pool))
     control = hold
     aux = qis or [c for c in cols if c not in sec]
     t = step(1, "singling_out")

@@ -413,7 +413,9 @@ def _scores(task: str, model: Any, x: np.ndarray, y: np.ndarray) -> dict[str, fl
     try:
         proba = model.predict_proba(x)
         classes = list(model.classes_)
-        if len(classes) == 2:
+        if len(np.unique(y)) < 2:  # AUC is undefined when the test rows hold one class
+            out["auc"] = float("nan")
+        elif len(classes) == 2:
             out["auc"] = float(roc_auc_score(y == classes[1], proba[:, 1]))
         elif set(np.unique(y)) <= set(classes):
             out["auc"] = float(
