@@ -75,7 +75,8 @@ def _worker(args: argparse.Namespace) -> None:
     else:  # pragma: no cover
         raise SystemExit(f"unknown worker {args.worker}")
     fit_s = time.perf_counter() - t0
-    syn = syn[list(domain)].astype("int64")
+    # a reference may emit nulls (OpenDP adds a null key per column): code them -1 (invalid)
+    syn = syn[list(domain)].fillna(-1).astype("int64")
     syn.to_csv(args.out, index=False)
     Path(str(args.out) + ".json").write_text(json.dumps({"fit_sample_s": fit_s, "rows": len(syn)}))
 
@@ -97,19 +98,25 @@ def _run_opendp(df, domain, args):
 
     dp.enable_features("contrib")
     cols = list(domain)
-    context = dp.Context.compositor(
-        data=pl.from_pandas(df).lazy(),
-        privacy_unit=dp.unit_of(contributions=1),
-        privacy_loss=dp.loss_of(rho=args.rho),
-    )
     keys = {c: list(range(k)) for c, k in domain.items()}
-    algorithm = dp.mbi.MST() if args.method == "mst" else dp.mbi.AIM(rounds=args.rounds)
-    table = (
-        context.query(rho=args.rho)
-        .select(cols)
-        .contingency_table(keys=keys, algorithm=algorithm)
-        .release()
-    )
+    # OpenDP 0.16's internal budget split can fail on float round-off ("insufficient budget
+    # for query: 0.00074850...03 > 0.00074849...98") for some rho; shave rho by 1e-6 and retry.
+    for attempt in range(6):
+        rho = args.rho * (1 - 1e-6 * attempt)
+        context = dp.Context.compositor(
+            data=pl.from_pandas(df).lazy(),
+            privacy_unit=dp.unit_of(contributions=1),
+            privacy_loss=dp.loss_of(rho=rho),
+        )
+        algorithm = dp.mbi.MST() if args.method == "mst" else dp.mbi.AIM(rounds=args.rounds)
+        query = context.query(rho=rho).select(cols).contingency_table(keys=keys, algorithm=algorithm)
+        try:
+            table = query.release()
+            break
+        except dp.OpenDPException as exc:
+            if "insufficient budget" not in str(exc) or attempt == 5:
+                raise
+            print(f"retrying with rho * (1 - {1e-6 * (attempt + 1):.0e}): {exc}", flush=True)
     return table.synthesize(rows=len(df)).to_pandas()
 
 
@@ -237,7 +244,7 @@ def _score(real, syn, domain: dict[str, int]) -> dict[str, float]:
 
     cols = list(domain)
     r = {c: real[c].to_numpy(dtype=np.int64) for c in cols}
-    s = {c: np.clip(syn[c].to_numpy(dtype=np.int64), 0, domain[c] - 1) for c in cols}
+    s = {c: syn[c].to_numpy(dtype=np.int64) for c in cols}
     out = {}
     for k in (1, 2, 3):
         errs = []
@@ -245,12 +252,15 @@ def _score(real, syn, domain: dict[str, int]) -> dict[str, float]:
             size = int(np.prod([domain[c] for c in cl]))
             fr = np.zeros(len(real), dtype=np.int64)
             fs = np.zeros(len(syn), dtype=np.int64)
+            valid = np.ones(len(syn), dtype=bool)
             for c in cl:
                 fr = fr * domain[c] + r[c]
                 fs = fs * domain[c] + s[c]
+                valid &= (s[c] >= 0) & (s[c] < domain[c])
             a = np.bincount(fr, minlength=size) / max(len(real), 1)
-            b = np.bincount(fs, minlength=size) / max(len(syn), 1)
-            errs.append(np.abs(a - b).sum())
+            b = np.bincount(fs[valid], minlength=size) / max(len(syn), 1)
+            # rows outside the domain (nulls) are mass in a cell the real data never has
+            errs.append(np.abs(a - b).sum() + (1 - valid.mean()))
         out[f"l1_{k}way"] = round(float(np.mean(errs)), 4)
     return out
 
