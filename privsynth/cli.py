@@ -49,6 +49,26 @@ def scan(
     run_scan(file, json_out=json_out, sample=sample, write_policy=write_policy)
 
 
+# ------------------------------------------------------------------------------------- release
+@app.command()
+def release(
+    file: Annotated[Path, typer.Argument(help="CSV or Parquet file to release.")],
+    policy: Annotated[
+        str, typer.Option("--policy", "-p", help="Policy YAML, or a built-in name (hipaa-safe-harbor).")
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for release.* and manifest.json.")],
+    seed: Annotated[int | None, typer.Option(help="Seed for reproducible runs.")] = None,
+    key_file: Annotated[
+        Path | None, typer.Option(help="Masking key file (else the env var the policy names).")
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the manifest as JSON.")] = False,
+) -> None:
+    """Apply a policy: mask / generalize / k-anonymize (or synthesize) FILE into OUT."""
+    from privsynth.release import run_release
+
+    run_release(file, policy, out, seed=seed, key_file=key_file, json_out=json_out)
+
+
 # ---------------------------------------------------------------------------------------- demo
 @app.command()
 def demo(

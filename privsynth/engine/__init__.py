@@ -1,6 +1,6 @@
 """Where counting runs: in memory (default), later DuckDB and Spark behind the same interface."""
 
-from privsynth.engine.base import CountingEngine, EquivalenceClasses
+from privsynth.engine.base import CountingEngine, EquivalenceClasses, GroupCounts
 from privsynth.engine.memory import MemoryEngine
 
 _DEFAULT = MemoryEngine()
@@ -25,11 +25,24 @@ def equivalence_classes(data, columns, engine: CountingEngine | None = None) -> 
     return (engine or _DEFAULT).equivalence_classes(data, columns)
 
 
+def group_counts(
+    codes, cardinalities, weights=None, engine: CountingEngine | None = None
+) -> GroupCounts:
+    """Group (optionally weighted) rows by integer codes: labels per row, count and key per group.
+
+    The fast path of equivalence-class counting: columns are encoded once to integer codes
+    and every later grouping (e.g. each node of a generalization lattice) runs here.
+    """
+    return (engine or _DEFAULT).group_counts(codes, cardinalities, weights)
+
+
 __all__ = [
     "CountingEngine",
     "EquivalenceClasses",
     "MemoryEngine",
     "count_marginals",
     "equivalence_classes",
+    "GroupCounts",
+    "group_counts",
     "get_engine",
 ]

@@ -36,6 +36,23 @@ class EquivalenceClasses:
         return self.sizes[self.labels]
 
 
+@dataclass
+class GroupCounts:
+    """Rows (or weighted rows) grouped by integer codes.
+
+    `labels[i]` is the group of input row i (0..n_groups-1); `counts[g]` the number (or the
+    summed weight) of rows in group g; `keys[g]` the codes of group g, one column per input.
+    """
+
+    labels: np.ndarray
+    counts: np.ndarray
+    keys: np.ndarray
+
+    @property
+    def n_groups(self) -> int:
+        return int(self.counts.size)
+
+
 @runtime_checkable
 class CountingEngine(Protocol):
     """Where counting runs. Results are exact; noise is added above, never here."""
@@ -54,6 +71,15 @@ class CountingEngine(Protocol):
 
     def equivalence_classes(self, data: Any, columns: Sequence[str]) -> EquivalenceClasses:
         """Group rows by their values on `columns` (missing values form their own group)."""
+        ...
+
+    def group_counts(
+        self,
+        codes: Sequence[np.ndarray],
+        cardinalities: Sequence[int],
+        weights: np.ndarray | None = None,
+    ) -> GroupCounts:
+        """Group rows by integer-coded columns (code c of column j in 0..cardinalities[j]-1)."""
         ...
 
     def sample_values(self, data: Any, column: str, n: int, *, seed: int = 0) -> pd.Series:

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from privsynth.engine.base import EquivalenceClasses
+from privsynth.engine.base import EquivalenceClasses, GroupCounts
 from privsynth.errors import InputError
 
 
@@ -27,12 +27,33 @@ def _codes(data: pd.DataFrame, column: str, size: int) -> np.ndarray:
     return arr.astype(np.int64, copy=False)
 
 
+def _mixed_radix(codes: Sequence[np.ndarray], cards: Sequence[int]) -> tuple[np.ndarray, int, bool]:
+    """Flat int64 index of the code tuples, its span, and whether it was re-compressed.
+
+    Re-compresses (factorizes the prefix) before the product of cardinalities overflows; the
+    flat index then no longer unravels to the codes.
+    """
+    flat = np.zeros(codes[0].size, dtype=np.int64)
+    span = 1
+    compressed = False
+    for col, card in zip(codes, cards, strict=True):
+        if span * card >= 2**62:
+            flat = pd.factorize(flat)[0].astype(np.int64)
+            span = int(flat.max()) + 1 if flat.size else 1
+            compressed = True
+        flat = flat * card + np.asarray(col, dtype=np.int64)
+        span *= card
+    return flat, span, compressed
+
+
 class MemoryEngine:
     """Default engine for DataFrames: everything in numpy, no copies of the rows."""
 
     name = "memory"
 
-    def marginal(self, data: pd.DataFrame, columns: Sequence[str], shape: Sequence[int]) -> np.ndarray:
+    def marginal(
+        self, data: pd.DataFrame, columns: Sequence[str], shape: Sequence[int]
+    ) -> np.ndarray:
         shape = tuple(int(s) for s in shape)
         if not columns:
             return np.array(float(len(data)))
@@ -74,6 +95,46 @@ class MemoryEngine:
         first_rows[inverse[::-1]] = np.arange(n)[::-1]
         keys = data.iloc[first_rows][list(columns)].reset_index(drop=True)
         return EquivalenceClasses(inverse.astype(np.int64), sizes.astype(np.int64), keys)
+
+    def group_counts(
+        self,
+        codes: Sequence[np.ndarray],
+        cardinalities: Sequence[int],
+        weights: np.ndarray | None = None,
+    ) -> GroupCounts:
+        # Mixed-radix flat index over the codes; a dense bincount when the product of the
+        # cardinalities is small, a sort (np.unique) otherwise.
+        cards = [max(int(c), 1) for c in cardinalities]
+        n = int(codes[0].size) if len(codes) else 0
+        if not codes:
+            total = float(weights.sum()) if weights is not None else n
+            return GroupCounts(
+                np.zeros(n, dtype=np.int64), np.array([total]), np.zeros((1, 0), dtype=np.int64)
+            )
+        flat, span, compressed = _mixed_radix(codes, cards)
+        if span <= max(1 << 16, 4 * n):
+            dense = np.bincount(flat, minlength=span)
+            present = np.flatnonzero(dense)
+            remap = np.empty(span, dtype=np.int64)
+            remap[present] = np.arange(present.size)
+            labels = remap[flat]
+            uniq = present
+        else:
+            uniq, labels = np.unique(flat, return_inverse=True)
+            labels = labels.reshape(-1)
+        if weights is None:
+            counts = np.bincount(labels, minlength=uniq.size).astype(np.int64)
+        else:
+            counts = np.bincount(labels, weights=weights, minlength=uniq.size)
+            if np.issubdtype(np.asarray(weights).dtype, np.integer):
+                counts = np.rint(counts).astype(np.int64)
+        if not compressed:
+            keys = np.stack(np.unravel_index(uniq, cards), axis=1).astype(np.int64)
+        else:  # the flat index was re-compressed: read keys from a first row of each group
+            first = np.full(uniq.size, n, dtype=np.int64)
+            np.minimum.at(first, labels, np.arange(n))
+            keys = np.stack([np.asarray(c, dtype=np.int64)[first] for c in codes], axis=1)
+        return GroupCounts(labels.astype(np.int64, copy=False), counts, keys)
 
     def sample_values(self, data: pd.DataFrame, column: str, n: int, *, seed: int = 0) -> pd.Series:
         if column not in data.columns:

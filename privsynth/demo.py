@@ -1,0 +1,216 @@
+"""`privsynth demo`: the whole flow on the bundled example table, one named step after another.
+
+Each step is a `DemoStep` (name, title, function). Steps share a `DemoContext`, write their
+files into `ctx.work` (a temporary folder that becomes `out` only when every step succeeded:
+privacy rule 6) and return a `StepOutcome` whose summary and optional rich renderable are shown
+as soon as the step ends. Adding the release and audit stages is adding steps to `DEMO_STEPS`.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from rich.console import Console, RenderableType
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from privsynth.errors import PrivsynthError
+from privsynth.io import atomic_dir
+
+
+@dataclass
+class DemoContext:
+    """What the steps share: where to write, the example data, and each step's result."""
+
+    out: Path
+    work: Path
+    console: Console
+    table: pd.DataFrame | None = None
+    train: pd.DataFrame | None = None
+    holdout: pd.DataFrame | None = None
+    results: dict[str, Any] = field(default_factory=dict)
+
+    def write_json(self, name: str, payload: Any) -> Path:
+        path = self.work / name
+        path.write_text(json.dumps(payload, indent=2, default=str) + "\n", encoding="utf-8")
+        return path
+
+
+@dataclass
+class StepOutcome:
+    """A step's one-line summary, an optional rich view of its result, the files it wrote."""
+
+    summary: str
+    view: RenderableType | None = None
+    files: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DemoStep:
+    name: str
+    title: str
+    run: Callable[[DemoContext], StepOutcome]
+
+
+@dataclass
+class StepRecord:
+    name: str
+    title: str
+    seconds: float
+    summary: str
+    files: list[str]
+
+
+@dataclass
+class DemoResult:
+    out: Path
+    steps: list[StepRecord]
+
+    @property
+    def files(self) -> list[Path]:
+        return [self.out / f for s in self.steps for f in s.files]
+
+
+# ------------------------------------------------------------------------------------- steps
+def load_example(ctx: DemoContext) -> StepOutcome:
+    """Read the bundled table and cut it into a training half and a holdout half."""
+    from privsynth.datasets import example_path, example_split
+
+    ctx.train, ctx.holdout = example_split(seed=0)
+    ctx.table = pd.concat([ctx.train, ctx.holdout], ignore_index=True)
+    rows, cols = ctx.table.shape
+    return StepOutcome(
+        f"{example_path().name}: {rows:,} rows x {cols} columns "
+        f"(real Adult census rows + generated names, contacts and notes); "
+        f"split {len(ctx.train):,} train / {len(ctx.holdout):,} holdout"
+    )
+
+
+def scan_columns(ctx: DemoContext) -> StepOutcome:
+    """Flag every column: direct identifier, quasi-identifier, sensitive attribute, or other."""
+    from privsynth import detect
+
+    scan = getattr(detect, "scan", None)
+    if scan is None:
+        raise PrivsynthError("this build has no scanner yet (privsynth.detect.scan is missing)")
+    result = scan(ctx.table)
+    ctx.results["scan"] = result
+    findings = _findings(result)
+    payload = {"source": "privsynth/datasets/example.csv", "rows": len(ctx.table)}
+    payload.update(_scan_dict(result, findings))
+    ctx.write_json("scan.json", payload)
+    return StepOutcome(_scan_summary(findings), _scan_view(findings), ["scan.json"])
+
+
+# Release and audit steps are appended here as those stages land.
+DEMO_STEPS: tuple[DemoStep, ...] = (
+    DemoStep("load", "Load the bundled example table", load_example),
+    DemoStep("scan", "Scan every column for personal data", scan_columns),
+)
+
+
+# ---------------------------------------------------------------------------------- runner
+def run_demo(
+    out: Path | str = Path("audits"),
+    *,
+    console: Console | None = None,
+    steps: Sequence[DemoStep] = DEMO_STEPS,
+) -> DemoResult:
+    """Run `steps` in order, showing progress; every output lands in `out` only on success."""
+    out = Path(out)
+    console = console or Console()
+    records: list[StepRecord] = []
+    console.rule("[bold]privsynth demo")
+    with atomic_dir(out) as work:
+        ctx = DemoContext(out=out, work=work, console=console)
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("[progress.description]{task.description}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as progress:
+            for i, step in enumerate(steps, 1):
+                label = f"[{i}/{len(steps)}] {step.title}"
+                task = progress.add_task(label, total=None)
+                start = time.perf_counter()
+                outcome = step.run(ctx)
+                seconds = time.perf_counter() - start
+                progress.remove_task(task)
+                console.print(f"[green]✓[/] {label} [dim]({seconds:.1f} s)[/]")
+                console.print(f"    {outcome.summary}")
+                if outcome.view is not None:
+                    console.print(outcome.view)
+                records.append(
+                    StepRecord(step.name, step.title, seconds, outcome.summary, outcome.files)
+                )
+    result = DemoResult(out, records)
+    if result.files:
+        listing = ", ".join(str(p) for p in result.files)
+        console.print(f"[bold]Results in {out}/[/]: {listing}")
+    return result
+
+
+# --------------------------------------------------------------------------- scan rendering
+def _findings(result: Any) -> list[Any]:
+    """The per-column findings of a scan result, whatever container it keeps them in."""
+    for attr in ("columns", "findings"):
+        value = getattr(result, attr, None)
+        if value is not None and not callable(value):
+            return list(value.values()) if isinstance(value, Mapping) else list(value)
+    return list(result)
+
+
+def _scan_dict(result: Any, findings: list[Any]) -> dict[str, Any]:
+    to_dict = getattr(result, "to_dict", None)
+    if callable(to_dict):
+        d = to_dict()
+        if isinstance(d, Mapping) and "columns" in d:
+            return dict(d)
+    return {"columns": [f.to_dict() for f in findings]}
+
+
+_CLASS_STYLE = {"direct": "bold red", "quasi": "yellow", "sensitive": "magenta", "other": "dim"}
+_CLASS_LABEL = {  # singular, plural
+    "direct": ("direct identifier", "direct identifiers"),
+    "quasi": ("quasi-identifier", "quasi-identifiers"),
+    "sensitive": ("sensitive attribute", "sensitive attributes"),
+    "other": ("other column", "other columns"),
+}
+
+
+def _scan_summary(findings: list[Any]) -> str:
+    counts = {c: sum(str(f.cls) == c for f in findings) for c in _CLASS_LABEL}
+    parts = [f"{n} {_CLASS_LABEL[c][n != 1]}" for c, n in counts.items()]
+    text = [f for f in findings if getattr(f, "entities", None)]
+    line = ", ".join(parts)
+    if text:
+        inside = "; ".join(f"{f.name} ({', '.join(f.entities)})" for f in text)
+        line += f". Free text holding personal data: {inside}"
+    return line
+
+
+def _scan_view(findings: list[Any]) -> Table:
+    table = Table(header_style="bold")
+    for header in ("column", "class", "entity", "confidence", "why"):
+        table.add_column(header, overflow="fold")
+    for f in findings:
+        cls = str(f.cls)
+        entity = f.entity if f.entity != "NONE" else ""
+        if getattr(f, "entities", None):
+            entity = ", ".join(f.entities)
+        why = "; ".join(str(e) for e in list(f.evidence)[:2])
+        table.add_row(
+            f.name,
+            f"[{_CLASS_STYLE.get(cls, '')}]{cls}[/]",
+            entity,
+            f"{float(f.confidence):.2f}",
+            why,
+        )
+    return table

@@ -1,0 +1,86 @@
+"""`privsynth scan FILE`: the findings as a rich table, or JSON for machines."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from privsynth.detect.findings import ColumnClass
+from privsynth.detect.scan import ScanResult, scan
+from privsynth.errors import InputError
+
+_STYLE = {
+    ColumnClass.DIRECT: "bold red",
+    ColumnClass.QUASI: "yellow",
+    ColumnClass.SENSITIVE: "magenta",
+    ColumnClass.OTHER: "dim",
+}
+
+
+def run_scan(file: Path, json_out: bool = False, sample: int = 1000,
+             write_policy: Path | None = None) -> ScanResult:
+    """Scan `file`, print the result, optionally write a draft policy. Bad input: InputError."""
+    if sample < 1:
+        raise InputError(f"--sample must be at least 1, got {sample}")
+    result = scan(Path(file), sample=sample)
+    if json_out:
+        cols = [
+            {"name": f.name, "class": str(f.cls), "entity": f.entity,
+             "confidence": f.confidence, "evidence": f.evidence, "type": f.type,
+             "entities": f.entities}
+            for f in result.findings
+        ]
+        sys.stdout.write(json.dumps({"columns": cols}, ensure_ascii=False, indent=2) + "\n")
+    else:
+        print_table(result)
+    if write_policy is not None:
+        _write_policy(result, Path(write_policy))
+    return result
+
+
+def print_table(result: ScanResult) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console() if sys.stdout.isatty() else Console(width=160)
+    title = f"{result.source or 'table'}: {result.n_rows:,} rows, {len(result)} columns"
+    table = Table(title=title, show_lines=False, expand=False)
+    table.add_column("column", overflow="fold")
+    table.add_column("class")
+    table.add_column("entity")
+    table.add_column("conf.", justify="right")
+    table.add_column("evidence", overflow="fold")
+    for f in result.findings:
+        style = _STYLE.get(f.cls, "")
+        entity = f.entity if len(f.entities) <= 1 else ", ".join(f.entities)
+        table.add_row(f.name, f"[{style}]{f.cls}[/]", entity, f"{f.confidence:.2f}",
+                      "; ".join(f.evidence[:3]))
+    console.print(table)
+    counts = {c: sum(f.cls == c for f in result.findings) for c in ColumnClass}
+    console.print(
+        f"{counts[ColumnClass.DIRECT]} direct identifiers, {counts[ColumnClass.QUASI]} "
+        f"quasi-identifiers, {counts[ColumnClass.SENSITIVE]} sensitive, "
+        f"{counts[ColumnClass.OTHER]} other  ({result.seconds:.2f} s)"
+    )
+
+
+def _write_policy(result: ScanResult, path: Path) -> None:
+    from privsynth.io import atomic_file
+
+    policy = result.draft_policy()
+    if hasattr(policy, "to_yaml"):
+        text = policy.to_yaml()
+    else:
+        try:
+            from privsynth.policy import dump_policy  # type: ignore[attr-defined]
+
+            text = dump_policy(policy)
+        except ImportError:
+            import yaml
+
+            data = policy.model_dump() if hasattr(policy, "model_dump") else policy
+            text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    with atomic_file(path) as tmp:
+        Path(tmp).write_text(text, encoding="utf-8")
+    print(f"draft policy written to {path}", file=sys.stderr)

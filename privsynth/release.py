@@ -1,0 +1,579 @@
+"""`release`: apply a policy to a table and say exactly what was done (the manifest).
+
+Anonymize mode applies each column's action (drop, redact, pseudonymize, mask, shift dates,
+noise, generalize), then the k-anonymity search over the quasi-identifiers when the policy has
+a `privacy:` section. Synthesize mode hands the table to `privsynth.synth.synthesize`.
+`write_release` writes `release.csv|parquet` and `manifest.json` all-or-nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import json
+import os
+import platform
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from privsynth.detect.findings import ColumnFinding
+from privsynth.errors import InputError
+from privsynth.policy import Action, Policy, load_policy, policy_sha256, resolve
+from privsynth.policy.resolve import NeedsScanError, ResolvedColumn, ResolvedPolicy
+
+_DEPENDENCIES = ("numpy", "pandas", "pyarrow", "opendp", "pydantic", "PyYAML", "Faker", "scipy")
+_MISSING = "<NA>"
+
+
+@dataclass
+class Release:
+    """What `release` returns: the released table, its manifest and the privacy ledger."""
+
+    data: pd.DataFrame
+    manifest: dict[str, Any]
+    ledger: Any = field(default_factory=list)
+
+
+def release(
+    df: pd.DataFrame,
+    policy: Policy | str | os.PathLike[str],
+    *,
+    seed: int | None = None,
+    findings: Sequence[ColumnFinding] | None = None,
+    key_file: str | os.PathLike[str] | None = None,
+) -> Release:
+    """Apply `policy` to `df` and return the release with its manifest.
+
+    `findings` (from `ps.scan(df)`) are needed by rules on detected class/entity; when absent
+    and needed, the table is scanned. `key_file` overrides the policy's key source for every
+    keyed transform. Raises `InputError` (nothing computed half-way matters: nothing is written).
+    """
+    if not isinstance(policy, Policy):
+        policy = load_policy(policy)
+    if not isinstance(df, pd.DataFrame):
+        from privsynth.io import read_table
+
+        df = read_table(df)
+    df = df.copy()
+    df.columns = [str(c) for c in df.columns]
+    seed = seed if seed is not None else policy.release.seed
+    try:
+        resolved = resolve(policy, df, findings)
+    except NeedsScanError:
+        # Only scan when a column actually reaches a class/entity rule: scanning is the slow part.
+        found = scan_findings(df, required=False)
+        if found is None:
+            raise
+        resolved = resolve(policy, df, found)
+    if policy.release.mode == "synthesize":
+        return _synthesize(df, resolved, seed=seed)
+    return _anonymize(df, resolved, seed=seed, key_file=key_file)
+
+
+def scan_findings(df: pd.DataFrame, *, required: bool = True) -> list[ColumnFinding] | None:
+    """Run the PII scan and return its per-column findings (None if no scanner and not required)."""
+    try:
+        from privsynth.detect import scan
+    except ImportError:
+        if not required:
+            return None
+        raise InputError(
+            "this policy matches columns by detected class/entity, but the scanner is not "
+            "available; pass findings or name the columns explicitly"
+        ) from None
+    result = scan(df)
+    found = getattr(result, "findings", None)
+    if found is None:
+        found = getattr(result, "columns", None)
+    if isinstance(found, dict):
+        found = list(found.values())
+    if found is None:
+        raise InputError("the scan returned no findings")
+    return list(found)
+
+
+# --------------------------------------------------------------------------------------- anonymize
+def _anonymize(
+    df: pd.DataFrame, resolved: ResolvedPolicy, *, seed: int | None, key_file
+) -> Release:
+    policy = resolved.policy
+    out = df.copy()
+    base_dir = Path(policy.source).parent if policy.source else None
+    keys = _load_keys(resolved, key_file)
+    contributions = _contributions(df, policy)
+    rng = np.random.default_rng(seed)
+    privacy_qis = set(resolved.quasi_identifiers()) if policy.privacy is not None else set()
+    col_records: dict[str, dict[str, Any]] = {}
+    ledger: list[dict[str, Any]] = []
+    notices: list[str] = []
+    for name, col in resolved.columns.items():
+        record: dict[str, Any] = {"action": col.kind.value, "decided_by": col.source}
+        if col.finding is not None:
+            record["detected"] = {"class": str(col.finding.cls), "entity": col.finding.entity}
+        if name in privacy_qis:
+            if col.kind not in (Action.KEEP, Action.GENERALIZE):
+                raise InputError(
+                    f"quasi-identifier {name!r} has action {col.kind.value}; the k-anonymity "
+                    "search needs keep or generalize"
+                )
+            record["action"] = "generalize"
+            record["k_anonymity"] = "quasi-identifier (level chosen by the search)"
+            col_records[name] = record
+            continue
+        uop = policy.release.unit_of_privacy
+        _apply(
+            df, out, name, col, keys, contributions, rng, base_dir, record, ledger, notices,
+            uop.id_column if uop is not None else None,
+        )
+        col_records[name] = record
+    privacy = None
+    if policy.privacy is not None:
+        out, privacy = _kanonymize(df, out, resolved, base_dir, col_records)
+    dropped = resolved.with_action(Action.DROP)
+    out = out.drop(columns=dropped)
+    manifest = _manifest(policy, df, out, seed, col_records, privacy, ledger, notices)
+    return Release(data=out.reset_index(drop=True), manifest=manifest, ledger=ledger)
+
+
+def _load_keys(resolved: ResolvedPolicy, key_file) -> dict[str, tuple[bytes, str]]:
+    """Every keyed column's key, loaded before any work so a missing key fails fast."""
+    from privsynth.transform.masking import DEFAULT_KEY_ENV, load_key
+
+    keys: dict[str, tuple[bytes, str]] = {}
+    for name, col in resolved.columns.items():
+        a = col.action
+        keyed = col.kind is Action.SHIFT_DATES or (
+            col.kind is Action.PSEUDONYMIZE and (a.method or "hmac") in ("hmac", "format", "faker")
+        )
+        if not keyed:
+            continue
+        if key_file is not None:
+            keys[name] = (load_key(key_file=key_file), "key file given on the command line")
+        elif a.key_file is not None:
+            path = Path(a.key_file)
+            if not path.is_absolute() and resolved.policy.source:
+                path = Path(resolved.policy.source).parent / path
+            keys[name] = (load_key(key_file=path), f"key file {a.key_file}")
+        else:
+            env = a.key_env or DEFAULT_KEY_ENV
+            keys[name] = (load_key(key_env=env), f"environment variable {env}")
+    return keys
+
+
+def _contributions(df: pd.DataFrame, policy: Policy) -> int:
+    uop = policy.release.unit_of_privacy
+    if uop is None:
+        return 1
+    most = int(df[uop.id_column].value_counts(dropna=False).max()) if len(df) else 0
+    if most > uop.max_rows_per_person:
+        raise InputError(
+            f"an individual has {most} rows in {uop.id_column!r}, more than "
+            f"unit_of_privacy.max_rows_per_person = {uop.max_rows_per_person}"
+        )
+    return uop.max_rows_per_person
+
+
+def _apply(
+    df: pd.DataFrame,
+    out: pd.DataFrame,
+    name: str,
+    col: ResolvedColumn,
+    keys: dict[str, tuple[bytes, str]],
+    contributions: int,
+    rng: np.random.Generator,
+    base_dir: Path | None,
+    record: dict[str, Any],
+    ledger: list[dict[str, Any]],
+    notices: list[str],
+    default_id: str | None,
+) -> None:
+    from privsynth.transform import hierarchy as h
+    from privsynth.transform import masking as m
+    from privsynth.transform import noise as nz
+
+    a, kind, s = col.action, col.kind, df[name]
+    if kind in (Action.KEEP, Action.DROP):
+        return
+    if kind is Action.REDACT:
+        out[name] = m.redact(s, a.replacement or "[REDACTED]")
+    elif kind is Action.PSEUDONYMIZE:
+        key, where = keys[name]
+        method = a.method or "hmac"
+        record.update(method=method, key_source=where)
+        if method == "hmac":
+            out[name] = m.hmac_pseudonym(s, key, length=a.length or 16, prefix=a.prefix or "")
+        elif method == "format":
+            out[name] = m.format_preserving(s, key)
+        else:
+            provider = a.provider or _faker_provider(col)
+            locale = a.locale or "en_US"
+            record.update(provider=provider, locale=locale)
+            out[name] = m.faker_pseudonym(s, key, provider=provider, locale=locale)
+    elif kind is Action.MASK:
+        first, last = a.keep_first or 0, 4 if a.keep_last is None else a.keep_last
+        record.update(keep_first=first, keep_last=last)
+        out[name] = m.partial_mask(
+            s,
+            keep_first=first,
+            keep_last=last,
+            mask_char=a.mask_char or "*",
+            keep_separators=True if a.keep_separators is None else a.keep_separators,
+        )
+    elif kind is Action.SHIFT_DATES:
+        key, where = keys[name]
+        id_col = a.id_column or default_id
+        if id_col is None:
+            raise InputError(f"{col.source}: shift_dates on {name!r} needs an id_column")
+        max_days = a.max_days or 365
+        record.update(id_column=id_col, max_days=max_days, key_source=where)
+        out[name] = m.shift_dates(s, df[id_col], key, max_days=max_days)
+    elif kind is Action.NOISE:
+        mech = a.mechanism or "laplace"
+        if mech == "statistical":
+            res = nz.statistical_noise(
+                s, scale=a.scale, rng=rng, bounds=a.bounds, round_to_int=a.round
+            )
+            notices.append(f"column {name!r}: {nz.NOT_A_GUARANTEE}")
+        else:
+            res = nz.dp_noise(
+                s,
+                epsilon=a.epsilon,
+                bounds=a.bounds,
+                mechanism=mech,
+                delta=a.delta,
+                round_to_int=a.round,
+                contributions=contributions,
+            )
+            ledger.append({"what": f"per-value noise on {name!r}", **res.record()})
+        record.update(res.record())
+        out[name] = res.values
+    elif kind is Action.GENERALIZE:
+        s = h.hierarchy_input(a.hierarchy, s)
+        hier = h.build_hierarchy(a.hierarchy, s, base_dir=base_dir)
+        level = 1 if a.level is None else a.level
+        record.update(hierarchy=a.hierarchy.model_dump(exclude_none=True), level=level)
+        out[name] = h.generalize(s, hier, level)
+    else:  # pragma: no cover - the enum is exhaustive
+        raise InputError(f"unknown action {kind}")
+
+
+def _faker_provider(col: ResolvedColumn) -> str:
+    from privsynth.transform.masking import FAKER_PROVIDERS
+
+    if col.finding is not None:
+        return FAKER_PROVIDERS.get(col.finding.entity.upper(), "name")
+    return "name"
+
+
+# ------------------------------------------------------------------------------------ k-anonymity
+def _kanonymize(
+    df: pd.DataFrame,
+    out: pd.DataFrame,
+    resolved: ResolvedPolicy,
+    base_dir: Path | None,
+    col_records: dict[str, dict[str, Any]],
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    from privsynth.transform import hierarchy as h
+
+    try:
+        from privsynth.transform import kanonymize
+    except ImportError:
+        raise InputError(
+            "this policy has a privacy: section, but the k-anonymity search "
+            "(privsynth.transform.kanonymize) is not available in this build"
+        ) from None
+    privacy = resolved.policy.privacy
+    qis = resolved.quasi_identifiers()
+    if not qis:
+        raise InputError(
+            "privacy: needs quasi-identifiers: list them in privacy.quasi_identifiers "
+            "(the scan classed none as quasi)"
+        )
+    hierarchies: dict[str, pd.DataFrame] = {}
+    work = out.copy()
+    for q in qis:
+        col = resolved.columns[q]
+        spec = col.action.hierarchy if col.kind is Action.GENERALIZE else None
+        values = h.hierarchy_input(spec, df[q])
+        hier = (
+            h.build_hierarchy(spec, values, base_dir=base_dir)
+            if spec is not None
+            else h.default_hierarchy(values)
+        )
+        labels = h.value_strings(values)
+        if labels.isna().any():
+            # Missing is a category of its own; it generalizes only to `*`.
+            row = pd.DataFrame([[_MISSING] * (hier.shape[1] - 1) + [h.STAR]], columns=hier.columns)
+            hier = pd.concat([hier, row], ignore_index=True)
+            labels = labels.fillna(_MISSING)
+        unknown = ~labels.isin(set(hier[0].astype(str)))
+        if unknown.any():
+            raise InputError(
+                f"value {labels[unknown].iloc[0]!r} of quasi-identifier {q!r} is not in its hierarchy"
+            )
+        hierarchies[q] = hier.astype(str)
+        work[q] = labels.astype(object)
+        col_records[q]["hierarchy"] = (
+            spec.model_dump(exclude_none=True) if spec is not None else "default"
+        )
+    from privsynth.transform.criteria import EntropyLDiversity, RecursiveCLDiversity
+
+    l_div: Any = privacy.l
+    if privacy.l is not None and privacy.l_variant == "entropy":
+        l_div = EntropyLDiversity(l=privacy.l)
+    elif privacy.l is not None and privacy.l_variant == "recursive":
+        l_div = RecursiveCLDiversity(c=privacy.c, l=privacy.l)
+    kwargs: dict[str, Any] = {
+        "quasi_identifiers": qis,
+        "hierarchies": hierarchies,
+        "k": privacy.k,
+        "max_suppression": privacy.max_suppression,
+        "l_diversity": l_div,
+        "sensitive": list(privacy.sensitive) or None,
+        "t_closeness": privacy.t,
+        "method": privacy.method,
+        "loss": privacy.loss,
+    }
+    generalized, result = kanonymize(work, **kwargs)
+    out = out.copy()
+    for q in qis:
+        out[q] = generalized[q].to_numpy()
+    if privacy.sensitive and len(generalized) == len(out):
+        for s_col in privacy.sensitive:
+            if s_col in generalized:
+                out[s_col] = generalized[s_col].to_numpy()
+    achieved = _result_dict(result)
+    for q in qis:
+        levels = achieved.get("levels") or {}
+        if isinstance(levels, dict) and q in levels:
+            col_records[q]["level"] = levels[q]
+    summary = {
+        "requested": privacy.model_dump(exclude_none=True),
+        "quasi_identifiers": qis,
+        "achieved": achieved,
+    }
+    return out, summary
+
+
+def _result_dict(result: Any) -> dict[str, Any]:
+    if hasattr(result, "to_dict"):
+        d = result.to_dict()
+    elif dataclasses.is_dataclass(result):
+        d = dataclasses.asdict(result)
+    elif hasattr(result, "model_dump"):
+        d = result.model_dump()
+    else:
+        d = {k: v for k, v in vars(result).items() if not k.startswith("_")}
+    return json.loads(json.dumps(d, default=_jsonable))
+
+
+# ------------------------------------------------------------------------------------ synthesize
+def _synthesize(df: pd.DataFrame, resolved: ResolvedPolicy, *, seed: int | None) -> Release:
+    from privsynth.transform import hierarchy as h
+
+    try:
+        from privsynth.synth import synthesize
+    except ImportError:
+        raise InputError(
+            "mode synthesize needs the DP synthesizer (privsynth.synth.synthesize), which is "
+            "not available in this build"
+        ) from None
+    policy = resolved.policy
+    # The synthesizer plans its own columns from the policy (drops, unit-of-privacy id), so it
+    # gets every column; generalized ones arrive already coarsened.
+    work = df.copy()
+    col_records: dict[str, dict[str, Any]] = {}
+    base_dir = Path(policy.source).parent if policy.source else None
+    for name, col in resolved.columns.items():
+        record: dict[str, Any] = {"action": col.kind.value, "decided_by": col.source}
+        if col.kind is Action.GENERALIZE:
+            values = h.hierarchy_input(col.action.hierarchy, df[name])
+            hier = h.build_hierarchy(col.action.hierarchy, values, base_dir=base_dir)
+            level = 1 if col.action.level is None else col.action.level
+            work[name] = h.generalize(values, hier, level)
+            record["level"] = level
+        col_records[name] = record
+    result = synthesize(work, policy, seed=seed)
+    ledger = getattr(result, "ledger", None)
+    manifest = _manifest(policy, df, result.data, seed, col_records, None, _jsonable(ledger), [])
+    manifest["synthesis"] = json.loads(json.dumps(getattr(result, "manifest", {}) or {}, default=_jsonable))
+    return Release(data=result.data, manifest=manifest, ledger=ledger)
+
+
+# -------------------------------------------------------------------------------------- manifest
+def _jsonable(obj: Any) -> Any:
+    if obj is None or isinstance(obj, str | int | float | bool):
+        return obj
+    if hasattr(obj, "to_dict"):
+        return obj.to_dict()
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return dataclasses.asdict(obj)
+    if hasattr(obj, "model_dump"):
+        return obj.model_dump(mode="json")
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple | set):
+        return [_jsonable(v) for v in obj]
+    return str(obj)
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for dist in _DEPENDENCIES:
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            out[dist.lower()] = metadata.version(dist)
+    return out
+
+
+def _manifest(
+    policy: Policy,
+    original: pd.DataFrame,
+    data: pd.DataFrame,
+    seed: int | None,
+    columns: dict[str, dict[str, Any]],
+    privacy: dict[str, Any] | None,
+    ledger: Any,
+    notices: list[str],
+) -> dict[str, Any]:
+    from privsynth import __version__
+
+    total = None
+    if isinstance(ledger, list) and ledger and all(isinstance(e, dict) for e in ledger):
+        total = {
+            "epsilon": float(sum(e.get("epsilon") or 0.0 for e in ledger)),
+            "delta": float(sum(e.get("delta") or 0.0 for e in ledger)),
+            "composition": "basic (sum over noised columns, per person)",
+        }
+    manifest = {
+        "privsynth_version": __version__,
+        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        "mode": policy.release.mode,
+        "seed": seed,
+        "policy": {"name": policy.name, "sha256": policy_sha256(policy), "source": policy.source},
+        "input": {"rows": int(len(original)), "columns": list(map(str, original.columns))},
+        "output": {"rows": int(len(data)), "columns": list(map(str, data.columns))},
+        "columns": columns,
+        "privacy": privacy,
+        "ledger": ledger if isinstance(ledger, list) else _jsonable(ledger),
+        "ledger_total": total,
+        "notices": notices,
+        "versions": _versions(),
+    }
+    return json.loads(json.dumps(manifest, default=_jsonable))
+
+
+# ----------------------------------------------------------------------------------------- write
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def write_release(
+    rel: Release,
+    out_dir: str | os.PathLike[str],
+    input_path: str | os.PathLike[str] | None = None,
+    fmt: str | None = None,
+) -> Path:
+    """Write `DIR/release.csv` (or `.parquet`) and `DIR/manifest.json`, all or nothing.
+
+    `fmt` defaults to Parquet for a Parquet input, CSV otherwise; the manifest gains the input
+    file's path and sha256.
+    """
+    from privsynth.io import atomic_dir, write_table
+
+    if fmt is None:
+        suffix = Path(input_path).suffix.lower() if input_path is not None else ""
+        fmt = "parquet" if suffix in (".parquet", ".pq") else "csv"
+    if fmt not in ("csv", "parquet"):
+        raise InputError(f"unknown output format {fmt!r}; use csv or parquet")
+    manifest = dict(rel.manifest)
+    if input_path is not None:
+        manifest["input"] = {
+            **manifest.get("input", {}),
+            "path": str(input_path),
+            "sha256": file_sha256(input_path),
+        }
+    manifest["output"] = {**manifest.get("output", {}), "file": f"release.{fmt}"}
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(f"{out_dir}: exists and is not a folder")
+    with atomic_dir(out_dir) as tmp:
+        write_table(rel.data, tmp / f"release.{fmt}", metadata={"privsynth": "release"})
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=_jsonable) + "\n")
+    return out_dir
+
+
+# --------------------------------------------------------------------------------------- the CLI
+def run_release(
+    file: Path,
+    policy: str,
+    out: Path,
+    *,
+    seed: int | None = None,
+    key_file: Path | None = None,
+    json_out: bool = False,
+) -> Release:
+    """`privsynth release`: read FILE, apply the policy, write DIR, print a short summary."""
+    import typer
+
+    from privsynth.io import load_table
+
+    pol = load_policy(policy)
+    df, _schema = load_table(file)
+    rel = release(df, pol, seed=seed, key_file=key_file)
+    write_release(rel, out, input_path=file)
+    if json_out:
+        typer.echo(json.dumps({"out": str(out), **rel.manifest}, default=_jsonable))
+        return rel
+    m = rel.manifest
+    actions: dict[str, int] = {}
+    for rec in m["columns"].values():
+        actions[rec["action"]] = actions.get(rec["action"], 0) + 1
+    typer.echo(
+        f"released {m['output']['rows']} rows x {len(m['output']['columns'])} columns "
+        f"under policy {m['policy']['name']!r} -> {out}/"
+    )
+    typer.echo("actions: " + ", ".join(f"{a} {n}" for a, n in sorted(actions.items())))
+    if m.get("privacy"):
+        ach = m["privacy"]["achieved"]
+        keys = ("k_achieved", "l_achieved", "t_achieved", "suppression_rate", "loss", "levels")
+        shown = {k: ach[k] for k in keys if ach.get(k) is not None}
+        typer.echo("privacy achieved: " + ", ".join(f"{k} {v}" for k, v in shown.items()))
+    if m.get("ledger_total"):
+        t = m["ledger_total"]
+        typer.echo(f"privacy budget spent: epsilon {t['epsilon']:g}, delta {t['delta']:g}")
+    led = m.get("ledger")
+    if m["mode"] == "synthesize" and isinstance(led, dict) and "epsilon_spent" in led:
+        typer.echo(
+            f"DP synthetic ({m.get('synthesis', {}).get('method', '?')}): epsilon spent "
+            f"{led['epsilon_spent']:.4g} of {led.get('epsilon')}, delta {led.get('delta')}"
+        )
+    for notice in m.get("notices", []):
+        typer.echo(f"warning: {notice}", err=True)
+    return rel
+
+
+# `privsynth.release` is both this module and its main function: once the module is imported,
+# Python binds the package attribute to the module, so make the module callable as `release`.
+class _CallableModule(sys.modules[__name__].__class__):
+    def __call__(self, *args: Any, **kwargs: Any) -> Release:
+        return release(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
