@@ -109,7 +109,9 @@ def _run_opendp(df, domain, args):
             privacy_loss=dp.loss_of(rho=rho),
         )
         algorithm = dp.mbi.MST() if args.method == "mst" else dp.mbi.AIM(rounds=args.rounds)
-        query = context.query(rho=rho).select(cols).contingency_table(keys=keys, algorithm=algorithm)
+        query = (
+            context.query(rho=rho).select(cols).contingency_table(keys=keys, algorithm=algorithm)
+        )
         try:
             table = query.release()
             break

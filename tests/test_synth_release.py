@@ -110,7 +110,9 @@ columns:
 """
 
 
-def _cli_case(tmp_path, eps="1.0", delta="1.0e-9", age_domain=", domain: {bounds: [18, 90], bins: 8}"):
+def _cli_case(
+    tmp_path, eps="1.0", delta="1.0e-9", age_domain=", domain: {bounds: [18, 90], bins: 8}"
+):
     data = tmp_path / "data.csv"
     small_raw(600).drop(columns=["visit"]).to_csv(data, index=False)
     pol = tmp_path / "policy.yaml"
