@@ -35,6 +35,12 @@ _EXPORTS: dict[str, str] = {
     "write_release": "privsynth.release",
     "PolicyError": "privsynth.errors",
     "MissingKeyError": "privsynth.errors",
+    "BudgetExceededError": "privsynth.errors",
+    "MST": "privsynth.synth",
+    "AIM": "privsynth.synth",
+    "Ledger": "privsynth.synth",
+    "synthesize": "privsynth.synth",
+    "SyntheticRelease": "privsynth.synth",
 }
 _SUBMODULES = {"io", "detect", "policy", "transform", "synth", "audit", "engine", "datasets"}
 
