@@ -30,12 +30,19 @@ DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "adult-pgm"
 
 
 def _l1(model, cliques, truth, n):
-    return float(np.mean([np.abs(model.marginal(c) - t).sum() / n for c, t in zip(cliques, truth)]))
+    return float(
+        np.mean(
+            [np.abs(model.marginal(c) - t).sum() / n for c, t in zip(cliques, truth, strict=True)]
+        )
+    )
 
 
 def run(name, domain, df, cliques, sigma, iters, rng, method):
     truth = count_marginals(df, cliques, domain.to_dict())
-    ms = [Measurement(c, t + rng.normal(0, sigma, t.shape), sigma) for c, t in zip(cliques, truth)]
+    ms = [
+        Measurement(c, t + rng.normal(0, sigma, t.shape), sigma)
+        for c, t in zip(cliques, truth, strict=True)
+    ]
     t0 = time.perf_counter()
     model = estimate(domain, ms, iters=iters, method=method)
     fit = time.perf_counter() - t0
@@ -45,18 +52,20 @@ def run(name, domain, df, cliques, sigma, iters, rng, method):
         f"{name:>16}: {len(cliques)} cliques, JT {size:.1f} MB | estimate {fit:.2f} s, "
         f"{model.iterations_} iters ({1000 * fit / max(model.iterations_, 1):.1f} ms/iter), "
         f"loss {model.loss_:.1f}, L1 vs truth {_l1(model, cliques, truth, n):.4f} "
-        f"(noise alone {np.mean([np.abs(m.values - t).sum() / n for m, t in zip(ms, truth)]):.4f})"
+        f"(noise alone {np.mean([np.abs(m.values - t).sum() / n for m, t in zip(ms, truth, strict=True)]):.4f})"
     )
     # one AIM-like round: add a clique, warm start from the fitted model
     attrs = list(domain.attrs)
-    extra = tuple(rng.choice(attrs, 2, replace=False))
+    extra = tuple(map(str, rng.choice(attrs, 2, replace=False)))
     t_extra = count_marginals(df, [extra], domain.to_dict())[0]
     ms2 = [*ms, Measurement(extra, t_extra + rng.normal(0, sigma, t_extra.shape), sigma)]
     for label, warm in (("warm", model), ("cold", None)):
         t0 = time.perf_counter()
         m2 = estimate(domain, ms2, iters=iters, warm_start=warm, method=method)
         el = time.perf_counter() - t0
-        print(f"{'':>16}  + {extra}: {label} {el:.2f} s, {m2.iterations_} iters, loss {m2.loss_:.1f}")
+        print(
+            f"{'':>16}  + {extra}: {label} {el:.2f} s, {m2.iterations_} iters, loss {m2.loss_:.1f}"
+        )
     t0 = time.perf_counter()
     sample = model.sample(n, rng=np.random.default_rng(0))
     el = time.perf_counter() - t0
@@ -77,6 +86,9 @@ def main() -> None:
     ap.add_argument("--cliques", type=int, default=30)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--method", default="accel")
+    ap.add_argument(
+        "--max-mb", type=float, default=20.0, help="junction-tree cap of the random set"
+    )
     args = ap.parse_args()
     domain = Domain.from_dict(json.loads((DATA / "domain.json").read_text()))
     df = pd.read_csv(DATA / "adult.csv")
@@ -87,8 +99,8 @@ def main() -> None:
     cliques: list[tuple[str, ...]] = []
     while len(cliques) < args.cliques:
         k = int(rng.choice([2, 3]))
-        c = tuple(sorted(rng.choice(attrs, k, replace=False), key=attrs.index))
-        if c not in cliques and junction_tree_size(domain, [*cliques, c]) <= 80:
+        c = tuple(sorted(map(str, rng.choice(attrs, k, replace=False)), key=attrs.index))
+        if c not in cliques and junction_tree_size(domain, [*cliques, c]) <= args.max_mb:
             cliques.append(c)
     run("random 2/3-way", domain, df, cliques, args.sigma, args.iters, rng, args.method)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

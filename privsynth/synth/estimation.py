@@ -130,13 +130,13 @@ class _Objective:
             if m.drop_axes:
                 mu = mu.sum(axis=m.drop_axes)
             diff = mu - m.y
-            loss += 0.5 * m.weight * float(np.vdot(diff, diff))
+            loss += 0.5 * m.weight * float(np.einsum("i,i->", d1 := diff.ravel(), d1))
             grads[m.model_clique] += (m.weight * diff).reshape(m.bshape)
         return loss, grads, mus, cal
 
 
 def _dot(a: list[np.ndarray], b: list[np.ndarray]) -> float:
-    return float(sum(np.vdot(x, y) for x, y in zip(a, b, strict=True)))
+    return float(sum(np.einsum("i,i->", x.ravel(), y.ravel()) for x, y in zip(a, b, strict=True)))
 
 
 def _warm_theta(domain: Domain, cliques: list[Clique], warm: GraphicalModel) -> list[np.ndarray]:
@@ -233,7 +233,7 @@ def estimate(
     total: float | None = None,
     iters: int = 1000,
     warm_start: GraphicalModel | None = None,
-    tol: float = 1e-10,
+    tol: float = 1e-5,
     callback: Callable[[int, float], None] | None = None,
     method: str = "accel",
     debug: bool = False,

@@ -94,6 +94,8 @@ def calibrate_parts(
         if np.max(s) < _LOOSE:  # the bound was far above the maximum: shift exactly
             _fill(t, pieces, bound)
             top = float(t.max())
+            if not np.isfinite(top):  # every cell impossible (contradictory evidence)
+                top = 0.0
             t -= top
             bound += top
             np.exp(t, out=t)
@@ -126,6 +128,7 @@ def calibrate_parts(
             bound = sum(_max(q) for q in pieces)
             _fill(t, pieces, bound)
             top = float(t.max())
+            top = top if np.isfinite(top) else 0.0
             t -= top
             np.exp(t, out=t)
             shifts[i] = bound + top

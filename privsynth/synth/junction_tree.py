@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import networkx as nx
+import numpy as np
 
 from privsynth.synth.domain import Domain
 
@@ -35,35 +36,93 @@ def maximal_cliques(domain: Domain, cliques: Iterable[Iterable[str]]) -> list[Cl
     return out
 
 
-def _elimination_order(domain: Domain, graph: nx.Graph) -> tuple[list[str], list[Clique]]:
-    """Greedy elimination: each step removes the variable whose elimination clique is smallest
-    (in cells), tie-broken by fill-in edges. Returns the order and the elimination cliques."""
-    g = {v: set(graph.neighbors(v)) for v in graph.nodes}
+_TABLE_MAX = 16  # attributes up to which subset products are tabulated (2**16 floats)
+
+
+def _product(sizes: Sequence[int], mask: int) -> float:
+    out = 1.0
+    while mask:
+        lb = mask & -mask
+        mask ^= lb
+        out *= sizes[lb.bit_length() - 1]
+    return out
+
+
+@lru_cache(maxsize=8)
+def _subset_products(domain: Domain) -> list[float]:
+    """Number of cells of every subset of attributes, indexed by bitmask."""
+    idx = np.arange(1 << len(domain), dtype=np.int64)
+    prod = np.ones(1 << len(domain))
+    for i, size in enumerate(domain.shape):
+        prod[(idx >> i) & 1 == 1] *= size
+    return prod.tolist()
+
+
+def _elimination_order(domain: Domain, cliques: Iterable[Clique]) -> tuple[list[str], list[Clique]]:
+    """Greedy elimination on the clique graph: each step removes the variable whose
+    elimination clique is smallest (in cells), ties broken by fill-in edges, then domain order.
+    Returns the order and the maximal elimination cliques (the triangulated graph's maximal
+    cliques). Adjacency is kept as bitmasks, so this is cheap enough for AIM's many size checks.
+    """
+    attrs = domain.attrs
+    n = len(attrs)
+    index = {a: i for i, a in enumerate(attrs)}
+    sizes = domain.shape
+    adj = [0] * n
+    for c in cliques:
+        mask = 0
+        for a in c:
+            mask |= 1 << index[a]
+        for a in c:
+            adj[index[a]] |= mask
+    for i in range(n):
+        adj[i] &= ~(1 << i)
+    alive = (1 << n) - 1
     order: list[str] = []
-    cliques: list[Clique] = []
-    while g:
-        best, best_key = None, None
-        for v, nbrs in g.items():
-            cells = domain[v]
-            for u in nbrs:
-                cells *= domain[u]
-            fill = 0
-            nl = list(nbrs)
-            for i in range(len(nl)):
-                gi = g[nl[i]]
-                for j in range(i + 1, len(nl)):
-                    if nl[j] not in gi:
-                        fill += 1
-            key = (cells, fill, domain.axes([v])[0])
-            if best_key is None or key < best_key:
-                best, best_key = v, key
-        nbrs = g.pop(best)
-        for u in nbrs:
-            g[u] |= nbrs - {u}
-            g[u].discard(best)
-        order.append(best)
-        cliques.append(domain.canonical(nbrs | {best}))
-    return order, cliques
+    elim: list[int] = []
+    prod = _subset_products(domain) if n <= _TABLE_MAX else None
+    while alive:
+        # cells of each candidate's elimination clique, then fill-in only among the ties
+        cand: list[tuple[float, int]] = []
+        rest = alive
+        while rest:
+            low = rest & -rest
+            v = low.bit_length() - 1
+            rest ^= low
+            nbrs = adj[v] & alive
+            cells = sizes[v] * (prod[nbrs] if prod is not None else _product(sizes, nbrs))
+            cand.append((cells, v))
+        least = min(c for c, _ in cand)
+        ties = [v for c, v in cand if c <= least * (1 + 1e-12)]
+        best = ties[0]
+        if len(ties) > 1:
+            best_key = None
+            for v in ties:
+                nbrs = adj[v] & alive
+                fill = 0
+                m = nbrs
+                while m:
+                    lb = m & -m
+                    m ^= lb
+                    fill += (nbrs & ~adj[lb.bit_length() - 1] & ~lb).bit_count()
+                if best_key is None or (fill, v) < best_key:
+                    best, best_key = v, (fill, v)
+        nbrs = adj[best] & alive
+        m = nbrs
+        while m:
+            lb = m & -m
+            u = lb.bit_length() - 1
+            m ^= lb
+            adj[u] |= nbrs & ~lb
+        alive &= ~(1 << best)
+        order.append(attrs[best])
+        elim.append(nbrs | (1 << best))
+    maximal: list[int] = []
+    for c in sorted(set(elim), key=lambda c: -c.bit_count()):
+        if not any(c & o == c for o in maximal):
+            maximal.append(c)
+    out = [tuple(attrs[i] for i in range(n) if c >> i & 1) for c in maximal]
+    return order, out
 
 
 @dataclass
@@ -129,18 +188,7 @@ def build_junction_tree(domain: Domain, cliques: Iterable[Iterable[str]]) -> Jun
 
 @lru_cache(maxsize=64)
 def _build_cached(domain: Domain, cliques: tuple[Clique, ...]) -> JunctionTree:
-    graph = nx.Graph()
-    graph.add_nodes_from(domain.attrs)
-    for c in cliques:
-        for i in range(len(c)):
-            for j in range(i + 1, len(c)):
-                graph.add_edge(c[i], c[j])
-    elim, elim_cliques = _elimination_order(domain, graph)
-    # maximal elimination cliques are the maximal cliques of the triangulated graph
-    maximal: list[Clique] = []
-    for c in sorted(set(elim_cliques), key=lambda c: (-len(c), c)):
-        if not any(set(c) <= set(o) for o in maximal):
-            maximal.append(c)
+    elim, maximal = _elimination_order(domain, cliques)
     maximal.sort(key=domain.axes)
 
     # maximum-weight spanning tree on separator sizes gives the running intersection property;
@@ -214,5 +262,10 @@ def junction_tree_size(domain: Domain, cliques: Sequence[Iterable[str]]) -> floa
     """
     if not isinstance(domain, Domain):
         domain = Domain.from_dict(domain)
-    jt = build_junction_tree(domain, cliques)
-    return jt.size() * 8 / 2**20
+    return _size_cached(domain, tuple(sorted(maximal_cliques(domain, cliques)))) * 8 / 2**20
+
+
+@lru_cache(maxsize=4096)
+def _size_cached(domain: Domain, cliques: tuple[Clique, ...]) -> int:
+    _, maximal = _elimination_order(domain, cliques)
+    return sum(domain.size(c) for c in maximal)

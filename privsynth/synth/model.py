@@ -186,33 +186,29 @@ class GraphicalModel:
         cols: dict[str, np.ndarray] = {}
         for i in jt.preorder():
             clique = jt.cliques[i]
-            sep = jt.sep[i] if jt.parent[i] >= 0 else ()
-            new = tuple(a for a in clique if a not in sep)
-            if not new:
-                continue
-            table = project(jt, cal.tables[i], i, sep + new)
-            ns = self.domain.size(sep) if sep else 1
-            nx_ = self.domain.size(new)
-            cond = table.reshape(ns, nx_)
-            if sep:
-                sizes = [self.domain[a] for a in sep]
-                s_idx = np.ravel_multi_index([cols[a] for a in sep], sizes)
-            else:
-                s_idx = np.zeros(n, dtype=np.int64)
-            n_s = np.bincount(s_idx, minlength=ns)
-            counts = _round_rows(n_s, cond, rng)
-            perm = rng.permutation(n)
-            order = perm[np.argsort(s_idx[perm], kind="stable")]
-            x_vals = np.repeat(np.tile(np.arange(nx_), ns), counts.ravel())
-            x = np.empty(n, dtype=np.int64)
-            x[order] = x_vals
-            if len(new) == 1:
-                cols[new[0]] = x
-            else:
-                for a, v in zip(
-                    new, np.unravel_index(x, [self.domain[a] for a in new]), strict=True
-                ):
-                    cols[a] = v.astype(np.int64)
+            done = list(jt.sep[i]) if jt.parent[i] >= 0 else []
+            for attr in (a for a in clique if a not in done):
+                # one attribute at a time, given everything of this clique sampled so far
+                table = project(jt, cal.tables[i], i, (*done, attr))
+                if not np.all(np.isfinite(table)):
+                    raise InputError("the model cannot be sampled: its marginals are not finite")
+                size = self.domain[attr]
+                ns = self.domain.size(done) if done else 1
+                joint = table.reshape(ns, size)
+                if done:
+                    sizes = [self.domain[a] for a in done]
+                    s_idx = np.ravel_multi_index([cols[a] for a in done], sizes)
+                else:
+                    s_idx = np.zeros(n, dtype=np.int64)
+                n_s = np.bincount(s_idx, minlength=ns)
+                active = np.nonzero(n_s)[0]  # only conditioning cells that occur
+                counts = _round_table(n_s[active], joint[active], n * joint.sum(axis=0), rng)
+                perm = rng.permutation(n)
+                order = perm[np.argsort(s_idx[perm], kind="stable")]
+                x = np.empty(n, dtype=np.int64)
+                x[order] = np.repeat(np.tile(np.arange(size), len(active)), counts.ravel())
+                cols[attr] = x
+                done.append(attr)
         return pd.DataFrame({a: cols[a] for a in self.domain.attrs})
 
     # persistence --------------------------------------------------------------------------
@@ -246,29 +242,83 @@ class GraphicalModel:
         return f"GraphicalModel({len(self.domain)} attributes, {len(self.cliques)} cliques, total={self.total:.1f})"
 
 
-def _round_rows(n_s: np.ndarray, cond: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Integer counts C[s, x] with row sums exactly n_s, each within floor/ceil of n_s*p(x|s).
+def _round_table(
+    n_s: np.ndarray, joint: np.ndarray, target: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """Integer counts C[s, x] for `n_s` rows in each conditioning cell s, following
+    `joint[s, x]` (proportional to p(s, x)).
 
-    Randomized systematic rounding per row: one uniform offset u_s, and cell x gets the
-    number of points u_s + k in its slice of the cumulative remainders, so E[C] = n_s p.
+    Row sums are exactly `n_s`. The expected table n_s * p(x | s) is first rescaled (a few
+    proportional-fitting sweeps) so its column sums hit `target` (the model's expected counts
+    of x), then rounded: randomized systematic rounding down the columns (each cell becomes
+    the floor or ceiling of its value, each column sum within one of its target), and a
+    repair that moves units inside columns from rows with too many to rows with too few.
+    The sample's 1-way counts therefore match the model's within about one per cell.
     """
-    row = cond.sum(axis=1, keepdims=True)
+    ns, nx_ = joint.shape
+    row = joint.sum(axis=1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
-        p = np.where(row > 0, cond / row, 1.0 / cond.shape[1])
+        p = np.where(row > 0, joint / row, 1.0 / nx_)
+    e = n_s[:, None] * p
+    if ns > 1 and n_s.sum() > 0:
+        target = target * (n_s.sum() / max(target.sum(), 1e-300))
+        for _ in range(10):
+            col = e.sum(axis=0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                e *= np.where(col > 0, target / col, 1.0)
+            r = e.sum(axis=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                e *= np.where(r > 0, n_s / r, 0.0)[:, None]
+    base = np.floor(e)
+    rem = e - base
+    # systematic rounding in column-major order: any run of cells of one column gets
+    # the floor or ceiling of its total
+    flat = rem.T.ravel()
+    cs = np.cumsum(flat)
+    u = rng.random()
+    picks = (np.floor(cs - u) - np.floor(cs - flat - u)).reshape(nx_, ns).T
+    counts = (base + picks).astype(np.int64)
+    diff = counts.sum(axis=1) - n_s  # > 0: row has too many
+    for strict in (True, False):
+        for _ in range(4):
+            if not diff.any():
+                return counts
+            for x in rng.permutation(nx_):
+                over = diff > 0
+                under = diff < 0
+                if not over.any() or not under.any():
+                    break
+                if strict:  # keep every cell at the floor or ceiling of its value
+                    give = np.nonzero(over & (picks[:, x] > 0))[0]
+                    take = np.nonzero(under & (picks[:, x] == 0) & (rem[:, x] > 0))[0]
+                else:
+                    give = np.nonzero(over & (counts[:, x] > 0))[0]
+                    take = np.nonzero(under)[0]
+                k = min(len(give), len(take))
+                if k == 0:
+                    continue
+                give = rng.choice(give, k, replace=False)
+                take = rng.choice(take, k, replace=False)
+                counts[give, x] -= 1
+                counts[take, x] += 1
+                picks[give, x] -= 1
+                picks[take, x] += 1
+                diff[give] -= 1
+                diff[take] += 1
+    if diff.any():  # cannot happen unless rows have no room at all; fall back to row rounding
+        counts = _round_rows(n_s, p, rng)
+    return counts
+
+
+def _round_rows(n_s: np.ndarray, p: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Row-wise randomized systematic rounding of n_s * p (p rows sum to one)."""
     expected = n_s[:, None] * p
     base = np.floor(expected)
     rem = expected - base
     cs = np.cumsum(rem, axis=1)
     u = rng.random((len(n_s), 1))
-    picks = np.floor(cs - u) - np.floor(cs - rem - u)
-    counts = (base + picks).astype(np.int64)
+    counts = (base + np.floor(cs - u) - np.floor(cs - rem - u)).astype(np.int64)
     diff = n_s - counts.sum(axis=1)
-    bad = np.nonzero(diff)[0]
-    for s in bad:  # float round-off at a row's end: at most a unit, rare
-        d = int(diff[s])
-        if d > 0:
-            counts[s, int(np.argmax(rem[s] - picks[s]))] += d
-        else:
-            for _ in range(-d):
-                counts[s, int(np.argmax(np.where(counts[s] > 0, rem[s], -1)))] -= 1
-    return counts
+    for s in np.nonzero(diff)[0]:  # float round-off at a row's end
+        counts[s, int(np.argmax(rem[s]))] += int(diff[s])
+    return np.maximum(counts, 0)

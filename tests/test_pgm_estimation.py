@@ -1,0 +1,114 @@
+"""Estimation: exact recovery from noiseless marginals, warm starts, totals, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from privsynth.errors import InputError
+from privsynth.synth import Domain, Factor, GraphicalModel, Measurement, estimate, estimate_total
+
+
+def tree_model(seed: int, n: int = 7, total: float = 1000.0):
+    """A random tree-structured model: each attribute hangs off an earlier one."""
+    rng = np.random.default_rng(seed)
+    attrs = [f"v{i}" for i in range(n)]
+    dom = Domain(attrs, rng.integers(2, 5, n).tolist())
+    edges = [(attrs[int(rng.integers(0, i))], attrs[i]) for i in range(1, n)]
+    pots = {}
+    for e in edges:
+        c = dom.canonical(e)
+        pots[c] = Factor(dom.project(c), rng.normal(0, 1, dom.project(c).shape))
+    return dom, edges, GraphicalModel(dom, list(pots), pots, total=total)
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_noiseless_tree_marginals_are_recovered(seed):
+    dom, edges, true = tree_model(seed)
+    # measure the true 2-way marginals, in a scrambled axis order, with negligible noise
+    ms = [Measurement(e[::-1], true.marginal(e[::-1]), 1e-3) for e in edges]
+    fit = estimate(dom, ms, iters=3000, tol=0.0)
+    assert fit.total == pytest.approx(1000.0)
+    for e in edges:
+        np.testing.assert_allclose(fit.marginal(e), true.marginal(e), rtol=1e-6)
+    # the maximum-entropy fit of tree marginals is the tree model itself: unmeasured
+    # higher-order marginals match too
+    q = ("v0", "v3", "v6")
+    np.testing.assert_allclose(fit.marginal(q), true.marginal(q), rtol=1e-6)
+
+
+def test_noisy_fit_beats_raw_measurements():
+    """Fusing overlapping noisy marginals reduces error compared with each raw measurement."""
+    dom, edges, true = tree_model(1, total=5000.0)
+    rng = np.random.default_rng(0)
+    sigma = 20.0
+    ms = []
+    for e in edges:
+        ms.append(
+            Measurement(e, true.marginal(e) + rng.normal(0, sigma, true.marginal(e).shape), sigma)
+        )
+    for a in dom.attrs:
+        ms.append(Measurement((a,), true.marginal((a,)) + rng.normal(0, sigma, dom[a]), sigma))
+    fit = estimate(dom, ms, iters=500)
+    raw = np.mean([np.abs(m.values - true.marginal(m.clique)).sum() for m in ms])
+    fitted = np.mean([np.abs(fit.marginal(m.clique) - true.marginal(m.clique)).sum() for m in ms])
+    assert fitted < 0.8 * raw
+    assert np.all(fit.marginal(dom.attrs) >= 0)
+
+
+def _iterations_to(target, dom, ms, **kw):
+    hit = []
+
+    def cb(step, loss):
+        if loss <= target and not hit:
+            hit.append(step)
+
+    estimate(dom, ms, iters=3000, tol=0.0, callback=cb, **kw)
+    return hit[0] if hit else 10**9
+
+
+def test_warm_start_converges_faster_than_cold():
+    dom, edges, true = tree_model(2, total=5000.0)
+    rng = np.random.default_rng(1)
+    sigma = 5.0
+
+    def noisy(c):
+        m = true.marginal(c)
+        return Measurement(c, m + rng.normal(0, sigma, m.shape), sigma)
+
+    first = [noisy(e) for e in edges[:-1]]
+    model = estimate(dom, first, iters=1000)
+    both = [*first, noisy(edges[-1]), noisy(("v1", "v2", "v3"))]
+    best = estimate(dom, both, iters=3000, tol=0.0).loss_
+    target = best + 1e-3 * max(best, 1.0)
+    warm = _iterations_to(target, dom, both, warm_start=model)
+    cold = _iterations_to(target, dom, both)
+    assert warm < cold, (warm, cold)
+    # the warm start begins exactly at the old distribution (the total is re-estimated)
+    start = estimate(dom, both, iters=0, warm_start=model)
+    q = ("v0", "v2", "v5")
+    np.testing.assert_allclose(start.marginal(q) / start.total, model.marginal(q) / model.total)
+
+
+def test_total_is_noise_weighted():
+    dom = Domain(["a", "b"], [2, 3])
+    precise = Measurement(("a",), np.array([60.0, 40.0]), 0.01)
+    vague = Measurement(("a", "b"), np.full((2, 3), 100.0), 100.0)
+    assert estimate_total([precise, vague]) == pytest.approx(100.0, rel=1e-3)
+    assert estimate(dom, [precise, vague], iters=5).total == pytest.approx(100.0, rel=1e-3)
+    assert estimate(dom, [precise], total=7.0, iters=5).total == 7.0
+    # an attribute no measurement covers is uniform
+    m = estimate(dom, [precise], iters=200)
+    np.testing.assert_allclose(m.marginal("b"), np.full(3, m.total / 3))
+
+
+def test_bad_input_is_rejected():
+    dom = Domain(["a", "b"], [2, 3])
+    with pytest.raises(InputError, match="sigma"):
+        Measurement(("a",), np.ones(2), 0.0)
+    with pytest.raises(InputError, match="shape"):
+        estimate(dom, [Measurement(("a",), np.ones(3), 1.0)])
+    with pytest.raises(InputError, match="'z'"):
+        estimate(dom, [Measurement(("z",), np.ones(3), 1.0)])
+    with pytest.raises(InputError, match="total"):
+        estimate(dom, [Measurement(("a",), np.ones(2), 1.0)], total=-1)
