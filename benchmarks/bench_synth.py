@@ -119,7 +119,10 @@ def _run_opendp(df, domain, args):
             if "insufficient budget" not in str(exc) or attempt == 5:
                 raise
             print(f"retrying with rho * (1 - {1e-6 * (attempt + 1):.0e}): {exc}", flush=True)
-    return table.synthesize(rows=len(df)).to_pandas()
+    # "round" (OpenDP's default) or "sample": BENCH_OPENDP_SYNTH picks; see the report
+    return table.synthesize(
+        rows=len(df), method=os.environ.get("BENCH_OPENDP_SYNTH", "round")
+    ).to_pandas()
 
 
 def _run_dpmm(df, domain, args):
