@@ -9,8 +9,7 @@ OpenDP's cryptographically secure sampler and cannot be seeded.
 from __future__ import annotations
 
 import json
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -257,12 +256,3 @@ class MarginalSynthesizer:
         obj.cliques_ = [tuple(c) for c in meta.get("selected", [])]
         obj._rng = np.random.default_rng(obj.seed)
         return obj
-
-
-def rho_split(total: float, parts: Sequence[float]) -> list[float]:
-    s = float(sum(parts))
-    return [total * p / s for p in parts]
-
-
-def isclose_budget(a: float, b: float) -> bool:
-    return math.isclose(a, b, rel_tol=1e-6)
