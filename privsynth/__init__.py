@@ -41,6 +41,12 @@ _EXPORTS: dict[str, str] = {
     "MissingKeyError": "privsynth.errors",
     "audit": "privsynth.audit",
     "AuditReport": "privsynth.audit",
+    "BudgetExceededError": "privsynth.errors",
+    "MST": "privsynth.synth",
+    "AIM": "privsynth.synth",
+    "Ledger": "privsynth.synth",
+    "synthesize": "privsynth.synth",
+    "SyntheticRelease": "privsynth.synth",
 }
 _SUBMODULES = {"io", "detect", "policy", "transform", "synth", "audit", "engine", "datasets"}
 

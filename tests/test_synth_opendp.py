@@ -122,3 +122,13 @@ def test_seed_does_not_seed_the_dp_noise():
     a = MST(epsilon=1.0, seed=3).fit(df, dom).measurements_[0].values
     b = MST(epsilon=1.0, seed=3).fit(df, dom).measurements_[0].values
     assert not np.array_equal(a, b)  # OpenDP's sampler is not seedable (chance of equality ~0)
+
+
+def test_sensitivity_scales_the_noise_with_the_unit_of_privacy():
+    led = Ledger.from_epsilon_delta(1.0, 1e-9)
+    counts = np.arange(6).reshape(2, 3)
+    _, s1, e1 = measure.measure_marginal(counts, ledger=led, rho=0.001, sensitivity=1, what="a")
+    _, s3, e3 = measure.measure_marginal(counts, ledger=led, rho=0.001, sensitivity=3, what="b")
+    assert s3 == pytest.approx(3 * s1)  # L2 sensitivity m: a person's m rows in one cell
+    assert e1.rho == pytest.approx(0.001) and e3.rho == pytest.approx(0.001)
+    assert s1 == pytest.approx(1 / np.sqrt(2 * 0.001))

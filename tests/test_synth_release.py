@@ -96,3 +96,48 @@ def test_bad_policy_is_input_error(change, match, tmp_path):
     change(pol)
     with pytest.raises(InputError, match=match):
         synthesize(small_raw(300), pol)
+
+
+_CLI_POLICY = """
+name: synth-cli
+unmatched: drop
+release: {{mode: synthesize, method: mst, epsilon: {eps}, delta: {delta}, rows: 300}}
+columns:
+  age: {{action: keep{age_domain}}}
+  city: {{action: keep, domain: {{categories: [Paris, Lyon, Nice]}}}}
+  income: {{action: keep, domain: {{categories: ["<=50K", ">50K"]}}}}
+  ssn: {{action: drop}}
+"""
+
+
+def _cli_case(
+    tmp_path, eps="1.0", delta="1.0e-9", age_domain=", domain: {bounds: [18, 90], bins: 8}"
+):
+    data = tmp_path / "data.csv"
+    small_raw(600).drop(columns=["visit"]).to_csv(data, index=False)
+    pol = tmp_path / "policy.yaml"
+    pol.write_text(_CLI_POLICY.format(eps=eps, delta=delta, age_domain=age_domain))
+    return data, pol, tmp_path / "out"
+
+
+def test_cli_release_synthesize(cli, tmp_path):
+    data, pol, out = _cli_case(tmp_path)
+    res = cli("release", data, "--policy", pol, "--out", out)
+    assert res.code == 0, res.stderr
+    man = json.loads((out / "manifest.json").read_text())
+    assert man["synthesis"]["synthetic"] is True
+    assert len(pd.read_csv(out / "release.csv")) == 300
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"eps": "0"}, {"eps": "-1"}, {"delta": "1.0"}, {"age_domain": ""}],
+    ids=["epsilon-zero", "epsilon-negative", "delta-one", "no-public-bounds"],
+)
+def test_cli_bad_input_exits_2_and_writes_nothing(cli, tmp_path, kwargs):
+    data, pol, out = _cli_case(tmp_path, **kwargs)
+    res = cli("release", data, "--policy", pol, "--out", out)
+    assert res.code == 2, (res.stdout, res.stderr)
+    assert "Traceback" not in res.stderr
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]

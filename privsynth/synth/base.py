@@ -9,8 +9,7 @@ OpenDP's cryptographically secure sampler and cannot be seeded.
 from __future__ import annotations
 
 import json
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -77,11 +76,17 @@ class Compression:
     """Per-column merge of rare cells decided from NOISY 1-way counts (post-processing).
 
     `maps[col][old_code] = new_code`; merged cells go to the last new code, and are spread back
-    uniformly over their original codes when decoding (post-processing with the sampling RNG).
+    over their original codes when decoding, in proportion to `weights[col]` (the released noisy
+    1-way counts clipped at 0; uniform when absent or all zero). Post-processing only.
     """
 
-    def __init__(self, maps: Mapping[str, np.ndarray]):
+    def __init__(
+        self, maps: Mapping[str, np.ndarray], weights: Mapping[str, np.ndarray] | None = None
+    ):
         self.maps = {c: np.asarray(m, dtype=np.int64) for c, m in maps.items()}
+        self.weights = {
+            c: np.clip(np.asarray(w, dtype=np.float64), 0, None) for c, w in (weights or {}).items()
+        }
 
     @property
     def domain(self) -> dict[str, int]:
@@ -118,14 +123,27 @@ class Compression:
                         else members
                     )
                 rows = codes == new
-                res[rows] = (
-                    members[0] if len(members) == 1 else rng.choice(members, size=int(rows.sum()))
-                )
+                if len(members) == 1:
+                    res[rows] = members[0]
+                    continue
+                w = self.weights.get(c)
+                p = w[members] if w is not None else None
+                p = p / p.sum() if p is not None and p.sum() > 0 else None
+                res[rows] = rng.choice(members, size=int(rows.sum()), p=p)
             out[c] = res
         return pd.DataFrame(out)
 
-    def to_dict(self) -> dict[str, list[int]]:
-        return {c: m.tolist() for c, m in self.maps.items()}
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "maps": {c: m.tolist() for c, m in self.maps.items()},
+            "weights": {c: w.tolist() for c, w in self.weights.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Compression:
+        if "maps" not in d:  # maps only
+            return cls(d)
+        return cls(d["maps"], d.get("weights"))
 
 
 class MarginalSynthesizer:
@@ -252,17 +270,8 @@ class MarginalSynthesizer:
         obj = klass(**meta["params"])
         obj.model_ = pgm().GraphicalModel.load(path / "model")
         obj.domain_ = {k: int(v) for k, v in meta["domain"].items()}
-        obj.compression_ = Compression(meta["compression"])
+        obj.compression_ = Compression.from_dict(meta["compression"])
         obj.ledger_ = Ledger.from_dict(meta["ledger"])
         obj.cliques_ = [tuple(c) for c in meta.get("selected", [])]
         obj._rng = np.random.default_rng(obj.seed)
         return obj
-
-
-def rho_split(total: float, parts: Sequence[float]) -> list[float]:
-    s = float(sum(parts))
-    return [total * p / s for p in parts]
-
-
-def isclose_budget(a: float, b: float) -> bool:
-    return math.isclose(a, b, rel_tol=1e-6)

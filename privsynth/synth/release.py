@@ -61,8 +61,15 @@ class ColumnPlan:
     dropped: dict[str, str] = field(default_factory=dict)  # column -> why
 
 
-def plan_columns(df: pd.DataFrame, policy: Any) -> ColumnPlan:
-    """Which columns are synthesized (with their public domain spec) and which are dropped."""
+def plan_columns(df: pd.DataFrame, policy: Any, findings: Any = None) -> ColumnPlan:
+    """Which columns are synthesized (with their public domain spec) and which are dropped.
+
+    A `privsynth.policy.Policy` is resolved by the policy package (entries, rules, unmatched);
+    a plain dict / duck-typed object with the same field names is resolved here.
+    """
+    resolved = _resolve_with_policy_package(df, policy, findings)
+    if resolved is not None:
+        return resolved
     columns = _get(policy, "columns", {}) or {}
     rules = list(_get(policy, "rules", []) or [])
     unmatched = str(_get(policy, "unmatched", "error")).lower()
@@ -83,7 +90,7 @@ def plan_columns(df: pd.DataFrame, policy: Any) -> ColumnPlan:
             for rule in rules:
                 match = _get(rule, "match", {})
                 pattern = _get(match, "name")
-                cls = _get(match, "class") or _get(match, "class_")
+                cls = _get(match, "class") or _get(match, "cls")
                 entity = _get(match, "entity")
                 hit = False
                 if pattern is not None and re.search(str(pattern), str(col)):
@@ -114,6 +121,37 @@ def plan_columns(df: pd.DataFrame, policy: Any) -> ColumnPlan:
             plan.synthesize[col] = _get(entry, "domain")
         else:
             plan.dropped[col] = f"action {act} ({how}): not synthesized"
+    if not plan.synthesize:
+        raise InputError("the policy leaves no column to synthesize")
+    return plan
+
+
+def _resolve_with_policy_package(df: pd.DataFrame, policy: Any, findings: Any) -> ColumnPlan | None:
+    try:
+        from privsynth.policy import Policy, resolve
+        from privsynth.policy.resolve import NeedsScanError
+    except ImportError:  # pragma: no cover  (policy package absent)
+        return None
+    if not isinstance(policy, Policy):
+        return None
+    try:
+        resolved = resolve(policy, df, findings)
+    except NeedsScanError:
+        from privsynth.release import scan_findings
+
+        resolved = resolve(policy, df, scan_findings(df))
+    unit = policy.release.unit_of_privacy
+    id_col = unit.id_column if unit is not None else None
+    plan = ColumnPlan()
+    for name, col in resolved.columns.items():
+        if name == id_col:
+            plan.dropped[name] = "unit-of-privacy id column (used to bound contributions)"
+            continue
+        act = str(col.kind.value)
+        if act in _SYNTH_ACTIONS:
+            plan.synthesize[name] = col.action.domain
+        else:
+            plan.dropped[name] = f"action {act} ({col.source}): not synthesized"
     if not plan.synthesize:
         raise InputError("the policy leaves no column to synthesize")
     return plan
@@ -217,8 +255,13 @@ class SyntheticRelease:
         return synthetic_metadata(self.manifest)
 
 
-def synthesize(df: pd.DataFrame, policy: Any, *, seed: int | None = None) -> SyntheticRelease:
-    """A DP synthetic release of `df` under a `mode: synthesize` policy (see module doc)."""
+def synthesize(
+    df: pd.DataFrame, policy: Any, *, seed: int | None = None, findings: Any = None
+) -> SyntheticRelease:
+    """A DP synthetic release of `df` under a `mode: synthesize` policy (see module doc).
+
+    `findings` (from a PII scan) resolve class/entity rules without scanning again.
+    """
     from privsynth.synth.aim import AIM
     from privsynth.synth.mst import MST
 
@@ -251,7 +294,7 @@ def synthesize(df: pd.DataFrame, policy: Any, *, seed: int | None = None) -> Syn
     if len(df) == 0:
         raise InputError("the table has no rows")
 
-    plan = plan_columns(df, policy)
+    plan = plan_columns(df, policy, findings)
     disc, quant = needs_budget(plan.synthesize)
     ledger = Ledger.from_epsilon_delta(
         epsilon, delta, delta_reserve=delta * _DELTA_SHARE_DISCOVERY if disc else 0.0
