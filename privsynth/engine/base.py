@@ -55,6 +55,38 @@ class GroupCounts:
         return int(self.counts.size)
 
 
+class EngineBase:
+    """Plumbing every engine shares: `marginal` is `marginals` of one clique, and validation."""
+
+    def marginal(
+        self,
+        data: Any,
+        columns: Sequence[str],
+        shape: Sequence[int],
+        encoders: Mapping[str, Encoder] | None = None,
+    ) -> np.ndarray:
+        domain = dict(zip(columns, (int(s) for s in shape), strict=True))
+        return self.marginals(data, [tuple(columns)], domain, encoders)[0]  # type: ignore[attr-defined]
+
+    @staticmethod
+    def _prepare(
+        cliques: Sequence[Sequence[str]],
+        domain: Mapping[str, int],
+        encoders: Mapping[str, Encoder] | None,
+    ) -> tuple[list[tuple[str, ...]], list[str], dict[str, Encoder]]:
+        """Cliques as tuples, the columns they use (first-seen order), checked encoders."""
+        from privsynth.engine.encoding import check_encoders
+        from privsynth.errors import InputError
+
+        encoders = check_encoders(encoders, domain)
+        cliques = [tuple(cl) for cl in cliques]
+        used = list(dict.fromkeys(c for cl in cliques for c in cl))
+        for c in used:
+            if c not in domain:
+                raise InputError(f"column {c!r} has no size in the domain")
+        return cliques, used, encoders
+
+
 @runtime_checkable
 class CountingEngine(Protocol):
     """Where counting runs. Results are exact; noise is added above, never here."""

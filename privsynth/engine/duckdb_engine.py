@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from privsynth.engine import base
 from privsynth.engine.base import EquivalenceClasses, GroupCounts, marginals_from_groups
-from privsynth.engine.encoding import Bins, Categories, Encoder, check_encoders
+from privsynth.engine.encoding import Bins, Categories, Encoder
 from privsynth.errors import InputError
 
 # Counting many cliques in one GROUPING SETS query keeps to one scan; very many sets make one
@@ -68,7 +68,7 @@ def code_sql(column: str, size: int, encoder: Encoder | None) -> str:
     return f"CAST({col} AS BIGINT)"
 
 
-class DuckDBEngine:
+class DuckDBEngine(base.EngineBase):
     """Counts with an embedded DuckDB connection.
 
     `data` may be a pandas DataFrame, a CSV or Parquet path (a folder or glob of Parquet
@@ -164,16 +164,6 @@ class DuckDBEngine:
             raise InputError(f"column {missing[0]!r} is not in the data")
 
     # ----------------------------------------------------------------------- marginals
-    def marginal(
-        self,
-        data: Any,
-        columns: Sequence[str],
-        shape: Sequence[int],
-        encoders: Mapping[str, Encoder] | None = None,
-    ) -> np.ndarray:
-        domain = dict(zip(columns, (int(s) for s in shape), strict=True))
-        return self.marginals(data, [tuple(columns)], domain, encoders)[0]
-
     def marginals(
         self,
         data: Any,
@@ -181,12 +171,8 @@ class DuckDBEngine:
         domain: Mapping[str, int],
         encoders: Mapping[str, Encoder] | None = None,
     ) -> list[np.ndarray]:
-        encoders = check_encoders(encoders, domain)
-        cliques = [tuple(cl) for cl in cliques]
-        used = sorted({c for cl in cliques for c in cl})
-        for c in used:
-            if c not in domain:
-                raise InputError(f"column {c!r} has no size in the domain")
+        cliques, used, encoders = self._prepare(cliques, domain, encoders)
+        used = sorted(used)
         out: list[np.ndarray | None] = [None] * len(cliques)
         with self._source(data, used) as (src, _):
             raw = [c for c in used if c not in encoders]

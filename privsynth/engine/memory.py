@@ -12,7 +12,7 @@ import pandas as pd
 
 from privsynth.engine import base
 from privsynth.engine.base import EquivalenceClasses, GroupCounts, marginals_from_groups
-from privsynth.engine.encoding import Encoder, check_encoders
+from privsynth.engine.encoding import Encoder
 from privsynth.errors import InputError
 
 
@@ -89,20 +89,10 @@ def _mixed_radix(codes: Sequence[np.ndarray], cards: Sequence[int]) -> tuple[np.
     return flat, span, compressed
 
 
-class MemoryEngine:
+class MemoryEngine(base.EngineBase):
     """Default engine for DataFrames: everything in numpy, no copies of the rows."""
 
     name = "memory"
-
-    def marginal(
-        self,
-        data: pd.DataFrame,
-        columns: Sequence[str],
-        shape: Sequence[int],
-        encoders: Mapping[str, Encoder] | None = None,
-    ) -> np.ndarray:
-        domain = dict(zip(columns, (int(s) for s in shape), strict=True))
-        return self.marginals(data, [tuple(columns)], domain, encoders)[0]
 
     def marginals(
         self,
@@ -112,11 +102,7 @@ class MemoryEngine:
         encoders: Mapping[str, Encoder] | None = None,
     ) -> list[np.ndarray]:
         data = _frame(data)
-        encoders = check_encoders(encoders, domain)
-        used = list(dict.fromkeys(c for cl in cliques for c in cl))
-        for c in used:
-            if c not in domain:
-                raise InputError(f"column {c!r} has no size in the domain")
+        cliques, used, encoders = self._prepare(cliques, domain, encoders)
         # Each column is coded once, however many cliques it appears in.
         codes = {c: _codes(data, c, int(domain[c]), encoders.get(c)) for c in used}
         if len(cliques) > 2 and used:

@@ -19,7 +19,7 @@ import pandas as pd
 
 from privsynth.engine import base
 from privsynth.engine.base import EquivalenceClasses, GroupCounts, marginals_from_groups
-from privsynth.engine.encoding import Bins, Categories, Encoder, check_encoders
+from privsynth.engine.encoding import Bins, Categories, Encoder
 from privsynth.errors import InputError
 
 _RID = "__ps_rid"
@@ -52,7 +52,7 @@ def default_session(master: str = "local[2]", app_name: str = "privsynth"):
     return spark
 
 
-class SparkEngine:
+class SparkEngine(base.EngineBase):
     """Counts with a SparkSession (passed in, or created for `master`, default local[2]).
 
     `data` may be a pandas DataFrame, a Parquet or CSV path, or a Spark DataFrame.
@@ -132,16 +132,6 @@ class SparkEngine:
         return col.cast("long")
 
     # ----------------------------------------------------------------------- marginals
-    def marginal(
-        self,
-        data: Any,
-        columns: Sequence[str],
-        shape: Sequence[int],
-        encoders: Mapping[str, Encoder] | None = None,
-    ) -> np.ndarray:
-        domain = dict(zip(columns, (int(s) for s in shape), strict=True))
-        return self.marginals(data, [tuple(columns)], domain, encoders)[0]
-
     def marginals(
         self,
         data: Any,
@@ -151,12 +141,8 @@ class SparkEngine:
     ) -> list[np.ndarray]:
         from pyspark.sql import functions as F
 
-        encoders = check_encoders(encoders, domain)
-        cliques = [tuple(cl) for cl in cliques]
-        used = sorted({c for cl in cliques for c in cl})
-        for c in used:
-            if c not in domain:
-                raise InputError(f"column {c!r} has no size in the domain")
+        cliques, used, encoders = self._prepare(cliques, domain, encoders)
+        used = sorted(used)
         sdf = self._frame(data, used)
         name = {c: f"c{i}" for i, c in enumerate(used)}
         raw = [c for c in used if c not in encoders]
