@@ -20,7 +20,9 @@ app = typer.Typer(
     help=(
         "Turn a sensitive table into a release you can sign off: find the PII (scan), "
         "mask / k-anonymize or synthesize it with differential privacy (release), and measure "
-        "re-identification risk next to utility (audit)."
+        "re-identification risk next to utility (audit).\n\n"
+        "Try: privsynth demo --out demo/   (the whole flow on a bundled example table)\n\n"
+        "Exit codes: 0 ok, 1 audit threshold failed, 2 bad input."
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -43,7 +45,10 @@ def scan(
         Path | None, typer.Option(help="Write a draft policy YAML for this table here.")
     ] = None,
 ) -> None:
-    """Flag each column: direct identifier, quasi-identifier, sensitive attribute, or other."""
+    """Flag each column: direct identifier, quasi-identifier, sensitive attribute, or other.
+
+    Example: privsynth scan data.csv --write-policy policy.yaml
+    """
     from privsynth.detect.cli import run_scan
 
     run_scan(file, json_out=json_out, sample=sample, write_policy=write_policy)
@@ -63,7 +68,12 @@ def release(
     ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the manifest as JSON.")] = False,
 ) -> None:
-    """Apply a policy: mask / generalize / k-anonymize (or synthesize) FILE into OUT."""
+    """Apply a policy: mask / generalize / k-anonymize (or synthesize) FILE into OUT.
+
+    Example: privsynth release data.csv --policy hipaa-safe-harbor --out released/
+
+    Built-in policies: hipaa-safe-harbor, gdpr-pseudonymise, k-anonymity, dp-synthetic.
+    """
     from privsynth.release import run_release
 
     run_release(file, policy, out, seed=seed, key_file=key_file, json_out=json_out)
@@ -96,6 +106,8 @@ def audit(
 ) -> None:
     """Measure re-identification and membership-inference risk next to utility.
 
+    Example: privsynth audit --original data.csv --release released/release.csv --report audit.html
+
     Exit 0 when every threshold passes, 1 when one fails, 2 on bad input.
 
     Thresholds (policy `audit.thresholds`, name: limit; defaults in brackets):
@@ -121,16 +133,54 @@ def audit(
 def demo(
     out: Annotated[Path, typer.Option(help="Folder for the demo's outputs.")] = Path("audits"),
 ) -> None:
-    """Run the whole flow on the bundled example table and leave the results in OUT."""
+    """Run the whole flow on the bundled example table and leave the results in OUT.
+
+    Example: privsynth demo --out demo/
+    """
     from privsynth.demo import run_demo
 
     run_demo(out)
 
 
+def _click_classes(name: str) -> tuple[type, ...]:
+    """`name` from click and from the copy of click that newer typer versions vendor."""
+    import importlib
+
+    found = []
+    for module in ("click.exceptions", "typer._click.exceptions"):
+        try:
+            found.append(getattr(importlib.import_module(module), name))
+        except (ImportError, AttributeError):
+            continue
+    return tuple(found)
+
+
+def _usage_error(exc: Exception) -> str | None:
+    """One line for a command-line usage error (unknown option, missing argument...), else None.
+
+    Click prints usage + hint + error over several lines; users get one line that names the
+    problem and where to read more.
+    """
+    if not isinstance(exc, _click_classes("ClickException")):
+        return None
+    message = " ".join(str(exc.format_message()).split())
+    names = []
+    ctx = getattr(exc, "ctx", None)
+    while ctx is not None and ctx.parent is not None:  # the root's name may be `python -m ...`
+        names.append(ctx.info_name)
+        ctx = ctx.parent
+    command = " ".join(["privsynth", *reversed(names)])
+    return f"{message} (see '{command} --help')"
+
+
+def _is_abort(exc: Exception) -> bool:
+    return isinstance(exc, (typer.Abort, *_click_classes("Abort")))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console entry point: run the app, turning known errors into one line and exit 2."""
     try:
-        code = app(args=argv, standalone_mode=False)
+        code = app(args=argv, prog_name="privsynth", standalone_mode=False)
         if isinstance(code, int) and code:  # click returns a typer.Exit's code in this mode
             return code
     except PrivsynthError as exc:
@@ -144,12 +194,11 @@ def main(argv: list[str] | None = None) -> int:
         typer.echo("privsynth: interrupted", err=True)
         return 130
     except Exception as exc:  # click usage errors and the unexpected
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
+        usage = _usage_error(exc)
+        if usage is not None:
+            typer.echo(f"privsynth: error: {usage}", err=True)
             return 2
-        if isinstance(exc, click.exceptions.Abort):
+        if _is_abort(exc):
             return 130
         if os.environ.get("PRIVSYNTH_DEBUG"):
             raise
