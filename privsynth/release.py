@@ -553,6 +553,9 @@ def run_release(
 
     from privsynth.io import load_table
 
+    if key_file is not None and not Path(key_file).is_file():
+        # Checked even when no column needs it: a mistyped path must not pass silently.
+        raise InputError(f"{key_file}: no such key file (--key-file)")
     pol = load_policy(policy)
     df, _schema = load_table(file)
     rel = release(df, pol, seed=seed, key_file=key_file)

@@ -143,6 +143,11 @@ POLICY_CASES = {
     "epsilon-negative": (_synth(eps="-1"), ["epsilon"]),
     "delta-one": (_synth(delta="1.0"), ["delta"]),
     "numeric-without-bounds": (_synth(age_domain=""), ["age", "bounds"]),
+    "generalize-text-as-intervals": (
+        "name: x\nunmatched: keep\ncolumns:\n"
+        "  sex: {action: generalize, hierarchy: {type: intervals, widths: [10]}}\n",
+        ["sex", "Male"],
+    ),
     "keyed-pseudonym-without-key": (
         "name: x\nunmatched: keep\ncolumns:\n"
         "  zip: {action: pseudonymize, method: hmac, key_env: PRIVSYNTH_TEST_UNSET_KEY}\n",
@@ -173,6 +178,14 @@ def test_release_unknown_builtin_policy(cli, tmp_path, table_csv):
     out = tmp_path / "out"
     res = cli("release", table_csv, "--policy", "no-such-policy", "--out", out)
     assert_clean_failure(res, "no-such-policy", outputs=(out,))
+
+
+def test_release_key_file_that_does_not_exist(cli, tmp_path, table_csv):
+    out = tmp_path / "out"
+    pol = tmp_path / "policy.yaml"
+    pol.write_text("name: x\nunmatched: keep\ncolumns: {zip: {action: drop}}\n")
+    res = cli("release", table_csv, "--policy", pol, "--out", out, "--key-file", tmp_path / "nokey")
+    assert_clean_failure(res, "nokey", "key file", outputs=(out,))
 
 
 def test_release_out_is_a_regular_file(cli, tmp_path, table_csv):
