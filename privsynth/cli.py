@@ -62,7 +62,7 @@ def release(
         str, typer.Option("--policy", "-p", help="Policy YAML, or a built-in name (hipaa-safe-harbor).")
     ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for release.* and manifest.json.")],
-    seed: Annotated[int | None, typer.Option(help="Seed for reproducible runs.")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, help="Seed for reproducible runs.")] = None,
     key_file: Annotated[
         Path | None, typer.Option(help="Masking key file (else the env var the policy names).")
     ] = None,
@@ -97,10 +97,10 @@ def audit(
     target: Annotated[str | None, typer.Option(help="Target column for machine-learning efficacy.")] = None,
     report: Annotated[Path | None, typer.Option("--report", help="Write the HTML report here.")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the JSON report here.")] = None,
-    seed: Annotated[int, typer.Option(help="Seed of the attacks and models.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, help="Seed of the attacks and models.")] = 0,
     n_attacks: Annotated[
         int | None,
-        typer.Option(help="Attacks per criterion (default: every holdout row, up to 2000)."),
+        typer.Option(min=1, help="Attacks per criterion (default: every holdout row, up to 2000)."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary output.")] = False,
 ) -> None:

@@ -198,6 +198,45 @@ def test_release_out_is_a_regular_file(cli, tmp_path, table_csv):
     assert out.read_text() == "precious\n"
 
 
+# ------------------------------------------------------------------------------ output paths
+def test_output_paths_that_cannot_be_written(cli, tmp_path, table_csv):
+    blocker = tmp_path / "blocker"
+    blocker.write_text("precious\n")
+    pol = tmp_path / "policy.yaml"
+    pol.write_text("name: x\nunmatched: keep\ncolumns: {zip: {action: drop}}\n")
+    cases = [
+        (("demo", "--out", blocker), ["blocker", "not a folder"]),
+        (("scan", table_csv, "--write-policy", tmp_path), [tmp_path.name, "folder"]),
+        (("release", table_csv, "--policy", pol, "--out", blocker / "out"), ["blocker", "in the way"]),
+        (("audit", "--original", table_csv, "--release", table_csv, "--json", blocker / "r.json"),
+         ["blocker", "in the way"]),
+    ]
+    for args, needles in cases:
+        res = cli(*args)
+        assert res.code == 2, (args, res.stderr)
+        assert res.stderr.strip().splitlines()[-1].startswith("privsynth: error:"), res.stderr
+        assert all(n in res.stderr for n in needles), (needles, res.stderr)
+        assert "Traceback" not in res.stderr
+    assert blocker.read_text() == "precious\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["blocker", "data.csv", "policy.yaml"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("release", "{data}", "--policy", "{pol}", "--out", "{out}", "--seed", "-1"),
+     ("release", "{data}", "--policy", "{seed_pol}", "--out", "{out}"),
+     ("audit", "--original", "{data}", "--release", "{data}", "--json", "{out}", "--n-attacks", "0")],
+    ids=["cli-seed", "policy-seed", "n-attacks"],
+)
+def test_out_of_range_numbers(cli, tmp_path, table_csv, args):
+    pol, seed_pol, out = tmp_path / "p.yaml", tmp_path / "s.yaml", tmp_path / "out"
+    pol.write_text("name: x\nunmatched: keep\ncolumns: {zip: {action: drop}}\n")
+    seed_pol.write_text("name: x\nunmatched: keep\nrelease: {seed: -3}\ncolumns: {zip: {action: drop}}\n")
+    names = {"data": table_csv, "pol": pol, "seed_pol": seed_pol, "out": out}
+    res = cli(*[a.format(**names) for a in args])
+    assert_clean_failure(res, "seed" if "seed" in str(args) else "n-attacks", outputs=(out,))
+
+
 # ------------------------------------------------------------------------------------ audit
 AUDIT_CASES = {
     "mismatched-columns": ("release-other-columns", [], ["column"]),
