@@ -190,6 +190,14 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except SystemExit as exc:  # click's own usage errors
         return int(exc.code or 0)
+    except MemoryError as exc:  # e.g. release.rows: 1e12; outputs are atomic, nothing was written
+        detail = f" ({exc})" if str(exc) else ""
+        typer.echo(
+            f"privsynth: error: out of memory{detail}; ask for fewer rows (release.rows) "
+            "or give a smaller table",
+            err=True,
+        )
+        return 2
     except KeyboardInterrupt:
         typer.echo("privsynth: interrupted", err=True)
         return 130

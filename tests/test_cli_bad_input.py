@@ -142,6 +142,7 @@ POLICY_CASES = {
     "epsilon-zero": (_synth(eps="0"), ["epsilon"]),
     "epsilon-negative": (_synth(eps="-1"), ["epsilon"]),
     "delta-one": (_synth(delta="1.0"), ["delta"]),
+    "rows-impossible": (_synth().replace("rows: 50", "rows: 1000000000000"), ["memory", "rows"]),
     "epsilon-absurd": (_synth(eps="1.0e+300"), ["epsilon", "1e+300"]),
     "numeric-without-bounds": (_synth(age_domain=""), ["age", "bounds"]),
     "generalize-text-as-intervals": (
