@@ -71,3 +71,17 @@ def test_release_hands_its_findings_to_the_synthesizer(monkeypatch):
     findings: list = []
     ps.release(small_raw(300)[["city", "income"]], Policy.model_validate(_POLICY), seed=1, findings=findings)
     assert seen["findings"] is findings
+
+
+def test_cli_synthetic_parquet_release_is_marked(cli, tmp_path):
+    import yaml
+
+    src = tmp_path / "data.parquet"
+    small_raw(300)[["city", "income"]].to_parquet(src, index=False)
+    pol = tmp_path / "policy.yaml"
+    pol.write_text(yaml.safe_dump(_POLICY))
+    out = tmp_path / "out"
+    res = cli("release", src, "--policy", pol, "--out", out, "--seed", "2")
+    assert res.code == 0, res.stderr
+    assert "SYNTHETIC DATA" in (out / "README.md").read_text()
+    assert pq.read_schema(out / "release.parquet").metadata[b"privsynth.synthetic"] == b"true"
