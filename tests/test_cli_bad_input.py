@@ -36,6 +36,12 @@ def _write_bad(tmp: Path, kind: str) -> Path:
         path.write_text("age,sex,income\n30,Male,<=50K\n41,Female\n52,Male,>50K,extra,more\n")
     elif kind == "header-only":
         path.write_text("age,sex,income\n")
+    elif kind == "nested-parquet":
+        path = tmp / "nested.parquet"
+        pd.DataFrame({"age": [30, 40], "tags": [[1, 2], [3]]}).to_parquet(path, index=False)
+    elif kind == "empty-parquet":
+        path = tmp / "empty.parquet"
+        _table().head(0).to_parquet(path, index=False)
     return path
 
 
@@ -54,13 +60,15 @@ def assert_clean_failure(res, *needles: str, outputs: tuple[Path, ...] = (), cod
 
 
 # ------------------------------------------------------------------------- malformed input files
-BAD_FILES = ["missing", "empty", "binary", "ragged", "header-only"]
+BAD_FILES = ["missing", "empty", "binary", "ragged", "header-only", "nested-parquet", "empty-parquet"]
 NEEDLES = {
     "missing": "no such file",
     "empty": "empty",
     "binary": "binary",
     "ragged": "malformed",
     "header-only": "no rows",
+    "nested-parquet": "'tags' holds nested values",
+    "empty-parquet": "no rows",
 }
 
 
