@@ -163,6 +163,8 @@ def _usage_error(exc: Exception) -> str | None:
     """
     if not isinstance(exc, _click_classes("ClickException")):
         return None
+    if isinstance(exc, _click_classes("NoArgsIsHelpError")):
+        return ""  # the help was printed already; nothing more to say
     message = " ".join(str(exc.format_message()).split())
     names = []
     ctx = getattr(exc, "ctx", None)
@@ -203,6 +205,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as exc:  # click usage errors and the unexpected
         usage = _usage_error(exc)
+        if usage == "":
+            return 0
         if usage is not None:
             typer.echo(f"privsynth: error: {usage}", err=True)
             return 2

@@ -289,6 +289,8 @@ def test_missing_required_option(cli, tmp_path, table_csv):
 def test_help_teaches(cli):
     top = cli("--help")
     assert top.code == 0
+    bare = cli()
+    assert (bare.code, bare.stderr, bare.stdout.strip()) == (0, "", top.stdout.strip())
     for command in ("scan", "release", "audit", "demo"):
         assert command in top.stdout
     for command in ("scan", "release", "audit", "demo"):
