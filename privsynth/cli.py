@@ -20,7 +20,9 @@ app = typer.Typer(
     help=(
         "Turn a sensitive table into a release you can sign off: find the PII (scan), "
         "mask / k-anonymize or synthesize it with differential privacy (release), and measure "
-        "re-identification risk next to utility (audit)."
+        "re-identification risk next to utility (audit).\n\n"
+        "Try: privsynth demo --out demo/   (the whole flow on a bundled example table)\n\n"
+        "Exit codes: 0 ok, 1 audit threshold failed, 2 bad input."
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -43,7 +45,10 @@ def scan(
         Path | None, typer.Option(help="Write a draft policy YAML for this table here.")
     ] = None,
 ) -> None:
-    """Flag each column: direct identifier, quasi-identifier, sensitive attribute, or other."""
+    """Flag each column: direct identifier, quasi-identifier, sensitive attribute, or other.
+
+    Example: privsynth scan data.csv --write-policy policy.yaml
+    """
     from privsynth.detect.cli import run_scan
 
     run_scan(file, json_out=json_out, sample=sample, write_policy=write_policy)
@@ -57,13 +62,18 @@ def release(
         str, typer.Option("--policy", "-p", help="Policy YAML, or a built-in name (hipaa-safe-harbor).")
     ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for release.* and manifest.json.")],
-    seed: Annotated[int | None, typer.Option(help="Seed for reproducible runs.")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, help="Seed for reproducible runs.")] = None,
     key_file: Annotated[
         Path | None, typer.Option(help="Masking key file (else the env var the policy names).")
     ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the manifest as JSON.")] = False,
 ) -> None:
-    """Apply a policy: mask / generalize / k-anonymize (or synthesize) FILE into OUT."""
+    """Apply a policy: mask / generalize / k-anonymize (or synthesize) FILE into OUT.
+
+    Example: privsynth release data.csv --policy hipaa-safe-harbor --out released/
+
+    Built-in policies: hipaa-safe-harbor, gdpr-pseudonymise, k-anonymity, dp-synthetic.
+    """
     from privsynth.release import run_release
 
     run_release(file, policy, out, seed=seed, key_file=key_file, json_out=json_out)
@@ -87,14 +97,16 @@ def audit(
     target: Annotated[str | None, typer.Option(help="Target column for machine-learning efficacy.")] = None,
     report: Annotated[Path | None, typer.Option("--report", help="Write the HTML report here.")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the JSON report here.")] = None,
-    seed: Annotated[int, typer.Option(help="Seed of the attacks and models.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, help="Seed of the attacks and models.")] = 0,
     n_attacks: Annotated[
         int | None,
-        typer.Option(help="Attacks per criterion (default: every holdout row, up to 2000)."),
+        typer.Option(min=1, help="Attacks per criterion (default: every holdout row, up to 2000)."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary output.")] = False,
 ) -> None:
     """Measure re-identification and membership-inference risk next to utility.
+
+    Example: privsynth audit --original data.csv --release released/release.csv --report audit.html
 
     Exit 0 when every threshold passes, 1 when one fails, 2 on bad input.
 
@@ -121,16 +133,56 @@ def audit(
 def demo(
     out: Annotated[Path, typer.Option(help="Folder for the demo's outputs.")] = Path("audits"),
 ) -> None:
-    """Run the whole flow on the bundled example table and leave the results in OUT."""
+    """Run the whole flow on the bundled example table and leave the results in OUT.
+
+    Example: privsynth demo --out demo/
+    """
     from privsynth.demo import run_demo
 
     run_demo(out)
 
 
+def _click_classes(name: str) -> tuple[type, ...]:
+    """`name` from click and from the copy of click that newer typer versions vendor."""
+    import importlib
+
+    found = []
+    for module in ("click.exceptions", "typer._click.exceptions"):
+        try:
+            found.append(getattr(importlib.import_module(module), name))
+        except (ImportError, AttributeError):
+            continue
+    return tuple(found)
+
+
+def _usage_error(exc: Exception) -> str | None:
+    """One line for a command-line usage error (unknown option, missing argument...), else None.
+
+    Click prints usage + hint + error over several lines; users get one line that names the
+    problem and where to read more.
+    """
+    if not isinstance(exc, _click_classes("ClickException")):
+        return None
+    if isinstance(exc, _click_classes("NoArgsIsHelpError")):
+        return ""  # the help was printed already; nothing more to say
+    message = " ".join(str(exc.format_message()).split())
+    names = []
+    ctx = getattr(exc, "ctx", None)
+    while ctx is not None and ctx.parent is not None:  # the root's name may be `python -m ...`
+        names.append(ctx.info_name)
+        ctx = ctx.parent
+    command = " ".join(["privsynth", *reversed(names)])
+    return f"{message} (see '{command} --help')"
+
+
+def _is_abort(exc: Exception) -> bool:
+    return isinstance(exc, (typer.Abort, *_click_classes("Abort")))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console entry point: run the app, turning known errors into one line and exit 2."""
     try:
-        code = app(args=argv, standalone_mode=False)
+        code = app(args=argv, prog_name="privsynth", standalone_mode=False)
         if isinstance(code, int) and code:  # click returns a typer.Exit's code in this mode
             return code
     except PrivsynthError as exc:
@@ -140,16 +192,25 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except SystemExit as exc:  # click's own usage errors
         return int(exc.code or 0)
+    except MemoryError as exc:  # e.g. release.rows: 1e12; outputs are atomic, nothing was written
+        detail = f" ({exc})" if str(exc) else ""
+        typer.echo(
+            f"privsynth: error: out of memory{detail}; ask for fewer rows (release.rows) "
+            "or give a smaller table",
+            err=True,
+        )
+        return 2
     except KeyboardInterrupt:
         typer.echo("privsynth: interrupted", err=True)
         return 130
     except Exception as exc:  # click usage errors and the unexpected
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
+        usage = _usage_error(exc)
+        if usage == "":
+            return 0
+        if usage is not None:
+            typer.echo(f"privsynth: error: {usage}", err=True)
             return 2
-        if isinstance(exc, click.exceptions.Abort):
+        if _is_abort(exc):
             return 130
         if os.environ.get("PRIVSYNTH_DEBUG"):
             raise

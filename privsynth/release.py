@@ -74,8 +74,9 @@ def release(
         if found is None:
             raise
         resolved = resolve(policy, df, found)
+        findings = found
     if policy.release.mode == "synthesize":
-        return _synthesize(df, resolved, seed=seed)
+        return _synthesize(df, resolved, seed=seed, findings=findings)
     return _anonymize(df, resolved, seed=seed, key_file=key_file)
 
 
@@ -377,7 +378,13 @@ def _result_dict(result: Any) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------------ synthesize
-def _synthesize(df: pd.DataFrame, resolved: ResolvedPolicy, *, seed: int | None) -> Release:
+def _synthesize(
+    df: pd.DataFrame,
+    resolved: ResolvedPolicy,
+    *,
+    seed: int | None,
+    findings: Sequence[ColumnFinding] | None = None,
+) -> Release:
     from privsynth.transform import hierarchy as h
 
     try:
@@ -402,7 +409,8 @@ def _synthesize(df: pd.DataFrame, resolved: ResolvedPolicy, *, seed: int | None)
             work[name] = h.generalize(values, hier, level)
             record["level"] = level
         col_records[name] = record
-    result = synthesize(work, policy, seed=seed)
+    # Pass on the findings we already have so the synthesizer does not scan the table again.
+    result = synthesize(work, policy, seed=seed, findings=findings)
     ledger = getattr(result, "ledger", None)
     manifest = _manifest(policy, df, result.data, seed, col_records, None, _jsonable(ledger), [])
     manifest["synthesis"] = json.loads(json.dumps(getattr(result, "manifest", {}) or {}, default=_jsonable))
@@ -513,8 +521,19 @@ def write_release(
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError(f"{out_dir}: exists and is not a folder")
+    synthesis = manifest.get("synthesis") if manifest.get("mode") == "synthesize" else None
+    meta = {"privsynth": "release"}
+    if synthesis is not None:
+        from privsynth.synth.release import synthetic_metadata
+
+        meta.update(synthetic_metadata(synthesis))
     with atomic_dir(out_dir) as tmp:
-        write_table(rel.data, tmp / f"release.{fmt}", metadata={"privsynth": "release"})
+        write_table(rel.data, tmp / f"release.{fmt}", metadata=meta)
+        if synthesis is not None:
+            from privsynth.synth.release import write_synthetic_readme
+
+            # A synthetic table must not be mistaken for real records once it leaves the folder.
+            write_synthetic_readme(tmp, synthesis)
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=_jsonable) + "\n")
     return out_dir
 
@@ -534,6 +553,9 @@ def run_release(
 
     from privsynth.io import load_table
 
+    if key_file is not None and not Path(key_file).is_file():
+        # Checked even when no column needs it: a mistyped path must not pass silently.
+        raise InputError(f"{key_file}: no such key file (--key-file)")
     pol = load_policy(policy)
     df, _schema = load_table(file)
     rel = release(df, pol, seed=seed, key_file=key_file)

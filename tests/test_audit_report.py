@@ -355,3 +355,15 @@ def test_a_failed_render_writes_nothing(copy_report, tmp_path, monkeypatch):
     with pytest.raises(RuntimeError):
         copy_report.to_html(out)
     assert list(tmp_path.iterdir()) == []  # neither the file nor a temporary one is left
+
+
+@pytest.mark.parametrize("rows", [1, 3])
+def test_audit_of_a_tiny_table_does_not_crash(rows):
+    # One level per column leaves the propensity model no features; a few rows leave the
+    # ML-efficacy model nothing to train on. Both are skipped, not crashed on.
+    from privsynth.audit.utility import utility
+
+    df = pd.DataFrame({"age": list(range(rows)), "sex": ["M"] * rows})
+    res = utility(df, df.copy())
+    assert res.propensity.pmse == pytest.approx(0.0, abs=1e-6)
+    assert res.ml_efficacy is None

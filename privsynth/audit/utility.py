@@ -320,10 +320,15 @@ def propensity_score(
         k = feats.shape[1] + 1
         # Weak penalty: the null formula is for an unpenalized fit; a little L2 keeps lbfgs
         # finite when a level occurs in only one of the two tables.
-        model = LogisticRegression(C=100.0, max_iter=300, tol=1e-4)
-        with _one_thread():
-            model.fit(feats, y)
-        p = model.predict_proba(feats)[:, 1]
+        if feats.shape[1] == 0:
+            # Every compared column has one level: nothing to tell the tables apart, and the
+            # intercept-only fit predicts the release share for every row.
+            p = np.full(n, c)
+        else:
+            model = LogisticRegression(C=100.0, max_iter=300, tol=1e-4)
+            with _one_thread():
+                model.fit(feats, y)
+            p = model.predict_proba(feats)[:, 1]
         null = (k - 1) * (1 - c) ** 2 * c / n
     elif classifier == "gbm":
         from sklearn.ensemble import HistGradientBoostingClassifier
@@ -572,6 +577,9 @@ class UtilityResult:
         }
 
 
+_ML_MIN_TRAIN, _ML_MIN_TEST = 10, 5
+
+
 def utility(
     original: pd.DataFrame,
     release: pd.DataFrame,
@@ -594,7 +602,10 @@ def utility(
     }
     prop = propensity_score(enc, classifier=propensity_classifier, seed=seed)
     mle = None
-    if ml and len(enc.columns) >= 2:
+    # Too few real rows to train and test a model on (one-row tables, tiny holdouts): skip it.
+    n_train = len(original) if holdout is not None else int(0.7 * len(original))
+    n_test = len(holdout) if holdout is not None else len(original) - n_train
+    if ml and len(enc.columns) >= 2 and n_train >= _ML_MIN_TRAIN and n_test >= _ML_MIN_TEST:
         mle = ml_efficacy(original, release, holdout, target=target, seed=seed)
     return UtilityResult(
         tvd=tvd,

@@ -23,6 +23,9 @@ def run_scan(file: Path, json_out: bool = False, sample: int = 1000,
     """Scan `file`, print the result, optionally write a draft policy. Bad input: InputError."""
     if sample < 1:
         raise InputError(f"--sample must be at least 1, got {sample}")
+    if write_policy is not None and Path(write_policy).is_dir():
+        # Checked before the (slow) scan, not after it.
+        raise InputError(f"{write_policy}: is a folder, expected a file path (--write-policy)")
     result = scan(Path(file), sample=sample)
     # Draft before printing: a policy that cannot be drafted fails the command up front.
     policy = result.draft_policy() if write_policy is not None else None

@@ -9,6 +9,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from privsynth.errors import InputError
+
 
 @contextlib.contextmanager
 def atomic_dir(out: str | os.PathLike[str]) -> Iterator[Path]:
@@ -18,8 +20,10 @@ def atomic_dir(out: str | os.PathLike[str]) -> Iterator[Path]:
     run never leaves a half-written release behind.
     """
     out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out}: exists and is not a folder")
     parent = out.parent if str(out.parent) else Path(".")
-    parent.mkdir(parents=True, exist_ok=True)
+    _make_parent(parent)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
     try:
         yield tmp
@@ -43,7 +47,9 @@ def atomic_dir(out: str | os.PathLike[str]) -> Iterator[Path]:
 def atomic_file(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside `path`; rename it onto `path` only if the block succeeds."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, expected a file path")
+    _make_parent(path.parent)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
     os.close(fd)
     tmp = Path(tmp_name)
@@ -53,3 +59,11 @@ def atomic_file(path: str | os.PathLike[str]) -> Iterator[Path]:
         tmp.unlink(missing_ok=True)
         raise
     os.replace(tmp, path)
+
+
+def _make_parent(parent: Path) -> None:
+    """Create the output's parent folder; a file in the way is bad input, not a crash."""
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise InputError(f"{parent}: cannot create this folder, a file is in the way") from None

@@ -74,9 +74,18 @@ def load_table(
 
 def _read_parquet(path: Path) -> pd.DataFrame:
     try:
-        return pq.read_table(path).to_pandas()
+        table = pq.read_table(path)
     except (pa.ArrowInvalid, OSError) as exc:
         raise InputError(f"{path}: not a readable Parquet file ({_first_line(exc)})") from None
+    for field in table.schema:
+        if pa.types.is_nested(field.type):
+            raise InputError(
+                f"{path}: column {field.name!r} holds nested values ({field.type}); "
+                "privsynth needs a flat table"
+            )
+    if table.num_rows == 0:
+        raise InputError(f"{path}: the file has columns but no rows")
+    return table.to_pandas()
 
 
 def _read_csv(path: Path, *, header: bool | None, delimiter: str | None) -> pd.DataFrame:

@@ -342,7 +342,7 @@ class ReleaseSettings(_Model):
     delta: float | None = None
     rows: int | None = Field(default=None, ge=1)
     unit_of_privacy: UnitOfPrivacy | None = None
-    seed: int | None = None
+    seed: int | None = Field(default=None, ge=0)
 
     @model_validator(mode="after")
     def _check(self) -> ReleaseSettings:

@@ -70,7 +70,14 @@ def _converter():
 def epsilon_delta_to_rho(epsilon: float, delta: float) -> float:
     """Largest rho (to 1e-10 relative) whose OpenDP conversion gives <= (epsilon, delta)."""
     check_epsilon_delta(epsilon, delta)
-    return _epsilon_delta_to_rho(float(epsilon), float(delta))
+    try:
+        return _epsilon_delta_to_rho(float(epsilon), float(delta))
+    except _dp().OpenDPException:
+        # Only absurd budgets get here (OpenDP's conversion overflows somewhere above 1e4).
+        raise InputError(
+            f"epsilon={epsilon:g} is too large for OpenDP's privacy accounting (it overflows); "
+            "a meaningful epsilon is at most ~10"
+        ) from None
 
 
 @functools.cache

@@ -52,6 +52,12 @@ def _distinct(series: pd.Series) -> pd.Series:
     return pd.Series(pd.unique(labels.dropna()), dtype=object)
 
 
+def _column(values: pd.Series) -> str:
+    """`column 'age': ` for error messages when the values carry their column's name."""
+    name = getattr(values, "name", None)
+    return f"column {name!r}: " if name is not None else ""
+
+
 def _frame(levels: list[pd.Series | np.ndarray | list]) -> pd.DataFrame:
     cols = {i: pd.Series(np.asarray(lv, dtype=object)) for i, lv in enumerate(levels)}
     n = len(cols[0])
@@ -73,7 +79,7 @@ def intervals_hierarchy(
     nums = pd.to_numeric(distinct, errors="coerce").to_numpy(dtype=float)
     if np.isnan(nums).any():
         bad = distinct[np.isnan(nums)].iloc[0]
-        raise InputError(f"interval hierarchy needs numbers, got {bad!r}")
+        raise InputError(f"{_column(values)}interval hierarchy needs numbers, got {bad!r}")
     anchor = 0.0 if bottom is None else float(bottom)
     integral = bool(np.all(np.floor(nums) == nums)) and all(float(w).is_integer() for w in widths)
     levels: list = [distinct.to_numpy(dtype=object)]
@@ -126,7 +132,7 @@ def dates_hierarchy(
         dates = pd.to_datetime(values, errors="coerce", format="mixed")
         if (dates.isna() & values.notna()).any():
             bad = values[dates.isna() & values.notna()].iloc[0]
-            raise InputError(f"date hierarchy needs dates, got {bad!r}")
+            raise InputError(f"{_column(values)}date hierarchy needs dates, got {bad!r}")
     labels = value_strings(dates)
     keep = labels.notna() & ~labels.duplicated()
     d, lab0 = dates[keep].reset_index(drop=True), labels[keep].reset_index(drop=True)
@@ -214,7 +220,7 @@ def topcode_hierarchy(
     nums = pd.to_numeric(distinct, errors="coerce").to_numpy(dtype=float)
     if np.isnan(nums).any():
         bad = distinct[np.isnan(nums)].iloc[0]
-        raise InputError(f"top/bottom coding needs numbers, got {bad!r}")
+        raise InputError(f"{_column(values)}top/bottom coding needs numbers, got {bad!r}")
     coded = distinct.to_numpy(dtype=object).copy()
     if top is not None:
         coded[nums >= top] = label if label is not None else f"{_fmt1(top)}+"

@@ -1,0 +1,87 @@
+"""A synthesize release written to disk says it is synthetic: README beside the data, Parquet footer."""
+
+from __future__ import annotations
+
+import json
+
+import pyarrow.parquet as pq
+import pytest
+from synth_helpers import small_raw
+
+import privsynth as ps
+
+_POLICY = {
+    "name": "notice",
+    "unmatched": "drop",
+    "release": {"mode": "synthesize", "method": "mst", "epsilon": 1.0, "delta": 1e-9, "rows": 200},
+    "columns": {
+        "city": {"action": "keep", "domain": {"categories": ["Paris", "Lyon", "Nice"]}},
+        "income": {"action": "keep", "domain": {"categories": ["<=50K", ">50K"]}},
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory):
+    import yaml
+
+    path = tmp_path_factory.mktemp("pol") / "policy.yaml"
+    path.write_text(yaml.safe_dump(_POLICY))
+    return ps.release(small_raw(400)[["city", "income"]], ps.load_policy(path), seed=5)
+
+
+def test_csv_release_has_synthetic_readme(synthetic, tmp_path):
+    out = ps.write_release(synthetic, tmp_path / "out", fmt="csv")
+    assert sorted(p.name for p in out.iterdir()) == ["README.md", "manifest.json", "release.csv"]
+    readme = (out / "README.md").read_text()
+    assert readme.startswith("# Synthetic data") and "SYNTHETIC DATA" in readme
+
+
+def test_parquet_release_carries_synthetic_metadata(synthetic, tmp_path):
+    out = ps.write_release(synthetic, tmp_path / "out", fmt="parquet")
+    meta = pq.read_schema(out / "release.parquet").metadata
+    assert meta[b"privsynth.synthetic"] == b"true"
+    assert json.loads(meta[b"privsynth.manifest"])["method"] == "mst"
+    assert (out / "README.md").exists()
+
+
+def test_anonymized_release_has_no_synthetic_readme(tmp_path):
+    import pandas as pd
+    import yaml
+
+    path = tmp_path / "policy.yaml"
+    path.write_text(yaml.safe_dump({"name": "keep", "columns": {"a": {"action": "keep"}}}))
+    rel = ps.release(pd.DataFrame({"a": [1, 2]}), ps.load_policy(path))
+    out = ps.write_release(rel, tmp_path / "out")
+    assert not (out / "README.md").exists()
+
+
+def test_release_hands_its_findings_to_the_synthesizer(monkeypatch):
+    import privsynth.synth as synth
+    from privsynth.policy import Policy
+
+    seen = {}
+    real = synth.synthesize
+
+    def spy(df, policy, *, seed=None, findings=None):
+        seen["findings"] = findings
+        return real(df, policy, seed=seed, findings=findings)
+
+    monkeypatch.setattr(synth, "synthesize", spy)
+    findings: list = []
+    ps.release(small_raw(300)[["city", "income"]], Policy.model_validate(_POLICY), seed=1, findings=findings)
+    assert seen["findings"] is findings
+
+
+def test_cli_synthetic_parquet_release_is_marked(cli, tmp_path):
+    import yaml
+
+    src = tmp_path / "data.parquet"
+    small_raw(300)[["city", "income"]].to_parquet(src, index=False)
+    pol = tmp_path / "policy.yaml"
+    pol.write_text(yaml.safe_dump(_POLICY))
+    out = tmp_path / "out"
+    res = cli("release", src, "--policy", pol, "--out", out, "--seed", "2")
+    assert res.code == 0, res.stderr
+    assert "SYNTHETIC DATA" in (out / "README.md").read_text()
+    assert pq.read_schema(out / "release.parquet").metadata[b"privsynth.synthetic"] == b"true"
