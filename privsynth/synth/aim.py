@@ -188,7 +188,12 @@ class AIM(MarginalSynthesizer):
             after = model.marginal(cl)
             n_cells = float(np.prod([dom[a] for a in cl]))
             if self.verbose:
-                print(f"round {t}: {cl} sigma={s:.1f} spent={spent / rho:.3f}", flush=True)
+                print(
+                    f"round {t}: {cl} sigma={s:.1f} spent={spent / rho:.3f} "
+                    f"iters={model.iterations_} moved={np.abs(after - before).sum():.0f} "
+                    f"bias={s * math.sqrt(2 / math.pi) * n_cells:.0f} cands={len(small)}",
+                    flush=True,
+                )
             if np.abs(after - before).sum() <= s * math.sqrt(2 / math.pi) * n_cells:
                 sigma /= 2  # annealing: the model already knew this marginal
                 eps *= 2
