@@ -48,7 +48,10 @@ class AIM(MarginalSynthesizer):
     """`AIM(epsilon=1.0, delta=1e-9).fit(df, domain, workload=None).sample(n)`.
 
     `workload` defaults to all 3-way marginals; `rounds` to 16 x number of columns (the paper);
-    `max_model_size` in MB (default 80).
+    `max_model_size` in MB (default 80). `compress` (default on) merges the 1-way cells whose
+    noisy count is under 3 sigma, as MST does and as Private-PGM's AIM recommends for
+    large-cardinality columns: post-processing of the noisy 1-ways that shrinks every later
+    marginal (less noise spread over empty cells, a smaller noise bias in the scores).
     """
 
     method = "aim"
@@ -65,7 +68,7 @@ class AIM(MarginalSynthesizer):
         degree: int = 3,
         iters: int = 1000,
         round_iters: int = 100,
-        compress: bool = False,
+        compress: bool = True,
         verbose: bool = False,
     ):
         super().__init__(epsilon, delta, seed, max_rows_per_person=max_rows_per_person)
