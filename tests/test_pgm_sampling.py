@@ -126,3 +126,21 @@ def test_load_rejects_other_files(tmp_path):
         GraphicalModel.load(bad)
     with pytest.raises(InputError):
         GraphicalModel.load(tmp_path / "missing.npz")
+
+
+def test_independent_attributes_are_allocated_in_proportion():
+    """Stratified allocation: with a and b independent in the model, every group of rows
+    sharing a gets b in proportion p(b) within a couple of rows; i.i.d. draws would be off by
+    tens of rows (the standard error of a cell here is ~15)."""
+    dom = Domain(["a", "b"], [4, 5])
+    pots = {
+        ("a",): Factor(dom.project(("a",)), np.log([0.1, 0.2, 0.3, 0.4])),
+        ("b",): Factor(dom.project(("b",)), np.log([0.3, 0.25, 0.2, 0.15, 0.1])),
+    }
+    model = GraphicalModel(dom, list(pots), pots, total=1.0)
+    n = 10_000
+    for seed in range(3):
+        df = model.sample(n, rng=np.random.default_rng(seed))
+        got = _counts(df, dom, ["a", "b"])
+        expected = np.outer(got.sum(axis=1), model.marginal(("b",)) / model.total)
+        assert np.abs(got - expected).max() <= 2.0

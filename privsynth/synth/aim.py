@@ -48,7 +48,12 @@ class AIM(MarginalSynthesizer):
     """`AIM(epsilon=1.0, delta=1e-9).fit(df, domain, workload=None).sample(n)`.
 
     `workload` defaults to all 3-way marginals; `rounds` to 16 x number of columns (the paper);
-    `max_model_size` in MB (default 80).
+    `max_model_size` in MB (default 80). `compress` (default on) merges, per column, the 1-way
+    cells whose noisy count is under `compress_threshold` sigma (default 1) into one cell: post-processing of
+    the noisy 1-ways (as in MST) that keeps later marginals from spreading noise over cells
+    that are noise themselves. AIM's 1-ways get only 1/rounds of the budget each, so MST's
+    3 sigma merges real categories at small epsilon (adult-pgm 3-way L1 at epsilon 0.3:
+    0.26 off, 0.30 at 3 sigma, 0.26 at 1 sigma; at epsilon 1: 0.180, 0.177, 0.173).
     """
 
     method = "aim"
@@ -65,7 +70,8 @@ class AIM(MarginalSynthesizer):
         degree: int = 3,
         iters: int = 1000,
         round_iters: int = 100,
-        compress: bool = False,
+        compress: bool = True,
+        compress_threshold: float = 1.0,
         verbose: bool = False,
     ):
         super().__init__(epsilon, delta, seed, max_rows_per_person=max_rows_per_person)
@@ -75,6 +81,7 @@ class AIM(MarginalSynthesizer):
         self.iters = iters
         self.round_iters = round_iters
         self.compress = compress
+        self.compress_threshold = compress_threshold
         self.verbose = verbose
 
     def fit(
@@ -120,7 +127,7 @@ class AIM(MarginalSynthesizer):
             )
             spent += e.rho
         if self.compress:
-            comp, y1 = compress_oneways(noisy1, sig1)
+            comp, y1 = compress_oneways(noisy1, sig1, self.compress_threshold)
         else:
             comp, y1 = Compression({c: np.arange(dom[c]) for c in cols}), noisy1
         cdom = comp.domain
@@ -188,7 +195,12 @@ class AIM(MarginalSynthesizer):
             after = model.marginal(cl)
             n_cells = float(np.prod([dom[a] for a in cl]))
             if self.verbose:
-                print(f"round {t}: {cl} sigma={s:.1f} spent={spent / rho:.3f}", flush=True)
+                print(
+                    f"round {t}: {cl} sigma={s:.1f} spent={spent / rho:.3f} "
+                    f"iters={model.iterations_} moved={np.abs(after - before).sum():.0f} "
+                    f"bias={s * math.sqrt(2 / math.pi) * n_cells:.0f} cands={len(small)}",
+                    flush=True,
+                )
             if np.abs(after - before).sum() <= s * math.sqrt(2 / math.pi) * n_cells:
                 sigma /= 2  # annealing: the model already knew this marginal
                 eps *= 2

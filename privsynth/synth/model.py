@@ -294,11 +294,8 @@ class GraphicalModel:
                 n_s = np.bincount(s_idx, minlength=ns)
                 active = np.nonzero(n_s)[0]  # only conditioning cells that occur
                 counts = _round_table(n_s[active], joint[active], n * joint.sum(axis=0), rng)
-                perm = rng.permutation(n)
-                order = perm[np.argsort(s_idx[perm], kind="stable")]
-                x = np.empty(n, dtype=np.int64)
-                x[order] = np.repeat(np.tile(np.arange(size), len(active)), counts.ravel())
-                cols[attr] = x
+                others = [cols[a] for a in cols if a not in done]
+                cols[attr] = _assign_stratified(s_idx, counts, others, rng)
                 done.append(attr)
         return pd.DataFrame({a: cols[a] for a in self.domain.attrs})
 
@@ -375,6 +372,39 @@ def _contract(
     spec = ",".join("".join(names[a] for a in scope) for scope, _ in tables)
     spec += "->" + "".join(names[a] for a in out)
     return out, np.einsum(spec, *(t for _, t in tables))
+
+
+def _assign_stratified(
+    s_idx: np.ndarray, counts: np.ndarray, others: list[np.ndarray], rng: np.random.Generator
+) -> np.ndarray:
+    """Values of a new attribute for rows grouped by their separator cell `s_idx`, with
+    `counts[g, x]` rows of value x in the g-th occurring cell (ascending cell order).
+
+    Inside a cell the model makes x independent of every attribute sampled earlier, so each
+    group of rows sharing those attributes should get x in proportion p(x | s). Rows are
+    sorted by the earlier attributes (in random priority, random tie-breaks) and the values
+    are interleaved evenly along that order (occurrence k of value x sits at (k + u) / c_x),
+    so every run of rows gets each value within about one of its share: stratified rather
+    than i.i.d. allocation, which keeps the sample's higher-order marginals close to the
+    model's.
+    """
+    n = len(s_idx)
+    ng, size = counts.shape
+    flat = counts.ravel()
+    vals = np.repeat(np.tile(np.arange(size), ng), flat)
+    grp = np.repeat(np.repeat(np.arange(ng), size), flat)
+    starts = np.repeat(np.cumsum(flat) - flat, flat)
+    k = np.arange(len(vals)) - starts  # occurrence number of the value inside its group
+    u = np.repeat(rng.random(flat.size), flat)
+    key = (k + u) / np.maximum(np.repeat(flat, flat), 1)
+    seq = vals[np.lexsort((key, grp))]
+    keys = [rng.random(n)]
+    keys += [others[j] for j in rng.permutation(len(others))]
+    keys.append(s_idx)
+    order = np.lexsort(keys)
+    x = np.empty(n, dtype=np.int64)
+    x[order] = seq
+    return x
 
 
 def _round_table(

@@ -23,16 +23,16 @@ from privsynth.synth.measure import measure_marginal, select_noisy_max
 
 
 def compress_oneways(
-    noisy: Mapping[str, np.ndarray], sigmas: Mapping[str, float]
+    noisy: Mapping[str, np.ndarray], sigmas: Mapping[str, float], threshold: float = 3.0
 ) -> tuple[Compression, dict[str, np.ndarray]]:
-    """Merge cells whose NOISY count is below 3 sigma into one cell per column.
+    """Merge cells whose NOISY count is below `threshold` sigma into one cell per column.
 
     Returns the compression and the 1-way measurements re-expressed over the new domain (the
     merged cell carries the sum of the merged noisy counts). Only released values are used.
     """
     maps, values, weights = {}, {}, {}
     for col, y in noisy.items():
-        sup = y >= 3 * sigmas[col]
+        sup = y >= threshold * sigmas[col]
         n_sup = int(sup.sum())
         if n_sup >= y.size - 1:
             maps[col] = np.arange(y.size)
