@@ -234,9 +234,15 @@ def _release_summary(rel: Any) -> str:
         if achieved.get("l_achieved") is not None:
             line += f", l = {achieved['l_achieved']:g}"
         line += f", {100 * achieved.get('suppression_rate', 0.0):.1f}% of rows suppressed"
+    ledger = m.get("ledger")
     total = m.get("ledger_total") or {}
-    if isinstance(total, dict) and total.get("epsilon") is not None:
-        line += f"; privacy spent: epsilon {total['epsilon']:.3g}, delta {total.get('delta', 0):.3g}"
+    if isinstance(ledger, dict) and ledger.get("epsilon_spent") is not None:  # DP synthesis
+        line += (
+            f"; ({ledger['epsilon_spent']:.3g}, {ledger.get('delta', 0):.3g})-DP, "
+            f"{len(ledger.get('steps', []))} OpenDP measurements in the ledger"
+        )
+    elif isinstance(total, dict) and total.get("epsilon"):
+        line += f"; noise spent epsilon {total['epsilon']:.3g}"
     return line
 
 

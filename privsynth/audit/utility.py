@@ -418,16 +418,18 @@ def _scores(task: str, model: Any, x: np.ndarray, y: np.ndarray) -> dict[str, fl
     try:
         proba = model.predict_proba(x)
         classes = list(model.classes_)
-        if len(np.unique(y)) < 2:  # AUC is undefined when the test rows hold one class
-            out["auc"] = float("nan")
-        elif len(classes) == 2:
+        # One-vs-rest AUC, macro-averaged over the classes the test rows actually hold: a class
+        # the model knows but the test rows lack (or hold exclusively) has no defined AUC.
+        present = set(np.unique(y))
+        per_class = [
+            float(roc_auc_score(y == c, proba[:, i]))
+            for i, c in enumerate(classes)
+            if c in present and len(present) > 1
+        ]
+        if len(classes) == 2 and per_class:
             out["auc"] = float(roc_auc_score(y == classes[1], proba[:, 1]))
-        elif set(np.unique(y)) <= set(classes):
-            out["auc"] = float(
-                roc_auc_score(y, proba, multi_class="ovr", average="macro", labels=classes)
-            )
         else:
-            out["auc"] = float("nan")
+            out["auc"] = float(np.mean(per_class)) if per_class else float("nan")
     except ValueError:
         out["auc"] = float("nan")
     return out
