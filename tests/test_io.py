@@ -72,6 +72,7 @@ def test_mixed_date_formats(tmp_path):
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "wb", "binary"),
         ("a,b\n1,2\n3,4,5\n", "w", "malformed"),
         ("a,b,c\n1,2,3\n4,5\n", "w", "malformed"),
+        ('a,b\n1,"x\n2,y\n3,z\n', "w", "never closed"),
     ],
 )
 def test_bad_files_raise_input_error(tmp_path, content, mode, needle):
@@ -110,3 +111,8 @@ def test_infer_on_large_column_is_sampled():
     s = pd.Series(rng.integers(0, 10**6, 200_000).astype(str))
     schema = infer_schema(pd.DataFrame({"x": s}))
     assert schema["x"].type == ColumnType.INTEGER
+
+
+def test_quoted_line_break_in_last_row_is_fine(tmp_path):
+    p = _write(tmp_path, "ok.csv", 'a,b\n1,x\n2,"two\nlines"\n')
+    assert read_table(p).loc[1, "b"] == "two\nlines"

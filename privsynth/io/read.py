@@ -143,7 +143,29 @@ def _arrow_csv(path: Path, delimiter: str, header: bool, encoding: str) -> pd.Da
         df.columns = [str(c).strip() for c in df.columns]
     if len(df) == 0:
         raise InputError(f"{path}: the file has a header but no rows")
+    _check_unterminated_quote(path, df)
     return df
+
+
+def _check_unterminated_quote(path: Path, df: pd.DataFrame) -> None:
+    """Refuse a file whose last quoted field never closes.
+
+    pyarrow then reads the rest of the file into that one field without complaint. In a
+    well-formed CSV every quote opens, closes or is doubled, so the file holds an even number
+    of them; the (full-file) count only runs when the last row holds a line break, the symptom.
+    """
+    last = df.iloc[-1]
+    if not any(isinstance(v, str) and ("\n" in v or "\r" in v) for v in last):
+        return
+    quotes = 0
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 24), b""):
+            quotes += chunk.count(b'"')
+    if quotes % 2:
+        raise InputError(
+            f"{path}: malformed CSV: a quoted field is never closed (unterminated quote "
+            f"near row {len(df) + 1})"
+        )
 
 
 def sniff_delimiter(text: str) -> str:
