@@ -125,3 +125,32 @@ def test_dp_quantile_bins_are_charged():
     edges = enc.codecs["age"].edges
     assert edges[0] == 0 and edges[-1] == 101 and len(edges) <= 5
     assert abs(led.spent_rho - 0.003) < 1e-9 and len(led.entries) == 3
+
+
+def test_public_edges_keep_zeros_exact_and_never_come_from_the_data():
+    from privsynth.synth.preprocess import build_encoder
+
+    s = pd.Series([0, 0, 0, 0, 700, 1200, 99_999, 250_000], dtype="int64")
+    enc = build_encoder(pd.DataFrame({"gain": s}), {"gain": {"edges": [0, 1, 1000, 100000]}})
+    codec = enc.codecs["gain"]
+    # integer bins [0,0], [1,999], [1000,100000]; the edges are the policy's, not the data's
+    assert codec.edges == [0.0, 1.0, 1000.0, 100001.0]
+    assert codec.source == "public edges"
+    codes = codec.encode(s)
+    assert list(codes[:4]) == [0, 0, 0, 0]
+    assert codes[-1] == 2  # 250,000 is clipped to the last public edge
+    rng = np.random.default_rng(0)
+    decoded = codec.decode(np.array([0] * 50), rng)
+    assert (np.asarray(decoded) == 0).all()
+
+
+def test_edges_must_increase():
+    from privsynth.errors import PolicyError
+    from privsynth.policy import parse_policy
+
+    text = (
+        "name: x\nrelease: {mode: synthesize, epsilon: 1, delta: 1.0e-9}\n"
+        "columns:\n  a: {action: keep, domain: {edges: [0, 5, 5]}}\n"
+    )
+    with pytest.raises(PolicyError, match="increasing"):
+        parse_policy(text)

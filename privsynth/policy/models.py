@@ -38,8 +38,9 @@ class Action(StrEnum):
 class Domain(_Model):
     """Public knowledge about a column's values, used by the synthesizer (privacy rule 2).
 
-    Exactly one form: a public `categories` list, DP key `discover`y (charged), or numeric /
-    date `bounds` with a number of `bins`.
+    Exactly one form: a public `categories` list, DP key `discover`y (charged), numeric / date
+    `bounds` with a number of `bins`, or public bin `edges` (e.g. `[0, 1, 1000, 100000]` keeps
+    the zeros of a zero-inflated amount in a bin of their own).
     """
 
     categories: list[Scalar | None] | None = None
@@ -48,12 +49,23 @@ class Domain(_Model):
     bounds: tuple[Scalar, Scalar] | None = None
     bins: int | None = Field(default=None, ge=1, le=100_000)
     binning: Literal["equal_width", "dp_quantile"] | None = None
+    edges: list[Scalar] | None = None
 
     @model_validator(mode="after")
     def _one_form(self) -> Domain:
-        forms = [self.categories is not None, self.discover, self.bounds is not None]
+        forms = [
+            self.categories is not None,
+            self.discover,
+            self.bounds is not None,
+            self.edges is not None,
+        ]
         if sum(forms) != 1:
-            raise ValueError("give exactly one of: categories, discover: true, bounds")
+            raise ValueError("give exactly one of: categories, discover: true, bounds, edges")
+        if self.edges is not None:
+            if len(self.edges) < 2:
+                raise ValueError("edges needs at least two values (the first and last bound)")
+            if any(not a < b for a, b in zip(self.edges, self.edges[1:], strict=False)):
+                raise ValueError(f"edges must be strictly increasing, got {self.edges}")
         if self.categories is not None and len(self.categories) == 0:
             raise ValueError("categories must not be empty")
         if self.threshold is not None and not self.discover:

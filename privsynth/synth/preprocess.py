@@ -235,10 +235,10 @@ def _column_kind(s: pd.Series, spec: dict[str, Any]) -> str:
         return "datetime"
     if pd.api.types.is_numeric_dtype(s):
         return "numeric"
-    bounds = spec.get("bounds")
-    if bounds is not None and len(bounds) == 2 and all(isinstance(b, str) for b in bounds):
+    bounds = spec.get("bounds") or spec.get("edges")
+    if bounds is not None and len(bounds) >= 2 and all(isinstance(b, str) for b in bounds):
         return "datetime"
-    if bounds is not None and len(bounds) == 2:
+    if bounds is not None and len(bounds) >= 2:
         return "numeric"
     return "categorical"
 
@@ -370,7 +370,30 @@ def _categorical_codec(col, s, spec, ledger, plan, sensitivity) -> ColumnCodec:
     raise InputError(f"column {col!r} has no public categories; " + _CATS_HINT.format(col=col))
 
 
+def _edges_codec(col: str, s: pd.Series, spec: dict, kind: str) -> ColumnCodec:
+    """Bins from the policy's public `edges`: [e0, e1), [e1, e2), ..., [e_k-1, e_k] (last closed)."""
+    edges = [_parse_bound(e, kind, col) for e in spec["edges"]]
+    if len(edges) < 2 or any(not a < b for a, b in zip(edges, edges[1:], strict=False)):
+        raise InputError(f"column {col!r}: edges must be at least two increasing values")
+    integer = kind == "numeric" and pd.api.types.is_integer_dtype(s)
+    date_format, date_only = _date_format(s) if kind == "datetime" else (None, False)
+    if kind == "datetime" and date_format is None:
+        date_only = all(isinstance(e, str) and len(e) <= 10 for e in spec["edges"])
+    codec = ColumnCodec(col, kind, integer=integer, date_only=date_only, date_format=date_format)
+    if integer:
+        # integer bins hold [edges[i], edges[i+1] - 1]; the last edge is inclusive, so + 1
+        inner = [math.ceil(e) for e in edges[:-1]] + [math.floor(edges[-1]) + 1]
+        if any(not a < b for a, b in zip(inner, inner[1:], strict=False)):
+            raise InputError(f"column {col!r}: integer edges must leave an integer in every bin")
+        edges = [float(e) for e in inner]
+    codec.edges = edges
+    codec.source = "public edges"
+    return codec
+
+
 def _numeric_codec(col, s, spec, kind, ledger, plan, sensitivity) -> ColumnCodec:
+    if spec.get("edges") is not None:
+        return _edges_codec(col, s, spec, kind)
     bounds = spec.get("bounds")
     if bounds is None or len(bounds) != 2:
         raise InputError(f"column {col!r} needs public bounds; " + _BOUNDS_HINT.format(col=col))
