@@ -68,6 +68,17 @@ class EngineBase:
         domain = dict(zip(columns, (int(s) for s in shape), strict=True))
         return self.marginals(data, [tuple(columns)], domain, encoders)[0]  # type: ignore[attr-defined]
 
+    def group_counts(
+        self,
+        codes: Sequence[np.ndarray],
+        cardinalities: Sequence[int],
+        weights: np.ndarray | None = None,
+    ) -> GroupCounts:
+        """Codes already in driver memory are grouped there (the same answer as `memory`)."""
+        from privsynth.engine.memory import MemoryEngine
+
+        return MemoryEngine().group_counts(codes, cardinalities, weights)
+
     @staticmethod
     def _prepare(
         cliques: Sequence[Sequence[str]],

@@ -21,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 
 from privsynth.engine import base
-from privsynth.engine.base import EquivalenceClasses, GroupCounts, marginals_from_groups
+from privsynth.engine.base import EquivalenceClasses, marginals_from_groups
 from privsynth.engine.encoding import Bins, Categories, Encoder
 from privsynth.errors import InputError
 
@@ -305,18 +305,6 @@ class DuckDBEngine(base.EngineBase):
         labels = np.empty(n, dtype=np.int64)
         labels[np.asarray(pairs["rid"], dtype=np.int64)] = np.asarray(pairs["label"], dtype=np.int64)
         return EquivalenceClasses(labels, np.asarray(cls["__ps_size"], dtype=np.int64), keys)
-
-    # ---------------------------------------------------------------------- group counts
-    def group_counts(
-        self,
-        codes: Sequence[np.ndarray],
-        cardinalities: Sequence[int],
-        weights: np.ndarray | None = None,
-    ) -> GroupCounts:
-        """Codes already in driver memory are grouped there (the same answer as `memory`)."""
-        from privsynth.engine.memory import MemoryEngine
-
-        return MemoryEngine().group_counts(codes, cardinalities, weights)
 
     # ------------------------------------------------------------------- value samples
     def sample_values(self, data: Any, column: str, n: int, *, seed: int = 0) -> pd.Series:

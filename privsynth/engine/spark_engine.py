@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from privsynth.engine import base
-from privsynth.engine.base import EquivalenceClasses, GroupCounts, marginals_from_groups
+from privsynth.engine.base import EquivalenceClasses, marginals_from_groups
 from privsynth.engine.encoding import Bins, Categories, Encoder
 from privsynth.errors import InputError
 
@@ -248,18 +248,6 @@ class SparkEngine(base.EngineBase):
         else:
             keys = info[ks].set_axis(cols, axis=1)
         return EquivalenceClasses(labels, info["__ps_size"].to_numpy(dtype=np.int64), keys)
-
-    # ---------------------------------------------------------------------- group counts
-    def group_counts(
-        self,
-        codes: Sequence[np.ndarray],
-        cardinalities: Sequence[int],
-        weights: np.ndarray | None = None,
-    ) -> GroupCounts:
-        """Codes already in driver memory are grouped there (the same answer as `memory`)."""
-        from privsynth.engine.memory import MemoryEngine
-
-        return MemoryEngine().group_counts(codes, cardinalities, weights)
 
     # ------------------------------------------------------------------- value samples
     def sample_values(self, data: Any, column: str, n: int, *, seed: int = 0) -> pd.Series:
