@@ -3,7 +3,7 @@
 from privsynth.io.atomic import atomic_dir, atomic_file
 from privsynth.io.read import load_table, read_table, sniff_delimiter
 from privsynth.io.schema import ColumnSchema, ColumnType, Schema, infer_column, infer_schema
-from privsynth.io.write import write_table
+from privsynth.io.write import TableWriter, write_table
 
 __all__ = [
     "ColumnSchema",
@@ -16,5 +16,6 @@ __all__ = [
     "load_table",
     "read_table",
     "sniff_delimiter",
+    "TableWriter",
     "write_table",
 ]

@@ -38,3 +38,74 @@ def write_table(
                         out[col] = out[col].dt.strftime(fmt)
             out.to_csv(tmp, index=False)
     return path
+
+
+class TableWriter:
+    """Write a table chunk by chunk to `path` (`.parquet` or CSV by suffix), atomically.
+
+    Used as a context manager: rows appear at `path` only when the block exits cleanly, so a
+    failure mid-stream leaves nothing half-written. Every chunk must have the first chunk's
+    columns; Parquet chunks are cast to the first chunk's schema so dtypes stay stable.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        metadata: dict[str, str] | None = None,
+        datetime_formats: dict[str, str] | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.metadata = metadata
+        self.datetime_formats = datetime_formats or {}
+        self.rows = 0
+        self._ctx = None
+        self._tmp: Path | None = None
+        self._writer = None
+        self._schema: pa.Schema | None = None
+        self._columns: list[str] | None = None
+
+    @property
+    def parquet(self) -> bool:
+        return self.path.suffix.lower() in (".parquet", ".pq")
+
+    def __enter__(self) -> TableWriter:
+        self._ctx = atomic_file(self.path)
+        self._tmp = self._ctx.__enter__()
+        return self
+
+    def write(self, df: pd.DataFrame) -> None:
+        if self._columns is None:
+            self._columns = [str(c) for c in df.columns]
+        elif [str(c) for c in df.columns] != self._columns:
+            raise ValueError("every chunk must have the same columns, in the same order")
+        if self.parquet:
+            table = pa.Table.from_pandas(df, preserve_index=False)
+            if self._writer is None:
+                schema = table.schema
+                if self.metadata:
+                    merged = dict(schema.metadata or {})
+                    merged.update({k.encode(): v.encode() for k, v in self.metadata.items()})
+                    schema = schema.with_metadata(merged)
+                self._schema = schema
+                self._writer = pq.ParquetWriter(self._tmp, schema)
+            self._writer.write_table(table.cast(self._schema))
+        else:
+            out = df
+            if self.datetime_formats:
+                out = df.copy()
+                for col, fmt in self.datetime_formats.items():
+                    if col in out and pd.api.types.is_datetime64_any_dtype(out[col]):
+                        out[col] = out[col].dt.strftime(fmt)
+            out.to_csv(self._tmp, index=False, header=self.rows == 0 and self._writer is None,
+                       mode="w" if self._writer is None else "a")
+            self._writer = True
+        self.rows += len(df)
+
+    def __exit__(self, exc_type, exc, tb) -> bool | None:
+        if self._writer is not None and self.parquet:
+            self._writer.close()
+        if self._writer is None and exc_type is None and self._columns is None:
+            # Nothing was written: an empty file still needs to exist for an empty release.
+            Path(self._tmp).touch()
+        return self._ctx.__exit__(exc_type, exc, tb)

@@ -1,0 +1,150 @@
+"""A table a stage reads: a DataFrame in memory, or a file an engine reads without loading it.
+
+`open_source` picks the engine (`auto`: DuckDB for files over AUTO_DUCKDB_BYTES, memory
+otherwise) and every stage then asks the source for what it needs: counts through
+`source.engine`, a row sample for type inference and the scan, or the rows chunk by chunk for
+transforms that stream. Only the memory source ever holds the whole table.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from privsynth.engine.base import CountingEngine
+from privsynth.errors import InputError
+
+# Rows per chunk when a file is streamed (a few hundred MB of pandas at most on wide tables).
+CHUNK_ROWS = int(os.environ.get("PRIVSYNTH_CHUNK_ROWS", 500_000))
+
+
+@dataclass
+class TableSource:
+    """Where a table lives and which engine counts over it.
+
+    `data` is what the engine's methods take: the DataFrame for `memory`, the file path for
+    DuckDB and Spark. `path` is the input file when there is one (for the manifest's hash).
+    """
+
+    data: Any
+    engine: CountingEngine
+    path: Path | None = None
+    _columns: list[str] | None = field(default=None, repr=False)
+
+    @property
+    def engine_name(self) -> str:
+        return self.engine.name
+
+    @property
+    def in_memory(self) -> bool:
+        return isinstance(self.data, pd.DataFrame)
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The whole table; only for in-memory sources (large files never load whole)."""
+        if not self.in_memory:
+            raise InputError(f"the {self.engine_name} source is not held in memory")
+        return self.data
+
+    @property
+    def columns(self) -> list[str]:
+        if self._columns is None:
+            if self.in_memory:
+                self._columns = [str(c) for c in self.data.columns]
+            else:
+                self._columns = list(self._duck_relation().columns)
+        return list(self._columns)
+
+    def n_rows(self) -> int:
+        """The exact row count: a private statistic, for internal use only (never released)."""
+        if self.in_memory:
+            return len(self.data)
+        return int(self._duck_relation().aggregate("count(*)").fetchall()[0][0])
+
+    def sample(self, n: int, *, seed: int = 0) -> pd.DataFrame:
+        """Up to `n` rows drawn uniformly (all rows when there are fewer), for inference and scans."""
+        if self.in_memory:
+            df = self.data
+            return df if len(df) <= n else df.sample(n=n, random_state=seed).sort_index()
+        rel = self._duck_relation()
+        query = f"SELECT * FROM rel USING SAMPLE reservoir({int(n)} ROWS) REPEATABLE ({int(seed)})"
+        return rel.query("rel", query).df()
+
+    def chunks(self, rows: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
+        """The rows in file order, `rows` at a time."""
+        if self.in_memory:
+            for start in range(0, max(len(self.data), 1), rows):
+                yield self.data.iloc[start : start + rows]
+            return
+        reader = self._duck_relation().fetch_arrow_reader(rows)
+        for batch in reader:
+            yield batch.to_pandas()
+
+    # ------------------------------------------------------------------ file access
+    def _con(self):
+        con = getattr(self.engine, "con", None)
+        if con is None:
+            import duckdb
+
+            con = duckdb.connect(":memory:")
+            self._own_con = con
+        return con
+
+    def _duck_relation(self):
+        """A DuckDB relation over the file (used for sampling and chunks by every file source)."""
+        if self.path is None:
+            raise InputError("this source has no file to read")
+        from privsynth.engine.duckdb_engine import sql_literal
+
+        path = str(self.path)
+        lit = sql_literal(path)
+        if path.lower().endswith((".parquet", ".pq")) or self.path.is_dir():
+            if self.path.is_dir():
+                lit = sql_literal(str(self.path / "*.parquet"))
+            return self._con().sql(f"SELECT * FROM read_parquet({lit})")
+        return self._con().sql(f"SELECT * FROM read_csv({lit}, header = true)")
+
+
+def open_source(
+    data: str | os.PathLike[str] | pd.DataFrame,
+    engine: str = "auto",
+    *,
+    spark_master: str | None = None,
+    memory_limit: str | None = None,
+    load: Any = None,
+) -> TableSource:
+    """Open `data` (a DataFrame or a CSV/Parquet path) for the engine `engine`.
+
+    `auto` reads small files and DataFrames into memory and leaves files larger than
+    AUTO_DUCKDB_BYTES to DuckDB. `load` (default `privsynth.io.read_table`) reads a file for
+    the memory engine, with privsynth's own CSV sniffing and type inference.
+    """
+    from privsynth.engine import ENGINES, _is_large_file, get_engine
+
+    if engine not in ENGINES:
+        raise InputError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
+    if isinstance(data, pd.DataFrame):
+        if engine in ("auto", "memory"):
+            return TableSource(data, get_engine("memory"))
+        if engine == "duckdb":
+            return TableSource(data, get_engine("duckdb", memory_limit=memory_limit or "2GB"))
+        opts = {"master": spark_master} if spark_master else {}
+        return TableSource(data, get_engine("spark", **opts))
+    path = Path(data)
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if engine == "auto":
+        engine = "duckdb" if _is_large_file(path) else "memory"
+    if engine == "memory":
+        if load is None:
+            from privsynth.io import read_table as load
+        return TableSource(load(path), get_engine("memory"), path=path)
+    if engine == "duckdb":
+        return TableSource(path, get_engine("duckdb", memory_limit=memory_limit or "2GB"), path=path)
+    opts = {"master": spark_master} if spark_master else {}
+    return TableSource(path, get_engine("spark", **opts), path=path)
