@@ -122,3 +122,30 @@ def test_plain_mirror_descent_also_converges():
     fit = estimate(dom, ms, iters=3000, tol=1e-12, method="mirror_descent")
     for e in edges:
         np.testing.assert_allclose(fit.marginal(e), true.marginal(e), rtol=1e-3, atol=1e-3)
+
+
+def test_cell_scale_weighs_a_noisier_cell_less():
+    """Two measurements of one 1-way disagree on cell 0; the per-cell scale decides who wins."""
+    dom = Domain(["a"], [2])
+    precise = Measurement(("a",), np.array([100.0, 100.0]), 1.0)
+    merged = Measurement(("a",), np.array([300.0, 100.0]), 1.0, np.array([10.0, 1.0]))
+    plain = Measurement(("a",), np.array([300.0, 100.0]), 1.0)
+    with_scale = estimate(dom, [precise, merged], total=200.0, iters=2000).marginal(("a",))
+    without = estimate(dom, [precise, plain], total=200.0, iters=2000).marginal(("a",))
+    # with scale 10 on cell 0 its weight is 1/100: the fit stays near the precise measurement
+    assert with_scale[0] < 105 < without[0]
+    assert Measurement(("a",), np.ones(2), 2.0, np.array([1.0, 3.0])).variance == pytest.approx(40.0)
+    with pytest.raises(InputError):
+        Measurement(("a",), np.ones(2), 1.0, np.array([1.0, 0.0]))
+
+
+def test_compress_oneways_gives_the_merged_cell_sqrt_k_noise():
+    from privsynth.synth.mst import compress_oneways
+
+    y = np.array([500.0, 400.0, 1.0, -2.0, 3.0, 0.5])
+    comp, values, scales = compress_oneways({"a": y}, {"a": 10.0}, threshold=3.0)
+    assert comp.domain == {"a": 3}
+    assert values["a"].tolist() == [500.0, 400.0, 2.5]
+    assert scales["a"].tolist() == [1.0, 1.0, 2.0]  # four cells merged: sqrt(4)
+    _, _, none = compress_oneways({"a": np.array([500.0, 400.0])}, {"a": 10.0})
+    assert none["a"] is None

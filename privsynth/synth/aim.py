@@ -127,9 +127,10 @@ class AIM(MarginalSynthesizer):
             )
             spent += e.rho
         if self.compress:
-            comp, y1 = compress_oneways(noisy1, sig1, self.compress_threshold)
+            comp, y1, sc1 = compress_oneways(noisy1, sig1, self.compress_threshold)
         else:
             comp, y1 = Compression({c: np.arange(dom[c]) for c in cols}), noisy1
+            sc1 = dict.fromkeys(cols)
         cdom = comp.domain
         cdata = comp.encode(data)
         pdom = P.Domain(cols, [cdom[c] for c in cols])
@@ -140,7 +141,7 @@ class AIM(MarginalSynthesizer):
         cand_list = list(candidates)
         answers = dict(zip(cand_list, count_marginals(cdata, cand_list, cdom), strict=True))
         dom = cdom
-        measurements = [P.Measurement((c,), y1[c], sig1[c]) for c in cols]
+        measurements = [P.Measurement((c,), y1[c], sig1[c], sc1[c]) for c in cols]
         model = P.estimate(pdom, measurements, iters=self.iters)
         selected: list[Clique] = [(c,) for c in cols]
         t = 0

@@ -27,12 +27,15 @@ class Measurement:
     """Noisy counts `values` of the marginal on `clique` (axes in the clique's order).
 
     `sigma` is the standard deviation of the noise on each cell; the measurement's weight in
-    the loss is 1/sigma, so noisier marginals count less.
+    the loss is 1/sigma^2, so noisier marginals count less. `scale` (optional, the shape of
+    `values`) multiplies sigma cell by cell: a cell that sums k noisy cells, as a merged rare
+    cell does, has noise sigma * sqrt(k) and must weigh k times less than a plain cell.
     """
 
     clique: tuple[str, ...]
     values: np.ndarray
     sigma: float
+    scale: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         clique = (self.clique,) if isinstance(self.clique, str) else tuple(self.clique)
@@ -42,13 +45,27 @@ class Measurement:
             raise InputError(f"measurement on {clique}: sigma must be positive, got {self.sigma}")
         if len(set(clique)) != len(clique) or not clique:
             raise InputError(f"measurement clique {clique} must list distinct attributes")
+        if self.scale is not None:
+            scale = np.asarray(self.scale, dtype=np.float64)
+            if scale.size != self.values.size or not np.all(np.isfinite(scale) & (scale > 0)):
+                raise InputError(
+                    f"measurement on {clique}: scale needs one positive number per cell"
+                )
+            object.__setattr__(self, "scale", scale.reshape(self.values.shape))
+
+    @property
+    def variance(self) -> float:
+        """Variance of the sum of all cells."""
+        if self.scale is None:
+            return self.sigma**2 * self.values.size
+        return float(self.sigma**2 * np.sum(self.scale**2))
 
 
 @dataclass
 class _Prepared:
     clique: Clique  # canonical
     y: np.ndarray  # canonical axes
-    weight: float  # 1 / sigma^2
+    weight: float | np.ndarray  # 1 / sigma^2, per cell (canonical axes) when cells differ
     model_clique: int
     drop_axes: tuple[int, ...]  # axes of the model clique summed to get this measurement
     bshape: tuple[int, ...]  # broadcast of this measurement into its model clique
@@ -60,7 +77,7 @@ def estimate_total(measurements: Sequence[Measurement]) -> float:
     est, var = [], []
     for m in measurements:
         est.append(float(m.values.sum()))
-        var.append(m.sigma**2 * m.values.size)
+        var.append(m.variance)
     if not est:
         return 1.0
     w = 1.0 / np.asarray(var)
@@ -80,7 +97,12 @@ def _prepare(domain: Domain, measurements: Sequence[Measurement], cliques: list[
             )
         else:
             values = m.values
-        y = np.transpose(values, [m.clique.index(a) for a in canon])
+        axes = [m.clique.index(a) for a in canon]
+        y = np.transpose(values, axes)
+        weight: float | np.ndarray = 1.0 / m.sigma**2
+        if m.scale is not None:
+            cell = np.transpose(m.scale.reshape(values.shape), axes)
+            weight = np.ascontiguousarray(1.0 / (m.sigma * cell) ** 2)
         k = min(
             (j for j, c in enumerate(cliques) if set(canon) <= set(c)),
             key=lambda j: domain.size(cliques[j]),
@@ -90,7 +112,7 @@ def _prepare(domain: Domain, measurements: Sequence[Measurement], cliques: list[
             _Prepared(
                 clique=canon,
                 y=np.ascontiguousarray(y),
-                weight=1.0 / m.sigma**2,
+                weight=weight,
                 model_clique=k,
                 drop_axes=tuple(ax for ax, a in enumerate(mc) if a not in canon),
                 bshape=tuple(domain[a] if a in canon else 1 for a in mc),
@@ -130,7 +152,10 @@ class _Objective:
             if m.drop_axes:
                 mu = mu.sum(axis=m.drop_axes)
             diff = mu - m.y
-            loss += 0.5 * m.weight * float(np.einsum("i,i->", d1 := diff.ravel(), d1))
+            if isinstance(m.weight, np.ndarray):
+                loss += 0.5 * float(np.einsum("i,i,i->", m.weight.ravel(), d1 := diff.ravel(), d1))
+            else:
+                loss += 0.5 * m.weight * float(np.einsum("i,i->", d1 := diff.ravel(), d1))
             grads[m.model_clique] += (m.weight * diff).reshape(m.bshape)
         return loss, grads, mus, cal
 
@@ -297,7 +322,7 @@ def estimate(
 
     # step sizes are kept in units of 1 / (total * max weight): the inverse curvature of the
     # loss along a unit change of log-probabilities, a safe first step the search then adapts
-    scale = float(total) * max((m.weight for m in prepared), default=1.0)
+    scale = float(total) * max((float(np.max(m.weight)) for m in prepared), default=1.0)
     alpha = 1.0 / scale
     if warm_start is not None and warm_start.stepsize_:
         alpha = warm_start.stepsize_ * warm_start._step_scale / scale

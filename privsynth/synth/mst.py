@@ -24,19 +24,22 @@ from privsynth.synth.measure import measure_marginal, select_noisy_max
 
 def compress_oneways(
     noisy: Mapping[str, np.ndarray], sigmas: Mapping[str, float], threshold: float = 3.0
-) -> tuple[Compression, dict[str, np.ndarray]]:
+) -> tuple[Compression, dict[str, np.ndarray], dict[str, np.ndarray | None]]:
     """Merge cells whose NOISY count is below `threshold` sigma into one cell per column.
 
-    Returns the compression and the 1-way measurements re-expressed over the new domain (the
-    merged cell carries the sum of the merged noisy counts). Only released values are used.
+    Returns the compression, the 1-way measurements re-expressed over the new domain (the
+    merged cell carries the sum of the merged noisy counts) and, per column, the noise scale of
+    each new cell relative to sigma: sqrt(k) for a cell that sums k noisy cells (None when
+    nothing merged). Only released values are used.
     """
-    maps, values, weights = {}, {}, {}
+    maps, values, weights, scales = {}, {}, {}, {}
     for col, y in noisy.items():
         sup = y >= threshold * sigmas[col]
         n_sup = int(sup.sum())
         if n_sup >= y.size - 1:
             maps[col] = np.arange(y.size)
             values[col] = y.copy()
+            scales[col] = None
             continue
         m = np.empty(y.size, dtype=np.int64)
         m[sup] = np.arange(n_sup)
@@ -44,7 +47,9 @@ def compress_oneways(
         maps[col] = m
         values[col] = np.append(y[sup], y[~sup].sum())
         weights[col] = np.clip(y, 0, None)
-    return Compression(maps, weights), values
+        # the merged cell sums y.size - n_sup independent noisy cells: its std is sqrt(k) sigma
+        scales[col] = np.append(np.ones(n_sup), np.sqrt(y.size - n_sup))
+    return Compression(maps, weights), values, scales
 
 
 class MST(MarginalSynthesizer):
@@ -97,13 +102,14 @@ class MST(MarginalSynthesizer):
                 x, ledger=ledger, rho=rho_one, sensitivity=m, what=f"1-way marginal {c}"
             )
         if self.compress:
-            comp, y1 = compress_oneways(noisy1, sig1)
+            comp, y1, sc1 = compress_oneways(noisy1, sig1)
         else:
             comp, y1 = Compression({c: np.arange(dom[c]) for c in cols}), noisy1
+            sc1 = dict.fromkeys(cols)
         cdom = comp.domain
         cdata = comp.encode(data)
         P = pgm()
-        measurements = [P.Measurement((c,), y1[c], sig1[c]) for c in cols]
+        measurements = [P.Measurement((c,), y1[c], sig1[c], sc1[c]) for c in cols]
 
         # (2) spanning tree by the exponential mechanism on 2-way errors of the independent model
         edges: list[tuple[str, str]] = []
