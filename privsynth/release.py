@@ -547,33 +547,127 @@ def run_release(
     seed: int | None = None,
     key_file: Path | None = None,
     json_out: bool = False,
-) -> Release:
-    """`privsynth release`: read FILE, apply the policy, write DIR, print a short summary."""
+    engine: str | None = None,
+    spark_master: str | None = None,
+    memory_limit: str | None = None,
+) -> Release | dict[str, Any]:
+    """`privsynth release`: read FILE, apply the policy, write DIR, print a short summary.
+
+    In memory (the default for files up to AUTO_DUCKDB_BYTES) the table is read whole and
+    `release` runs on it; on DuckDB or Spark the file stays where it is and the policy's mode
+    dispatches to the streaming paths (`synthesize_source`, `anonymize_source`). Returns the
+    `Release` in memory, the manifest otherwise.
+    """
     import typer
 
+    from privsynth.engine.select import announce, choose_engine, open_for_command
     from privsynth.io import load_table
 
     if key_file is not None and not Path(key_file).is_file():
         # Checked even when no column needs it: a mistyped path must not pass silently.
         raise InputError(f"{key_file}: no such key file (--key-file)")
+    choice = choose_engine(file, engine, spark_master=spark_master, memory_limit=memory_limit)
     pol = load_policy(policy)
-    df, _schema = load_table(file)
-    rel = release(df, pol, seed=seed, key_file=key_file)
-    write_release(rel, out, input_path=file)
+    if choice.name == "memory":
+        df, _schema = load_table(file)
+        announce(choice, engine, None)
+        rel = release(df, pol, seed=seed, key_file=key_file)
+        write_release(rel, out, input_path=file)
+        manifest = rel.manifest
+        result: Release | dict[str, Any] = rel
+    else:
+        source = open_for_command(
+            file, choice.name, spark_master=spark_master, memory_limit=memory_limit
+        )
+        manifest = _release_source(source, pol, out, seed=seed, key_file=key_file)
+        result = manifest
     if json_out:
-        typer.echo(json.dumps({"out": str(out), **rel.manifest}, default=_jsonable))
-        return rel
-    m = rel.manifest
+        typer.echo(json.dumps({"out": str(out), **manifest}, default=_jsonable))
+        return result
+    print_summary(manifest, out)
+    return result
+
+
+def _release_source(
+    source: Any, pol: Policy, out: Path, *, seed: int | None, key_file: Path | None
+) -> dict[str, Any]:
+    """Release a table an engine holds (DuckDB / Spark) without loading it: the manifest.
+
+    The two streaming paths are `privsynth.synth.synthesize_source` +
+    `write_synthetic_release` and `anonymize_source` (here or in `privsynth.transform.stream`).
+    Rules on detected class/entity get their findings from a scan of the source (samples and
+    engine statistics, never the whole file in memory).
+    """
+    from privsynth.policy.resolve import needs_findings
+
+    seed = seed if seed is not None else pol.release.seed
+    findings = None
+    if needs_findings(pol):
+        from privsynth.detect import scan
+
+        findings = list(scan(source).findings)
+    mode = pol.release.mode
+    if mode == "synthesize":
+        try:
+            from privsynth.synth import synthesize_source, write_synthetic_release
+        except ImportError:
+            raise InputError(_NOT_AVAILABLE.format(engine=source.engine_name, mode=mode)) from None
+        syn = synthesize_source(source, pol, seed=seed, findings=findings)
+        written = write_synthetic_release(syn, out, input_path=source.path)
+        return _synthetic_manifest(syn, written, out)
+    anonymize_source = _anonymize_source()
+    if anonymize_source is None:
+        raise InputError(_NOT_AVAILABLE.format(engine=source.engine_name, mode=mode))
+    return anonymize_source(source, pol, out, seed=seed, key_file=key_file, findings=findings)
+
+
+_NOT_AVAILABLE = (
+    "the {engine} engine for release mode {mode} is not available in this build; "
+    "run with --engine memory"
+)
+
+
+def _anonymize_source():
+    """The streaming anonymizer, wherever it lives (this module or transform.stream), or None."""
+    fn = globals().get("anonymize_source")
+    if fn is not None:
+        return fn
+    try:
+        from privsynth.transform.stream import anonymize_source as fn
+    except ImportError:
+        return None
+    return fn
+
+
+def _synthetic_manifest(syn: Any, written: Any, out: Path) -> dict[str, Any]:
+    """The manifest of a streamed synthetic release: what the writer returned, or manifest.json."""
+    if isinstance(written, dict):
+        return written
+    path = Path(out) / "manifest.json"
+    if path.is_file():
+        return json.loads(path.read_text(encoding="utf-8"))
+    return json.loads(json.dumps(getattr(syn, "manifest", {}) or {}, default=_jsonable))
+
+
+def print_summary(m: dict[str, Any], out: Path) -> None:
+    """The few lines `privsynth release` prints: rows, actions, what privacy was achieved/spent."""
+    import typer
+
     actions: dict[str, int] = {}
-    for rec in m["columns"].values():
-        actions[rec["action"]] = actions.get(rec["action"], 0) + 1
-    typer.echo(
-        f"released {m['output']['rows']} rows x {len(m['output']['columns'])} columns "
-        f"under policy {m['policy']['name']!r} -> {out}/"
-    )
-    typer.echo("actions: " + ", ".join(f"{a} {n}" for a, n in sorted(actions.items())))
-    if m.get("privacy"):
-        ach = m["privacy"]["achieved"]
+    for rec in (m.get("columns") or {}).values():
+        action = rec.get("action", "?") if isinstance(rec, dict) else str(rec)
+        actions[action] = actions.get(action, 0) + 1
+    output = m.get("output") or {}
+    rows = output.get("rows", "?")
+    cols = output.get("columns")
+    n_cols = len(cols) if isinstance(cols, list) else "?"
+    name = (m.get("policy") or {}).get("name", "?")
+    typer.echo(f"released {rows} rows x {n_cols} columns under policy {name!r} -> {out}/")
+    if actions:
+        typer.echo("actions: " + ", ".join(f"{a} {n}" for a, n in sorted(actions.items())))
+    privacy = m.get("privacy")
+    if isinstance(privacy, dict) and isinstance(privacy.get("achieved"), dict):
+        ach = privacy["achieved"]
         keys = ("k_achieved", "l_achieved", "t_achieved", "suppression_rate", "loss", "levels")
         shown = {k: ach[k] for k in keys if ach.get(k) is not None}
         typer.echo("privacy achieved: " + ", ".join(f"{k} {v}" for k, v in shown.items()))
@@ -581,14 +675,13 @@ def run_release(
         t = m["ledger_total"]
         typer.echo(f"privacy budget spent: epsilon {t['epsilon']:g}, delta {t['delta']:g}")
     led = m.get("ledger")
-    if m["mode"] == "synthesize" and isinstance(led, dict) and "epsilon_spent" in led:
+    if m.get("mode") == "synthesize" and isinstance(led, dict) and "epsilon_spent" in led:
         typer.echo(
-            f"DP synthetic ({m.get('synthesis', {}).get('method', '?')}): epsilon spent "
+            f"DP synthetic ({(m.get('synthesis') or {}).get('method', '?')}): epsilon spent "
             f"{led['epsilon_spent']:.4g} of {led.get('epsilon')}, delta {led.get('delta')}"
         )
-    for notice in m.get("notices", []):
+    for notice in m.get("notices", []) or []:
         typer.echo(f"warning: {notice}", err=True)
-    return rel
 
 
 # `privsynth.release` is both this module and its main function: once the module is imported,

@@ -55,6 +55,23 @@ class GroupCounts:
         return int(self.counts.size)
 
 
+@dataclass(frozen=True)
+class ColumnCounts:
+    """Whole-column counts of one column: rows, distinct non-missing values, missing values.
+
+    Private statistics for internal decisions (the scan's uniqueness, the audit's inventory);
+    never released as such.
+    """
+
+    rows: int
+    distinct: int
+    missing: int
+
+    @property
+    def present(self) -> int:
+        return self.rows - self.missing
+
+
 class EngineBase:
     """Plumbing every engine shares: `marginal` is `marginals` of one clique, and validation."""
 
@@ -143,6 +160,10 @@ class CountingEngine(Protocol):
         weights: np.ndarray | None = None,
     ) -> GroupCounts:
         """Group rows by integer-coded columns (code c of column j in 0..cardinalities[j]-1)."""
+        ...
+
+    def column_stats(self, data: Any, columns: Sequence[str]) -> dict[str, ColumnCounts]:
+        """Rows, distinct non-missing values and missing values of each column, in one pass."""
         ...
 
     def sample_values(self, data: Any, column: str, n: int, *, seed: int = 0) -> pd.Series:

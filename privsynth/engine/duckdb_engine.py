@@ -21,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 
 from privsynth.engine import base
-from privsynth.engine.base import EquivalenceClasses, marginals_from_groups
+from privsynth.engine.base import ColumnCounts, EquivalenceClasses, marginals_from_groups
 from privsynth.engine.encoding import Bins, Categories, Encoder
 from privsynth.errors import InputError
 
@@ -305,6 +305,27 @@ class DuckDBEngine(base.EngineBase):
         labels = np.empty(n, dtype=np.int64)
         labels[np.asarray(pairs["rid"], dtype=np.int64)] = np.asarray(pairs["label"], dtype=np.int64)
         return EquivalenceClasses(labels, np.asarray(cls["__ps_size"], dtype=np.int64), keys)
+
+    # ------------------------------------------------------------------ column statistics
+    def column_stats(self, data: Any, columns: Sequence[str]) -> dict[str, ColumnCounts]:
+        cols = list(dict.fromkeys(columns))
+        if not cols:
+            return {}
+        with self._source(data, cols) as (src, _):
+            types = {
+                d[0]: str(d[1]) for d in self.con.execute(f"SELECT * FROM {src} LIMIT 0").description
+            }
+            parts = ["count(*)"]
+            for c in cols:
+                q = quote_ident(c)
+                # NaN is a value to DuckDB but missing to pandas: count it as missing.
+                ok = f" FILTER (WHERE NOT isnan({q}))" if types.get(c) in ("DOUBLE", "FLOAT") else ""
+                parts += [f"count(DISTINCT {q}){ok}", f"count(*) - count({q}){ok}"]
+            row = self.con.execute(f"SELECT {', '.join(parts)} FROM {src}").fetchall()[0]
+        n = int(row[0])
+        return {
+            c: ColumnCounts(n, int(row[1 + 2 * j]), int(row[2 + 2 * j])) for j, c in enumerate(cols)
+        }
 
     # ------------------------------------------------------------------- value samples
     def sample_values(self, data: Any, column: str, n: int, *, seed: int = 0) -> pd.Series:

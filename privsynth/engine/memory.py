@@ -11,7 +11,12 @@ import numpy as np
 import pandas as pd
 
 from privsynth.engine import base
-from privsynth.engine.base import EquivalenceClasses, GroupCounts, marginals_from_groups
+from privsynth.engine.base import (
+    ColumnCounts,
+    EquivalenceClasses,
+    GroupCounts,
+    marginals_from_groups,
+)
 from privsynth.engine.encoding import Encoder
 from privsynth.errors import InputError
 
@@ -191,6 +196,21 @@ class MemoryEngine(base.EngineBase):
             np.minimum.at(first, labels, np.arange(n))
             keys = np.stack([np.asarray(c, dtype=np.int64)[first] for c in codes], axis=1)
         return GroupCounts(labels.astype(np.int64, copy=False), counts, keys)
+
+    def column_stats(self, data: pd.DataFrame, columns: Sequence[str]) -> dict[str, ColumnCounts]:
+        data = _frame(data)
+        out = {}
+        for col in columns:
+            if col not in data.columns:
+                raise InputError(f"column {col!r} is not in the data")
+            s = data[col]
+            present = s.dropna()
+            try:
+                distinct = int(present.nunique())
+            except TypeError:  # unhashable cells (lists, dicts): count their text
+                distinct = int(present.astype(str).nunique())
+            out[col] = ColumnCounts(len(s), distinct, len(s) - len(present))
+        return out
 
     def sample_values(self, data: pd.DataFrame, column: str, n: int, *, seed: int = 0) -> pd.Series:
         data = _frame(data)

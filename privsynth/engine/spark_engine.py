@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from privsynth.engine import base
-from privsynth.engine.base import EquivalenceClasses, marginals_from_groups
+from privsynth.engine.base import ColumnCounts, EquivalenceClasses, marginals_from_groups
 from privsynth.engine.encoding import Bins, Categories, Encoder
 from privsynth.errors import InputError
 
@@ -50,6 +50,15 @@ def default_session(master: str = "local[2]", app_name: str = "privsynth"):
     )
     spark.sparkContext.setLogLevel("ERROR")
     return spark
+
+
+def _nan(sdf, name: str):
+    """Column expression: true where a floating column holds NaN (false for other types)."""
+    from pyspark.sql import functions as F
+
+    if dict(sdf.dtypes)[name] in ("float", "double"):
+        return F.coalesce(F.isnan(F.col(name)), F.lit(False))
+    return F.lit(False)
 
 
 class SparkEngine(base.EngineBase):
@@ -248,6 +257,26 @@ class SparkEngine(base.EngineBase):
         else:
             keys = info[ks].set_axis(cols, axis=1)
         return EquivalenceClasses(labels, info["__ps_size"].to_numpy(dtype=np.int64), keys)
+
+    # ------------------------------------------------------------------ column statistics
+    def column_stats(self, data: Any, columns: Sequence[str]) -> dict[str, ColumnCounts]:
+        from pyspark.sql import functions as F
+
+        cols = list(dict.fromkeys(columns))
+        if not cols:
+            return {}
+        sdf = self._frame(data, cols)
+        aggs = [F.count(F.lit(1))]
+        for i, _ in enumerate(cols):
+            c = F.col(f"c{i}")
+            # NaN is a value to Spark but missing to pandas: count it as missing.
+            ok = F.when(~_nan(sdf, f"c{i}"), c)
+            aggs += [F.countDistinct(ok), F.count(F.lit(1)) - F.count(ok)]
+        row = sdf.agg(*aggs).collect()[0]
+        n = int(row[0])
+        return {
+            c: ColumnCounts(n, int(row[1 + 2 * j]), int(row[2 + 2 * j])) for j, c in enumerate(cols)
+        }
 
     # ------------------------------------------------------------------- value samples
     def sample_values(self, data: Any, column: str, n: int, *, seed: int = 0) -> pd.Series:
