@@ -17,6 +17,7 @@ so bins and levels come from the original; nothing here is published with DP gua
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from dataclasses import asdict, dataclass, field
@@ -486,6 +487,13 @@ def ml_efficacy(
             f"target column {tgt!r} cannot be compared: {enc_train.excluded.get(tgt, 'excluded')}"
         )
     enc_test = encode_pair(train, test)
+    # A column the test rows recode (values the train rows never show) has no test codes:
+    # both models then use the columns the two codings share.
+    common = [c for c in enc_train.columns if c in enc_test.columns]
+    if tgt not in common:
+        raise InputError(f"target column {tgt!r} cannot be compared on the test rows")
+    if len(common) < len(enc_train.columns):
+        enc_train = dataclasses.replace(enc_train, columns=common)
     # the test table is coded on the train table's bins, like the release
     enc_test = EncodedPair(
         columns=enc_train.columns,
