@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
+import inspect
 import json
 import os
 import platform
@@ -577,7 +578,7 @@ def run_release(
         result: Release | dict[str, Any] = rel
     else:
         source = open_for_command(
-            file, choice.name, spark_master=spark_master, memory_limit=memory_limit
+            file, engine, spark_master=spark_master, memory_limit=memory_limit, choice=choice
         )
         manifest = _release_source(source, pol, out, seed=seed, key_file=key_file)
         result = manifest
@@ -613,7 +614,11 @@ def _release_source(
         except ImportError:
             raise InputError(_NOT_AVAILABLE.format(engine=source.engine_name, mode=mode)) from None
         syn = synthesize_source(source, pol, seed=seed, findings=findings)
-        written = write_synthetic_release(syn, out, input_path=source.path)
+        suffix = Path(source.path).suffix.lower() if source.path is not None else ""
+        kwargs: dict[str, Any] = {"fmt": "parquet" if suffix in (".parquet", ".pq") else "csv"}
+        if "input_path" in inspect.signature(write_synthetic_release).parameters:
+            kwargs["input_path"] = source.path
+        written = write_synthetic_release(syn, out, **kwargs)
         return _synthetic_manifest(syn, written, out)
     anonymize_source = _anonymize_source()
     if anonymize_source is None:

@@ -166,8 +166,11 @@ def reidentification(
 def inventory(inputs: ScaledInputs, release_columns: Sequence[str], scan: list | None) -> list[dict]:
     """The report's column inventory with whole-column counts from the engine."""
     from privsynth.engine.rows import text_data
+    from privsynth.io import infer_schema
 
     orig = inputs.original
+    # types as the memory path reports them: inferred again on the typed rows
+    types = infer_schema(orig.rows)
     cols = [str(c) for c in orig.rows.columns]
     counts = orig.source.engine.column_stats(text_data(orig.source), cols)
     by_col = {f["column"]: f for f in (scan or [])}
@@ -177,7 +180,7 @@ def inventory(inputs: ScaledInputs, release_columns: Sequence[str], scan: list |
         out.append(
             {
                 "column": col,
-                "type": str(orig.schema[col].type),
+                "type": str(types[col].type),
                 "distinct": c.distinct,
                 "missing_share": c.missing / c.rows if c.rows else 0.0,
                 "in_release": col in release_columns,

@@ -39,7 +39,7 @@ def run_scan(file: Path, json_out: bool = False, sample: int = 1000,
         announce(choice, engine, None)
     else:
         source = open_for_command(
-            file, choice.name, spark_master=spark_master, memory_limit=memory_limit
+            file, engine, spark_master=spark_master, memory_limit=memory_limit, choice=choice
         )
         result = scan(source, sample=sample)
     # Draft before printing: a policy that cannot be drafted fails the command up front.

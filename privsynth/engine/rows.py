@@ -110,7 +110,7 @@ def typed_chunks(
     if source.in_memory:
         yield from source.chunks(rows)
         return
-    reader = _text_relation(source).fetch_arrow_reader(rows)
+    reader = _text_relation(source).to_arrow_reader(rows)
     for batch in reader:
         chunk = batch.to_pandas()
         chunk.columns = [str(c) for c in chunk.columns]

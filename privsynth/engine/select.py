@@ -121,11 +121,17 @@ def open_for_command(
     memory_limit: str | None = None,
     say: Callable[[str], None] | None = None,
     load: Any = None,
+    choice: EngineChoice | None = None,
 ):
-    """`open_source` for a command: choose, announce the choice, open. Returns the TableSource."""
+    """`open_source` for a command: choose (unless `choice` is given), open, announce.
+
+    Returns the TableSource. The line comes after the open so that an unreadable file is
+    still a single line of error.
+    """
     from privsynth.engine.source import open_source
 
-    choice = choose_engine(data, engine, spark_master=spark_master, memory_limit=memory_limit)
+    if choice is None:
+        choice = choose_engine(data, engine, spark_master=spark_master, memory_limit=memory_limit)
     source = open_source(
         data, choice.name, spark_master=spark_master, memory_limit=memory_limit, load=load
     )
