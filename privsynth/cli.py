@@ -35,7 +35,7 @@ _ENGINE_HELP = (
     "Where the work runs: auto (default: memory for files up to 256 MB, else duckdb; "
     "PRIVSYNTH_AUTO_DUCKDB_BYTES sets the threshold), memory (fastest while the table fits "
     "in RAM), duckdb (files larger than memory, on this machine, within --memory-limit), "
-    "spark (a cluster or local[N]; needs privsynth[spark] and Java 17)."
+    "spark (a cluster or local[N]; needs the spark extra and Java 17)."
 )
 EngineOpt = Annotated[str | None, typer.Option("--engine", help=_ENGINE_HELP, show_default="auto")]
 SparkMasterOpt = Annotated[
@@ -73,6 +73,8 @@ def scan(
     """Flag each column: direct identifier, quasi-identifier, sensitive attribute, or other.
 
     Example: privsynth scan data.csv --write-policy policy.yaml
+
+    Large file: privsynth scan big.parquet --engine duckdb (samples and counts, never loaded whole)
     """
     from privsynth.detect.cli import run_scan
 
@@ -104,6 +106,8 @@ def release(
     Example: privsynth release data.csv --policy hipaa-safe-harbor --out released/
 
     Built-in policies: hipaa-safe-harbor, gdpr-pseudonymise, k-anonymity, dp-synthetic.
+
+    Large file: privsynth release big.parquet -p dp-synthetic -o out/ --engine duckdb --memory-limit 4GB
     """
     from privsynth.release import run_release
 
@@ -146,6 +150,9 @@ def audit(
     Example: privsynth audit --original data.csv --release released/release.csv --report audit.html
 
     Exit 0 when every threshold passes, 1 when one fails, 2 on bad input.
+
+    On --engine duckdb|spark, re-identification classes and utility marginals count every row;
+    attacks, membership inference, pMSE and ML efficacy use 50,000-row samples (the report says).
 
     Thresholds (policy `audit.thresholds`, name: limit; defaults in brackets):
     prosecutor_risk_max [0.09], records_above_threshold_max [0.05], singling_out_risk_max [0.1],
