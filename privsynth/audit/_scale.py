@@ -19,12 +19,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from privsynth.engine.source import TableSource
+from privsynth.engine.source import CHUNK_ROWS, TableSource
 from privsynth.errors import InputError
 from privsynth.io.schema import Schema
 
 # Rows per table the row-level metrics look at (uniform sample beyond it).
 AUDIT_SAMPLE_ROWS = int(os.environ.get("PRIVSYNTH_AUDIT_SAMPLE_ROWS", 50_000))
+# Rows per streamed chunk: the coding holds every column as text, so chunks stay small
+# (1M x 18 columns: 100k-row chunks peak under 1 GB, 500k-row chunks near 2.5 GB).
+AUDIT_CHUNK_ROWS = min(CHUNK_ROWS, 100_000)
 
 ON_FULL_TABLES = [
     "re-identification risk (equivalence classes of the release)",
@@ -214,7 +217,7 @@ class FullCounts:
         if not t.sampled:
             yield t.rows  # the driver holds every row already
             return
-        yield from typed_chunks(t.source, t.schema)
+        yield from typed_chunks(t.source, t.schema, AUDIT_CHUNK_ROWS)
 
     def _codes(self, chunk: pd.DataFrame, which: str, remap: bool) -> dict[str, np.ndarray]:
         from privsynth.audit._encoding import code_column
