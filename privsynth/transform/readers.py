@@ -211,7 +211,7 @@ class FileReader(TableReader):
         rel = self.con.sql(
             f"SELECT * FROM {self._from} USING SAMPLE reservoir({int(n)} ROWS) REPEATABLE (0)"
         )
-        return self._arrow_to_pandas(rel.arrow())
+        return self._arrow_to_pandas(_arrow(rel))
 
     @property
     def schema(self) -> Schema:
@@ -343,9 +343,7 @@ class FileReader(TableReader):
         rel = self.con.sql(
             f"SELECT {cols}, count(*) AS __ps_n FROM {self._from} GROUP BY ALL"
         )
-        table = rel.arrow()
-        if not isinstance(table, pa.Table):  # duckdb >= 1.4 may hand back a reader
-            table = table.read_all()
+        table = _arrow(rel)
         counts = table.column("__ps_n").to_numpy().astype(np.int64)
         keys = table.drop(["__ps_n"]).to_pandas()
         keys.columns = list(columns)
@@ -392,6 +390,13 @@ class FileReader(TableReader):
             return True
         # Formats with a time of day: look at the values (one pass over this column only).
         return all(_dates_only(ch[column]) for ch in self.chunks(1_000_000))
+
+
+def _arrow(rel: Any) -> pa.Table:
+    """A DuckDB relation's rows as one Arrow table (newer DuckDB hands back a reader)."""
+    fetch = getattr(rel, "fetch_arrow_table", None)
+    table = fetch() if fetch is not None else rel.arrow()
+    return table if isinstance(table, pa.Table) else table.read_all()
 
 
 def reader_for(source: Any) -> TableReader:
