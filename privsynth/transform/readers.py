@@ -394,7 +394,7 @@ class FileReader(TableReader):
 
 def _arrow(rel: Any) -> pa.Table:
     """A DuckDB relation's rows as one Arrow table (newer DuckDB hands back a reader)."""
-    fetch = getattr(rel, "fetch_arrow_table", None)
+    fetch = getattr(rel, "to_arrow_table", None) or getattr(rel, "fetch_arrow_table", None)
     table = fetch() if fetch is not None else rel.arrow()
     return table if isinstance(table, pa.Table) else table.read_all()
 

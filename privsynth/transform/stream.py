@@ -390,6 +390,15 @@ def _plan_kanonymity(
         )
     else:
         grouped, weights = reader.group_sizes(qis + sens)
+    if weights is not None:
+        # Engines return groups in any order; search them in one canonical order so that
+        # every engine sums the same floats in the same order (bit-identical results).
+        order = np.lexsort(
+            [h.value_strings(grouped[c]).fillna("").to_numpy(dtype=str) for c in reversed(qis + sens)]
+            + [grouped[c].isna().to_numpy() for c in reversed(qis + sens)]
+        )
+        grouped = grouped.iloc[order].reset_index(drop=True)
+        weights = np.asarray(weights)[order]
     for s in sens:  # the search sees the sensitive values as they are released
         fn = plan.transforms.get(s)
         if fn is not None and s not in frame_sens:
