@@ -53,12 +53,13 @@ class ValueMap:
         self.values = values
 
     def positions(self, column: pd.Series) -> np.ndarray:
-        na = column.isna().to_numpy()
-        out = np.full(len(column), -1, dtype=np.int64)
-        if (~na).any():
-            found = self._index.get_indexer(column[~na].to_numpy())
-            out[~na] = np.where(found >= 0, self._pos[np.maximum(found, 0)], -1)
-        out[na] = self._na_pos
+        # Hash the chunk's values once (factorize), then look up only its distinct values.
+        codes, uniq = pd.factorize(column, use_na_sentinel=True)
+        found = self._index.get_indexer(uniq) if len(uniq) else np.zeros(0, dtype=np.int64)
+        at = np.where(found >= 0, self._pos[np.maximum(found, 0)] if found.size else found, -1)
+        out = np.full(len(column), self._na_pos, dtype=np.int64)
+        present = codes >= 0
+        out[present] = at[codes[present]]
         if (out < 0).any():
             bad = column[out < 0].iloc[0]
             raise InputError(
