@@ -339,3 +339,17 @@ def test_spark_release_equals_memory(files, tmp_path):
     a = pd.read_parquet(tmp_path / "spark" / "release.parquet")
     b = pd.read_parquet(tmp_path / "mem" / "release.parquet")
     pd.testing.assert_frame_equal(a, b, check_dtype=False)
+
+
+def test_plan_on_many_short_lived_chunks_equals_whole(files, tmp_path):
+    """Chunks created and freed one after another (Spark's batches) get their own labels."""
+    from privsynth.transform.readers import FrameReader
+    from privsynth.transform.stream import plan_anonymize, resolve_for
+
+    df = read_table(files["parquet"])
+    reader = FrameReader(df)
+    resolved, _ = resolve_for(reader, _policy(tmp_path, KANON))
+    plan = plan_anonymize(reader, resolved, seed=3)
+    whole = plan.apply(df)
+    parts = [plan.apply(df.iloc[i : i + 50].copy()) for i in range(0, len(df), 50)]
+    pd.testing.assert_frame_equal(pd.concat(parts), whole)

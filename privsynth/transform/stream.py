@@ -113,7 +113,7 @@ class AnonymizePlan:
     """Everything decided about a release before any row is written.
 
     `transforms[c]` maps a chunk of input rows to column c's output values (columns without
-    one are copied); `dropped` columns are left out. `statistical_noise` names columns whose
+    one are copied), `joint` entries several columns at once; `dropped` columns are left out. `statistical_noise` names columns whose
     noise is drawn from a seeded stream, in row order (streaming is then sequential only).
     """
 
@@ -129,6 +129,9 @@ class AnonymizePlan:
     datetime_columns: list[str] = field(default_factory=list)
     statistical_noise: list[str] = field(default_factory=list)
     datetime_formats: dict[str, str] = field(default_factory=dict)
+    joint: list[tuple[list[str], Callable[[pd.DataFrame], dict[str, np.ndarray]]]] = field(
+        default_factory=list
+    )
 
     @property
     def output_columns(self) -> list[str]:
@@ -139,6 +142,10 @@ class AnonymizePlan:
         out = chunk.copy()
         for name, fn in self.transforms.items():
             out[name] = fn(chunk)
+        for names, fn in self.joint:  # several columns from one lookup (k-anonymity classes)
+            values = fn(chunk)
+            for name in names:
+                out[name] = pd.Series(values[name], index=chunk.index, dtype=object)
         return out.drop(columns=self.dropped)
 
     def manifest(self, rows_in: int, rows_out: int) -> dict[str, Any]:
@@ -463,17 +470,8 @@ def _plan_kanonymity(
     else:
         # One label per QI per class, suppression included: rows find theirs by their values.
         tmap = TupleMap(grouped[qis], {q: generalized[q].to_numpy(dtype=object) for q in qis})
-        cache: dict[int, dict[str, np.ndarray]] = {}
-
-        def labels_of(ch: pd.DataFrame, q: str) -> pd.Series:
-            key = id(ch)
-            if key not in cache:
-                cache.clear()
-                cache[key] = tmap.lookup(ch)
-            return pd.Series(cache[key][q], index=ch.index, dtype=object)
-
-        for q in qis:
-            plan.transforms[q] = lambda ch, q=q: labels_of(ch, q)
+        # One lookup per chunk gives every QI's label (suppression included).
+        plan.joint.append((list(qis), tmap.lookup))
     from privsynth.release import _result_dict
 
     achieved = _result_dict(result)
@@ -494,7 +492,8 @@ def _plan_datetime_output(reader: TableReader, plan: AnonymizePlan) -> None:
     sample = reader.sample()
     for c in plan.output_columns:
         kind = plan.resolved.columns[c].kind
-        if kind is not Action.SHIFT_DATES and c in plan.transforms:
+        joint = {n for names, _ in plan.joint for n in names}
+        if kind is not Action.SHIFT_DATES and (c in plan.transforms or c in joint):
             continue  # generalized, masked or a quasi-identifier: no longer a datetime
         if c in sample and pd.api.types.is_datetime64_any_dtype(sample[c]):
             plan.datetime_columns.append(c)
