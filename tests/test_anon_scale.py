@@ -327,6 +327,7 @@ def test_spark_release_equals_memory(files, tmp_path):
     pq.write_table(pq.read_table(files["parquet"]), path, coerce_timestamps="us")
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     spark = default_session("local[2]")
+    spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", "400")  # many batches
     try:
         policy = _policy(tmp_path, KANON)
         got = anonymize_source(
@@ -335,7 +336,7 @@ def test_spark_release_equals_memory(files, tmp_path):
     finally:
         spark.stop()
     mem = anonymize_source(open_source(path, "memory"), policy, tmp_path / "mem", seed=3)
-    assert got["privacy"]["achieved"]["levels"] == mem["privacy"]["achieved"]["levels"]
+    _same_result(got["privacy"]["achieved"], mem["privacy"]["achieved"])
     a = pd.read_parquet(tmp_path / "spark" / "release.parquet")
     b = pd.read_parquet(tmp_path / "mem" / "release.parquet")
     pd.testing.assert_frame_equal(a, b, check_dtype=False)

@@ -37,6 +37,42 @@ class _Normalizer:
         return FileReader.normalize(fake, df)
 
 
+class SparkFileReader:
+    """A `FileReader` whose counts run in Spark: group sizes, row counts, per-id maxima.
+
+    Types still come from the file itself (pyarrow schema, a DuckDB row sample), so the group
+    keys Spark returns are converted to exactly the values a chunk holds in memory.
+    """
+
+    @staticmethod
+    def wrap(reader: Any, spark: Any, path: Path) -> Any:
+        from pyspark.sql import functions as F
+
+        from privsynth.engine.spark_engine import _bq
+
+        sdf = spark.read.parquet(str(path))
+
+        def group_sizes(columns):
+            cols = list(columns)
+            pdf = sdf.groupBy(*[F.col(_bq(c)) for c in cols]).count().toPandas()
+            counts = pdf.pop("count").to_numpy().astype("int64")
+            pdf.columns = cols
+            return reader.normalize(pdf).reset_index(drop=True), counts
+
+        def n_rows():
+            return int(sdf.count())
+
+        def max_rows_per_value(column):
+            row = sdf.groupBy(F.col(_bq(column))).count().agg(F.max("count")).collect()[0][0]
+            return int(row or 0)
+
+        reader.group_sizes = group_sizes
+        reader.n_rows = n_rows
+        reader.max_rows_per_value = max_rows_per_value
+        reader.distinct = lambda column: group_sizes([column])[0][column]
+        return reader
+
+
 def _spark_type(field: pa.Field):
     from pyspark.sql import types as T
     from pyspark.sql.pandas.types import from_arrow_type
@@ -71,8 +107,12 @@ def anonymize_spark(
     path = getattr(source, "path", None)
     if path is None or not str(path).lower().endswith((".parquet", ".pq")):
         raise InputError("the spark release reads a Parquet file; convert CSV to Parquet first")
-    # Counting for the plan runs in DuckDB over the same file (small group-by tables only).
-    reader = FileReader(path)
+    # Executors must run the driver's interpreter (privsynth, pandas); only effective when
+    # the session starts here.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    spark = source.engine.spark
+    # Counting for the plan (group sizes, row counts) runs in Spark; types come from the file.
+    reader = SparkFileReader.wrap(FileReader(path), spark, Path(path))
     resolved, _ = resolve_for(reader, policy, findings)
     plan = plan_anonymize(reader, resolved, seed=seed, key_file=key_file)
     if plan.statistical_noise:
@@ -93,10 +133,6 @@ def anonymize_spark(
             pdf.columns = columns
             yield plan.apply(norm(pdf)).reset_index(drop=True)
 
-    # Executors must run the driver's interpreter (privsynth, pandas); only effective when
-    # the session starts here.
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    spark = source.engine.spark
     sdf = spark.read.parquet(str(path))
     n_in = reader.n_rows()
     out_dir = Path(out_dir)
