@@ -37,6 +37,7 @@ _EXPORTS: dict[str, str] = {
     "release": "privsynth.release",
     "Release": "privsynth.release",
     "write_release": "privsynth.release",
+    "anonymize_source": "privsynth.transform.stream",
     "PolicyError": "privsynth.errors",
     "MissingKeyError": "privsynth.errors",
     "audit": "privsynth.audit",
