@@ -233,10 +233,17 @@ class MarginalSynthesizer:
             out[col] = codes
         return out
 
-    def sample(self, n: int | None = None, where: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    def sample(
+        self,
+        n: int | None = None,
+        where: Mapping[str, Any] | None = None,
+        *,
+        rng: np.random.Generator | None = None,
+    ) -> pd.DataFrame:
         """`n` synthetic rows of integer codes (default: the DP estimate of the row count).
 
         `where` conditions the model exactly, e.g. {"income>50K": 1}: post-processing, no budget.
+        `rng` replaces the estimator's own generator (seeded from `seed`) for this call.
         """
         self._check_fitted()
         if n is None:
@@ -246,7 +253,7 @@ class MarginalSynthesizer:
             raise InputError(f"n must be >= 0 (got {n})")
         codes = self._where_codes(where)
         cw = self.compression_.encode_where(codes)
-        rng = self._rng
+        rng = self._rng if rng is None else rng
         raw = self.model_.sample(n, rng=rng, where=cw)
         out = self.compression_.decode(raw, rng, codes)
         return out[list(self.domain_)]

@@ -130,26 +130,31 @@ class ColumnCodec:
         return sorted({int(c) for c in codes})
 
     # -- decoding (post-processing: numpy RNG allowed) ---------------------------------------
-    def decode(self, codes: np.ndarray, rng: np.random.Generator) -> pd.Series:
+    def decode(
+        self, codes: np.ndarray, rng: np.random.Generator, *, other: bool | None = None
+    ) -> pd.Series:
+        """Raw values for codes (post-processing). Boolean / integer category lists decode to
+        typed columns unless "other" appears; `other` fixes that choice up front (streamed
+        chunks must all have one type), None decides from these codes."""
         codes = np.asarray(codes, dtype=np.int64)
         miss = codes == self.missing_code
         if self.kind == "categorical":
             labels = np.array([*self.categories, OTHER, None], dtype=object)
             out = pd.Series(labels[codes], name=self.name)
-            if (
-                self.categories
-                and all(isinstance(c, bool) for c in self.categories)
-                and not (codes == self.other_code).any()
-            ):
+            has_other = bool((codes == self.other_code).any()) if other is None else other
+            if self.categories and all(isinstance(c, bool) for c in self.categories) and not has_other:
                 return out.astype("boolean")
             if (
                 all(
                     isinstance(c, int | np.integer) and not isinstance(c, bool)
                     for c in self.categories
                 )
-                and not (codes == self.other_code).any()
+                and not has_other
             ):
                 return out.astype("Int64")
+            types = {type(c) for c in self.categories} | ({str} if has_other else set())
+            if len(types) > 1:  # one type per column, or Parquet cannot hold it: text
+                return out.map(lambda v: None if v is None else str(v)).astype(object)
             return out
         edges = np.asarray(self.edges, dtype=np.float64)
         b = np.clip(codes, 0, len(edges) - 2)
@@ -242,8 +247,17 @@ class Encoder:
             raise InputError(f"column {missing[0]!r} is not in the data")
         return pd.DataFrame({c: k.encode(df[c]) for c, k in self.codecs.items()}, index=df.index)
 
-    def decode(self, codes: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
-        return pd.DataFrame({c: k.decode(codes[c].to_numpy(), rng) for c, k in self.codecs.items()})
+    def decode(
+        self,
+        codes: pd.DataFrame,
+        rng: np.random.Generator,
+        *,
+        other: Mapping[str, bool] | None = None,
+    ) -> pd.DataFrame:
+        other = other or {}
+        return pd.DataFrame(
+            {c: k.decode(codes[c].to_numpy(), rng, other=other.get(c)) for c, k in self.codecs.items()}
+        )
 
     def encode_where(self, where: Mapping[str, Any] | None) -> dict[str, list[int]] | None:
         if not where:
