@@ -144,11 +144,13 @@ class KeyCategories:
 
     def encode(self, s: pd.Series) -> np.ndarray:
         table = dict(self.lookup)
-        if not pd.api.types.is_object_dtype(s.dtype):
-            # Typed column: key each distinct value once, then gather. (Not for object
-            # columns: factorize would merge values like True and 1 whose keys differ.)
-            seen, uniques = pd.factorize(s, use_na_sentinel=True)
-            keys = [category_key(v) for v in pd.Index(uniques).to_list()]
+        # Key each distinct value once, then gather. Factorize merges equal values, and equal
+        # values have equal keys except across types (True == 1, keys "true" and "1"): so only
+        # for typed columns and object columns of text.
+        seen, uniques = pd.factorize(s, use_na_sentinel=True)
+        values = pd.Index(uniques).to_list()
+        if not pd.api.types.is_object_dtype(s.dtype) or all(type(v) is str for v in values):
+            keys = [category_key(v) for v in values]
             lut = [table.get(k, self.other_code) for k in keys] + [self.missing_code]
             return np.asarray(lut, dtype=np.int64)[seen]
         miss = s.isna().to_numpy()
