@@ -99,8 +99,9 @@ def fake_noise(monkeypatch):
 
     monkeypatch.setattr(measure, "invoke", invoke)
 
-    def reset() -> None:  # restart the call counter for the next run
-        calls[0] = 0
+    def reset() -> int:  # restart the call counter for the next run; return the old count
+        n, calls[0] = calls[0], 0
+        return n
 
     return reset
 
@@ -132,6 +133,8 @@ def test_memory_and_duckdb_give_the_identical_release(parquet_file, fake_noise, 
     fake_noise()
     duck = _release(open_source(parquet_file, "duckdb"), method, **extra)
     _same(mem, duck)
+    # privacy rule 1 on the engine path: every ledger step ran one OpenDP measurement
+    assert fake_noise() == len(duck.ledger.to_dict()["steps"])
     assert "row count" in {s["what"] for s in mem.ledger.to_dict()["steps"]} or extra
 
 
@@ -381,6 +384,24 @@ def test_streamed_release_equals_materialized(parquet_file, tmp_path, monkeypatc
     pd.testing.assert_frame_equal(pd.concat(chunks, ignore_index=True), rel.data)
     csv = write_synthetic_release(rel, tmp_path / "csv", fmt="csv")
     assert len(pd.read_csv(csv / "synthetic.csv")) == 2500
+
+
+def test_failed_stream_writes_nothing(parquet_file, tmp_path, monkeypatch):
+    from privsynth.synth import release as rel_mod
+
+    rel = _release(open_source(parquet_file, "duckdb"), rows=300)
+
+    original = rel_mod.TableSynthesizer.sample_chunks
+
+    def broken(self, n, *, seed, chunk_rows=None):
+        yield from original(self, 100, seed=seed)  # one good chunk reaches the writer
+        raise MemoryError("out of memory mid-stream")
+
+    monkeypatch.setattr(rel_mod.TableSynthesizer, "sample_chunks", broken)
+    with pytest.raises(MemoryError):
+        write_synthetic_release(rel, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+    assert list(tmp_path.iterdir()) == [parquet_file]
 
 
 def test_bad_input_on_duckdb(parquet_file, tmp_path):
