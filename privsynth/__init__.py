@@ -47,6 +47,7 @@ _EXPORTS: dict[str, str] = {
     "AIM": "privsynth.synth",
     "Ledger": "privsynth.synth",
     "synthesize": "privsynth.synth",
+    "synthesize_source": "privsynth.synth",
     "SyntheticRelease": "privsynth.synth",
 }
 _SUBMODULES = {"io", "detect", "policy", "transform", "synth", "audit", "engine", "datasets"}
