@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
-import inspect
 import json
 import os
 import platform
@@ -422,16 +421,11 @@ def _release_source(
     mode = pol.release.mode
     if mode == "synthesize":
         try:
-            from privsynth.synth import synthesize_source, write_synthetic_release
+            from privsynth.synth import synthesize_source
         except ImportError:
             raise InputError(_NOT_AVAILABLE.format(engine=source.engine_name, mode=mode)) from None
         syn = synthesize_source(source, pol, seed=seed, findings=findings)
-        suffix = Path(source.path).suffix.lower() if source.path is not None else ""
-        kwargs: dict[str, Any] = {"fmt": "parquet" if suffix in (".parquet", ".pq") else "csv"}
-        if "input_path" in inspect.signature(write_synthetic_release).parameters:
-            kwargs["input_path"] = source.path
-        written = write_synthetic_release(syn, out, **kwargs)
-        return _synthetic_manifest(syn, written, out)
+        return _write_streamed_synthetic(syn, pol, source, out, seed=seed)
     anonymize_source = _anonymize_source()
     if anonymize_source is None:
         raise InputError(_NOT_AVAILABLE.format(engine=source.engine_name, mode=mode))
@@ -456,14 +450,61 @@ def _anonymize_source():
     return fn
 
 
-def _synthetic_manifest(syn: Any, written: Any, out: Path) -> dict[str, Any]:
-    """The manifest of a streamed synthetic release: what the writer returned, or manifest.json."""
-    if isinstance(written, dict):
-        return written
-    path = Path(out) / "manifest.json"
-    if path.is_file():
-        return json.loads(path.read_text(encoding="utf-8"))
-    return json.loads(json.dumps(getattr(syn, "manifest", {}) or {}, default=_jsonable))
+def _write_streamed_synthetic(
+    syn: Any, pol: Policy, source: Any, out: Path, *, seed: int | None
+) -> dict[str, Any]:
+    """Write a streamed synthetic release in the memory path's layout, all or nothing.
+
+    `release.<fmt>` (the rows from `syn.chunks()`, never all at once), `manifest.json` with the
+    synthesizer's manifest under `synthesis`, and the synthetic README: the folder looks the
+    same whichever engine made it. The input's exact row count is not recorded (it is a
+    private statistic; the synthesizer's manifest says how the output row count was set).
+    """
+    from privsynth import __version__
+    from privsynth.io import TableWriter, atomic_dir
+    from privsynth.synth.release import synthetic_metadata, write_synthetic_readme
+
+    path = Path(source.path) if source.path is not None else None
+    fmt = "parquet" if path is not None and path.suffix.lower() in (".parquet", ".pq") else "csv"
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out}: exists and is not a folder")
+    synthesis = json.loads(json.dumps(getattr(syn, "manifest", {}) or {}, default=_jsonable))
+    dropped = synthesis.get("dropped_columns") or {}
+    columns: dict[str, dict[str, Any]] = {
+        c: {"action": "drop" if c in dropped else "keep"} for c in source.columns
+    }
+    ledger = synthesis.get("ledger")
+    with atomic_dir(out) as tmp:
+        rows, out_cols = 0, []
+        meta = {"privsynth": "release", **synthetic_metadata(synthesis)}
+        with TableWriter(tmp / f"release.{fmt}", metadata=meta) as w:
+            for chunk in syn.chunks():
+                out_cols = out_cols or [str(c) for c in chunk.columns]
+                rows += len(chunk)
+                w.write(chunk)
+        manifest = {
+            "privsynth_version": __version__,
+            "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+            "mode": "synthesize",
+            "seed": seed,
+            "policy": {"name": pol.name, "sha256": policy_sha256(pol), "source": pol.source},
+            "input": {"columns": list(source.columns), "engine": source.engine_name},
+            "output": {"rows": rows, "columns": out_cols, "file": f"release.{fmt}"},
+            "columns": columns,
+            "privacy": None,
+            "ledger": ledger,
+            "ledger_total": None,
+            "notices": [],
+            "versions": _versions(),
+            "synthesis": synthesis,
+        }
+        if path is not None:
+            manifest["input"].update(path=str(path), sha256=file_sha256(path))
+        manifest = json.loads(json.dumps(manifest, default=_jsonable))
+        write_synthetic_readme(tmp, synthesis)
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    return manifest
 
 
 def print_summary(m: dict[str, Any], out: Path) -> None:

@@ -226,6 +226,54 @@ def test_release_file_engine_without_the_streaming_path_is_a_clear_error(
     assert not (tmp_path / "out").exists()
 
 
+_KANON = """name: kanon
+unmatched: keep
+privacy: {k: 5, max_suppression: 0.1, quasi_identifiers: [age, sex]}
+columns:
+  email: {action: drop}
+  age: {action: generalize, hierarchy: {type: intervals, widths: [10, 20]}}
+"""
+
+_SYNTH = """name: synth
+unmatched: drop
+release: {mode: synthesize, method: mst, epsilon: 1.0, delta: 1.0e-9, rows: 200}
+columns:
+  age: {action: keep, domain: {bounds: [18, 90], bins: 8}}
+  sex: {action: keep, domain: {categories: [Female, Male]}}
+  income: {action: keep, domain: {categories: ["<=50K", ">50K"]}}
+"""
+
+
+def test_release_cli_duckdb_anonymize_equals_memory_and_synthesize_streams(cli, people, tmp_path):
+    """End to end through the merged streaming paths: same k-anonymous file from both engines;
+    a DP synthetic release from DuckDB lands in the memory path's layout."""
+    _, d = people
+    kanon = tmp_path / "kanon.yaml"
+    kanon.write_text(_KANON)
+    outs = {}
+    for engine in ("memory", "duckdb"):
+        outs[engine] = tmp_path / f"k-{engine}"
+        res = cli("release", d / "people.parquet", "-p", kanon, "-o", outs[engine], "--seed", "3",
+                  "--engine", engine)
+        assert res.code == 0, res.stderr
+        assert "privacy achieved: k_achieved" in res.stdout
+    mem = pd.read_parquet(outs["memory"] / "release.parquet")
+    duck = pd.read_parquet(outs["duckdb"] / "release.parquet")
+    pd.testing.assert_frame_equal(mem, duck)
+    synth = tmp_path / "synth.yaml"
+    synth.write_text(_SYNTH)
+    out = tmp_path / "s-duckdb"
+    res = cli("release", d / "people.csv", "-p", synth, "-o", out, "--seed", "3", "--engine", "duckdb")
+    assert res.code == 0, res.stderr
+    assert "released 200 rows x 3 columns under policy 'synth'" in res.stdout
+    assert "DP synthetic (mst): epsilon spent" in res.stdout
+    assert sorted(p.name for p in out.iterdir()) == ["README.md", "manifest.json", "release.csv"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["mode"] == "synthesize" and manifest["synthesis"]["synthetic"] is True
+    assert "rows" not in manifest["input"]  # the private input row count is not recorded
+    assert pd.read_csv(out / "release.csv").shape == (200, 3)
+
+
 # ---------------------------------------------------------------------------- audit agrees
 def _audit_numbers(doc: dict) -> dict:
     keep = ("risk", "membership", "utility", "thresholds", "inventory", "summary")
