@@ -10,6 +10,7 @@ import json
 import shutil
 import sys
 import types
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -299,6 +300,11 @@ def test_audit_cli_duckdb_equals_memory(cli, people, tmp_path):
         assert res.code in (0, 1), res.stderr
         docs[engine] = json.loads(out.read_text())
     mem, duck = docs["memory"], docs["duckdb"]
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads(
+        (Path(__file__).resolve().parents[1] / "privsynth/audit/report.schema.json").read_text()
+    )
+    jsonschema.validate(duck, schema)
     assert mem["sampling"] is None
     assert duck["sampling"]["engine"] == "duckdb"
     assert duck["sampling"]["tables"]["original"] == {"rows": 300, "rows_sampled": 300, "sampled": False}
