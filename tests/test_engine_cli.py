@@ -5,9 +5,7 @@ Small files in tmp_path; the file engines are forced with --engine (or a tiny au
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import shutil
 import sys
 import types
 from pathlib import Path
@@ -354,26 +352,3 @@ def test_code_column_replays_encode_pair():
             raw = code_column(enc.codings[col], frame[col], which)
             labels = [enc.codings[col].labels[c] for c in raw]
             assert labels == [enc.labels[col][c] for c in codes[col]], (col, which)
-
-
-# ------------------------------------------------------------------------------------ spark
-def _spark_ready() -> bool:
-    return importlib.util.find_spec("pyspark") is not None and shutil.which("java") is not None
-
-
-@pytest.mark.skipif(not _spark_ready(), reason="pyspark or java missing")
-def test_spark_column_stats_equal_memory(people):
-    """One local Spark session and one job (Spark jobs are slow on 2 shared cores)."""
-    from privsynth.engine.spark_engine import SparkEngine, default_session
-
-    df, d = people
-    df = df.assign(hours=df["hours"].where(df.index % 7 != 0))  # NaN counts as missing
-    df.to_parquet(d / "nan.parquet", index=False)
-    spark = default_session("local[1]")
-    try:
-        eng = SparkEngine(spark)
-        mem = get_engine("memory").column_stats(df, list(df.columns))
-        assert mem["hours"].missing == 58
-        assert eng.column_stats(str(d / "nan.parquet"), list(df.columns)) == mem
-    finally:
-        spark.stop()
