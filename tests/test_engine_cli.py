@@ -67,6 +67,22 @@ def test_unknown_engine_is_one_line_exit_2_on_every_command(cli, people, tmp_pat
     _one_line_error(cli("scan", csv, "--memory-limit", "lots"), "--memory-limit", "2GB")
 
 
+def test_bad_files_on_duckdb_are_one_line_errors_like_in_memory(cli, tmp_path):
+    """DuckDB's sniffer would read a ragged CSV as one wide column; we refuse it as read_table does."""
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text("a,b,c\n1,2,3\n4,5\n")
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    _one_line_error(cli("scan", ragged, "--engine", "duckdb"), "ragged.csv", "malformed CSV")
+    _one_line_error(cli("scan", empty, "--engine", "duckdb"), "empty.csv", "empty")
+    _one_line_error(
+        cli("audit", "--original", ragged, "--release", ragged, "--json", tmp_path / "a.json",
+            "--engine", "duckdb"),
+        "malformed CSV",
+    )
+    assert not (tmp_path / "a.json").exists()
+
+
 def test_help_teaches_the_engines(cli):
     res = cli("release", "--help")
     assert res.code == 0

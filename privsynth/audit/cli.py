@@ -60,8 +60,7 @@ def run_audit(
         if out is not None and out.exists() and out.is_dir():
             raise InputError(f"{out}: is a folder, expected a file path")
     err = Console(stderr=True, quiet=quiet)
-    if not quiet:
-        announce(choice, engine, None)
+    said: list[bool] = []
     labels = {
         "reidentification": "re-identification risk",
         "singling_out": "singling-out attack",
@@ -83,6 +82,9 @@ def run_audit(
         task = bar.add_task("reading tables", total=len(STEPS) + 1)
 
         def progress(step: str, i: int, n: int) -> None:
+            if not said and not quiet:  # once the tables are read and checked: no bad-input noise
+                said.append(True)
+                announce(choice, engine, lambda text: err.print(text, markup=False, highlight=False))
             bar.update(task, completed=i, description=labels.get(step, step))
 
         result = audit(

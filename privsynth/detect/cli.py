@@ -26,7 +26,8 @@ def run_scan(file: Path, json_out: bool = False, sample: int = 1000,
     `engine` (None = auto): a file left to DuckDB or Spark is scanned from samples and engine
     counts, never loaded whole; the choice is said on stderr (`engine.select`).
     """
-    from privsynth.engine.select import announce, choose_engine, open_for_command
+    from privsynth.engine.select import announce, choose_engine
+    from privsynth.engine.source import open_source
 
     choice = choose_engine(file, engine, spark_master=spark_master, memory_limit=memory_limit)
     if sample < 1:
@@ -38,10 +39,11 @@ def run_scan(file: Path, json_out: bool = False, sample: int = 1000,
         result = scan(Path(file), sample=sample)
         announce(choice, engine, None)
     else:
-        source = open_for_command(
-            file, engine, spark_master=spark_master, memory_limit=memory_limit, choice=choice
+        source = open_source(
+            file, choice.name, spark_master=spark_master, memory_limit=memory_limit
         )
         result = scan(source, sample=sample)
+        announce(choice, engine, None)  # after the scan: a bad file stays a one-line error
     # Draft before printing: a policy that cannot be drafted fails the command up front.
     policy = result.draft_policy() if write_policy is not None else None
     if json_out:

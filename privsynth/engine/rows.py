@@ -10,13 +10,17 @@ rows pulled to the driver (samples, chunks) get the reader's conversion (`typed_
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from privsynth.engine.source import CHUNK_ROWS, TableSource
+from privsynth.errors import InputError
 from privsynth.io.schema import Schema, convert_columns, infer_schema
 
 
@@ -27,15 +31,61 @@ def is_csv(source: TableSource) -> bool:
     return path.suffix.lower() not in (".parquet", ".pq")
 
 
+_DIALECTS: dict[tuple[str, float], tuple[str, bool, int]] = {}
+
+
+def _dialect(path: Path) -> tuple[str, bool, int]:
+    """(delimiter, header, columns) sniffed as `read_table` sniffs them; bad heads refused.
+
+    DuckDB's own sniffer reads a ragged file as one wide column; with the dialect given it
+    refuses it like `read_table` does.
+    """
+    from privsynth.io.read import _SNIFF_BYTES, _has_header, sniff_delimiter
+
+    key = (str(path), path.stat().st_mtime)
+    if key in _DIALECTS:
+        return _DIALECTS[key]
+    with open(path, "rb") as fh:
+        head = fh.read(_SNIFF_BYTES)
+    if not head.strip():
+        raise InputError(f"{path}: the file is empty")
+    if b"\x00" in head:
+        raise InputError(f"{path}: looks like a binary file, expected CSV text")
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
+    delimiter = sniff_delimiter(text)
+    header = _has_header(text, delimiter)
+    first = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
+    _DIALECTS[key] = (delimiter, header, len(first))
+    return _DIALECTS[key]
+
+
 def _csv_sql(path: Path) -> str:
     from privsynth.engine.duckdb_engine import sql_literal
     from privsynth.io.read import NA_TOKENS
 
+    delimiter, header, n_cols = _dialect(path)
     nulls = ", ".join(sql_literal(t) for t in NA_TOKENS)
-    return (
-        f"read_csv({sql_literal(str(path))}, header = true, all_varchar = true, "
-        f"nullstr = [{nulls}])"
+    names = "" if header else (
+        ", names = [" + ", ".join(sql_literal(f"col_{i + 1}") for i in range(n_cols)) + "]"
     )
+    return (
+        f"read_csv({sql_literal(str(path))}, header = {str(header).lower()}, "
+        f"delim = {sql_literal(delimiter)}, quote = '\"', all_varchar = true, "
+        f"nullstr = [{nulls}]{names})"
+    )
+
+
+@contextmanager
+def _readable(source: TableSource) -> Iterator[None]:
+    """DuckDB's errors on a malformed file as the one-line InputError `read_table` gives."""
+    import duckdb
+
+    try:
+        yield
+    except duckdb.Error as exc:
+        what = "malformed CSV" if is_csv(source) else "not a readable Parquet file"
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"{source.path}: {what}: {first}") from None
 
 
 def _text_relation(source: TableSource):
@@ -81,12 +131,15 @@ def raw_sample(source: TableSource, n: int, *, seed: int = 0) -> pd.DataFrame:
     """Up to `n` uniform rows, CSV columns still text (all rows, in file order, if fewer)."""
     if source.in_memory:
         return source.sample(n, seed=seed)
-    rel = _text_relation(source)
-    total = int(rel.aggregate("count(*)").fetchall()[0][0])
-    if total <= n:
-        return rel.df()  # the whole (small) table in file order
-    query = f"SELECT * FROM rel USING SAMPLE reservoir({int(n)} ROWS) REPEATABLE ({int(seed)})"
-    return rel.query("rel", query).df()
+    with _readable(source):
+        rel = _text_relation(source)
+        total = int(rel.aggregate("count(*)").fetchall()[0][0])
+        if total == 0:
+            raise InputError(f"{source.path}: the file has columns but no rows")
+        if total <= n:
+            return rel.df()  # the whole (small) table in file order
+        query = f"SELECT * FROM rel USING SAMPLE reservoir({int(n)} ROWS) REPEATABLE ({int(seed)})"
+        return rel.query("rel", query).df()
 
 
 def typed_sample(source: TableSource, n: int, *, seed: int = 0) -> tuple[pd.DataFrame, Schema]:
@@ -110,8 +163,9 @@ def typed_chunks(
     if source.in_memory:
         yield from source.chunks(rows)
         return
-    reader = _text_relation(source).to_arrow_reader(rows)
-    for batch in reader:
-        chunk = batch.to_pandas()
-        chunk.columns = [str(c) for c in chunk.columns]
-        yield _convert(chunk, schema)
+    with _readable(source):
+        reader = _text_relation(source).to_arrow_reader(rows)
+        for batch in reader:
+            chunk = batch.to_pandas()
+            chunk.columns = [str(c) for c in chunk.columns]
+            yield _convert(chunk, schema)
