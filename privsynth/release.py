@@ -372,7 +372,7 @@ def run_release(
     """
     import typer
 
-    from privsynth.engine.select import announce, choose_engine, open_for_command
+    from privsynth.engine.select import announce, choose_engine
     from privsynth.io import load_table
 
     if key_file is not None and not Path(key_file).is_file():
@@ -388,9 +388,14 @@ def run_release(
         manifest = rel.manifest
         result: Release | dict[str, Any] = rel
     else:
-        source = open_for_command(
-            file, engine, spark_master=spark_master, memory_limit=memory_limit, choice=choice
+        from privsynth.engine.rows import check_readable
+        from privsynth.engine.source import open_source
+
+        source = open_source(
+            file, choice.name, spark_master=spark_master, memory_limit=memory_limit
         )
+        check_readable(source)  # a bad file stays a one-line error, before the engine line
+        announce(choice, engine, None)
         manifest = _release_source(source, pol, out, seed=seed, key_file=key_file)
         result = manifest
     if json_out:

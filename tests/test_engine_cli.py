@@ -81,6 +81,9 @@ def test_bad_files_on_duckdb_are_one_line_errors_like_in_memory(cli, tmp_path):
         "malformed CSV",
     )
     assert not (tmp_path / "a.json").exists()
+    res = cli("release", ragged, "-p", "k-anonymity", "-o", tmp_path / "out", "--engine", "duckdb")
+    _one_line_error(res, "malformed CSV")
+    assert not (tmp_path / "out").exists()
 
 
 def test_help_teaches_the_engines(cli):

@@ -127,6 +127,14 @@ def _convert(df: pd.DataFrame, schema: Schema) -> pd.DataFrame:
     return convert_columns(df, schema).reset_index(drop=True)
 
 
+def check_readable(source: TableSource) -> None:
+    """Read the head of a file source the way the streams will (cheap): bad files fail here."""
+    if source.in_memory or source.path is None:
+        return
+    with _readable(source):
+        _text_relation(source).limit(2).df()
+
+
 def raw_sample(source: TableSource, n: int, *, seed: int = 0) -> pd.DataFrame:
     """Up to `n` uniform rows, CSV columns still text (all rows, in file order, if fewer)."""
     if source.in_memory:

@@ -72,7 +72,7 @@ def choose_engine(
     """The engine `open_source` will use for `data`, with a one-line reason.
 
     `engine=None` is the default `auto`; it differs from an explicit `auto` only in whether
-    the commands announce a memory choice (see `open_for_command`).
+    the commands announce a memory choice (see `announce`).
     """
     from privsynth import engine as eng
 
@@ -111,29 +111,3 @@ def announce(choice: EngineChoice, engine: str | None, say: Callable[[str], None
 
 def _stderr(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
-
-
-def open_for_command(
-    data: str | os.PathLike[str],
-    engine: str | None = None,
-    *,
-    spark_master: str | None = None,
-    memory_limit: str | None = None,
-    say: Callable[[str], None] | None = None,
-    load: Any = None,
-    choice: EngineChoice | None = None,
-):
-    """`open_source` for a command: choose (unless `choice` is given), open, announce.
-
-    Returns the TableSource. The line comes after the open so that an unreadable file is
-    still a single line of error.
-    """
-    from privsynth.engine.source import open_source
-
-    if choice is None:
-        choice = choose_engine(data, engine, spark_master=spark_master, memory_limit=memory_limit)
-    source = open_source(
-        data, choice.name, spark_master=spark_master, memory_limit=memory_limit, load=load
-    )
-    announce(choice, engine, say)
-    return source
