@@ -295,9 +295,13 @@ def test_mondrian_needs_memory(files, tmp_path):
 
 def test_sensitive_not_value_wise_is_refused_in_engine(files, tmp_path):
     text = KANON + "  income: {action: shift_dates, id_column: patient_id}\n"
-    text = text.replace("sensitive: [income]", "sensitive: [birth_date]").replace(
-        "quasi_identifiers: [age, sex, race, zip, birth_date]", "quasi_identifiers: [age, sex]"
-    ).replace("  income: {action: shift_dates", "  birth_date: {action: shift_dates")
+    text = (
+        text.replace("sensitive: [income]", "sensitive: [birth_date]")
+        .replace(
+            "quasi_identifiers: [age, sex, race, zip, birth_date]", "quasi_identifiers: [age, sex]"
+        )
+        .replace("  income: {action: shift_dates", "  birth_date: {action: shift_dates")
+    )
     text = "\n".join(ln for ln in text.splitlines() if "type: dates" not in ln) + "\n"
     policy = _policy(tmp_path, text)
     with pytest.raises(InputError, match="not a function of its value"):
@@ -391,3 +395,20 @@ columns:
     with pytest.raises(InputError, match="more than"):
         anonymize_source(open_source(tmp_path / "dup.parquet", "duckdb"), policy, tmp_path / "o")
     assert not (tmp_path / "o").exists()
+
+
+def test_column_missing_in_the_first_chunk_keeps_its_type(tmp_path):
+    df = pd.DataFrame(
+        {
+            "id": np.arange(2000),
+            "death": [None] * 1500 + [f"cause-{i % 9}" for i in range(500)],
+        }
+    )
+    write_table(df, tmp_path / "t.parquet")
+    pol = "name: p\nunmatched: keep\nrelease: {mode: anonymize}\ncolumns: {}\n"
+    policy = _policy(tmp_path, pol)
+    _memory_release(tmp_path / "t.parquet", policy, tmp_path / "mem")
+    anonymize_source(
+        open_source(tmp_path / "t.parquet", "duckdb"), policy, tmp_path / "duck", chunk_rows=CHUNK
+    )
+    _same_files(tmp_path / "mem", tmp_path / "duck", "parquet")
