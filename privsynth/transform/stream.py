@@ -166,13 +166,6 @@ class AnonymizePlan:
         )
 
 
-def _keyed(col: ResolvedColumn) -> bool:
-    a = col.action
-    return col.kind is Action.SHIFT_DATES or (
-        col.kind is Action.PSEUDONYMIZE and (a.method or "hmac") in ("hmac", "format", "faker")
-    )
-
-
 def plan_anonymize(
     reader: TableReader, resolved: ResolvedPolicy, *, seed: int | None, key_file=None
 ) -> AnonymizePlan:
