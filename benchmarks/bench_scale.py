@@ -114,11 +114,6 @@ def _child(engine: str, path: Path, repeats: int, memory_limit: str) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else list(argv)
-    if "--kanon-child" in argv or any(a in ("--only=kanon",) for a in argv) or (
-        "--only" in argv and argv[argv.index("--only") + 1 : argv.index("--only") + 2] == ["kanon"]
-    ):
-        return kanon_cli(argv)  # the anonymize section has its own options (see kanon_main)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 3_000_000, 10_000_000])
     parser.add_argument("--engines", nargs="+", default=ENGINES, choices=ENGINES)
@@ -127,7 +122,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory-limit", default="1GB", help="DuckDB memory limit")
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--child", nargs=2, metavar=("ENGINE", "PATH"), help=argparse.SUPPRESS)
+    parser.add_argument("--only", choices=["kanon"], help="run one section only (see kanon_main)")
+    parser.add_argument("--kanon-child", nargs=2, metavar=("MODE", "PATH"), help=argparse.SUPPRESS)
+    parser.add_argument("--memory-max-rows-kanon", type=int, default=3_000_000,
+                        help="largest table the in-memory anonymize path is run on")  # fmt: skip
     args = parser.parse_args(argv)
+    if args.kanon_child:
+        mode, path = args.kanon_child
+        print(json.dumps(_kanon_child(mode, Path(path), args.repeats, args.memory_limit)))
+        return 0
+    if args.only == "kanon":
+        return kanon_main(args)
     if args.child:
         print(json.dumps(_child(args.child[0], Path(args.child[1]), args.repeats, args.memory_limit)))
         return 0
@@ -269,25 +274,6 @@ def _kanon_child(mode: str, path: Path, repeats: int, memory_limit: str) -> dict
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     keep = ("levels", "n_suppressed", "loss", "k_achieved", "l_achieved", "nodes_checked")
     return {"times": times, "rss_mb": rss_mb, "achieved": {k: info.get(k) for k in keep}}
-
-
-def kanon_cli(argv: list[str]) -> int:
-    """`--only kanon [--sizes ...] [--repeats N] [--memory-limit 1GB] [--json PATH]`."""
-    parser = argparse.ArgumentParser(description="bench_scale --only kanon: the anonymize path")
-    parser.add_argument("--only", choices=["kanon"])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 3_000_000, 10_000_000])
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--memory-limit", default="1GB", help="DuckDB memory limit")
-    parser.add_argument("--json", type=Path, help="also write the results here")
-    parser.add_argument("--memory-max-rows-kanon", type=int, default=3_000_000,
-                        help="largest table the in-memory anonymize path is run on")  # fmt: skip
-    parser.add_argument("--kanon-child", nargs=2, metavar=("MODE", "PATH"), help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.kanon_child:
-        mode, path = args.kanon_child
-        print(json.dumps(_kanon_child(mode, Path(path), args.repeats, args.memory_limit)))
-        return 0
-    return kanon_main(args)
 
 
 def kanon_main(args) -> int:
