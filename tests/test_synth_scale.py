@@ -415,3 +415,10 @@ def test_bad_input_on_duckdb(parquet_file, tmp_path):
         synthesize_source(open_source(parquet_file, "duckdb"), pol)
     with pytest.raises(InputError, match="TableSource"):
         synthesize_source(scale_table(), scale_policy())
+
+
+def test_rows_too_many_to_hold_are_refused_before_sampling(parquet_file):
+    rel = _release(open_source(parquet_file, "duckdb"), rows=10**12)
+    with pytest.raises(MemoryError, match="write_synthetic_release"):
+        rel.data  # noqa: B018
+    assert len(next(rel.chunks())) == 100_000  # streaming them stays possible

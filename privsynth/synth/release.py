@@ -9,6 +9,7 @@ DP is charged to one ledger built from the policy's (epsilon, delta); the manife
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -279,6 +280,14 @@ class TableSynthesizer:
         return cls(enc, syn, manifest, seed)
 
 
+def _available_memory() -> float:
+    """Bytes of physical memory free now (inf when the platform does not say)."""
+    try:
+        return float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):  # pragma: no cover
+        return float("inf")
+
+
 class SyntheticRelease:
     """The synthetic table, the ledger that paid for it, the manifest, and the fitted model.
 
@@ -312,7 +321,16 @@ class SyntheticRelease:
     def data(self) -> pd.DataFrame:
         """All synthetic rows in memory (the rows `chunks()` streams)."""
         if self._data is None:
-            self._data = pd.concat(list(self.chunks()), ignore_index=True)
+            chunks = self.chunks()
+            first = next(chunks)
+            need = first.memory_usage(deep=True).sum() / max(len(first), 1) * self.rows
+            if need > _available_memory():
+                # what sampling them all at once would have met, said before trying
+                raise MemoryError(
+                    f"{self.rows:,} synthetic rows need about {need / 2**30:,.1f} GB; write "
+                    "them in chunks with write_synthetic_release"
+                )
+            self._data = pd.concat([first, *chunks], ignore_index=True)
         return self._data
 
     @data.setter
