@@ -133,6 +133,7 @@ def test_memory_and_duckdb_give_the_identical_release(parquet_file, fake_noise, 
     fake_noise()
     duck = _release(open_source(parquet_file, "duckdb"), method, **extra)
     _same(mem, duck)
+    assert (mem.manifest["engine"], duck.manifest["engine"]) == ("memory", "duckdb")
     # privacy rule 1 on the engine path: every ledger step ran one OpenDP measurement
     assert fake_noise() == len(duck.ledger.to_dict()["steps"])
     assert "row count" in {s["what"] for s in mem.ledger.to_dict()["steps"]} or extra

@@ -501,6 +501,8 @@ def synthesize_source(
         cfg.method, cfg.epsilon, cfg.delta, ledger, encoder, plan, n_rows, rows_source,
         cfg.id_col, m, cfg.seed, model,
     )  # fmt: skip
+    # where the counting ran (the release itself does not depend on it)
+    manifest["engine"] = source.engine_name
     table = TableSynthesizer(encoder, model, manifest, cfg.seed)
     sample_seed = cfg.seed if cfg.seed is not None else int(np.random.SeedSequence().entropy)
     return SyntheticRelease(
