@@ -4,6 +4,11 @@
 contribution, encodes over a public domain (charging key discovery / DP quantiles), measures
 and fits MST or AIM, samples the policy's `rows` (or a DP row count) and decodes. Everything
 DP is charged to one ledger built from the policy's (epsilon, delta); the manifest carries it.
+
+`synthesize_source(source, policy, seed=...)` is the same route for any `TableSource`: every
+count over private rows runs in the source's engine (memory, DuckDB, Spark), so a file larger
+than memory is synthesized without loading it, and `write_synthetic_release` streams the rows.
+`synthesize` is its in-memory case.
 """
 
 from __future__ import annotations
