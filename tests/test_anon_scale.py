@@ -295,9 +295,13 @@ def test_mondrian_needs_memory(files, tmp_path):
 
 def test_sensitive_not_value_wise_is_refused_in_engine(files, tmp_path):
     text = KANON + "  income: {action: shift_dates, id_column: patient_id}\n"
-    text = text.replace("sensitive: [income]", "sensitive: [birth_date]").replace(
-        "quasi_identifiers: [age, sex, race, zip, birth_date]", "quasi_identifiers: [age, sex]"
-    ).replace("  income: {action: shift_dates", "  birth_date: {action: shift_dates")
+    text = (
+        text.replace("sensitive: [income]", "sensitive: [birth_date]")
+        .replace(
+            "quasi_identifiers: [age, sex, race, zip, birth_date]", "quasi_identifiers: [age, sex]"
+        )
+        .replace("  income: {action: shift_dates", "  birth_date: {action: shift_dates")
+    )
     text = "\n".join(ln for ln in text.splitlines() if "type: dates" not in ln) + "\n"
     policy = _policy(tmp_path, text)
     with pytest.raises(InputError, match="not a function of its value"):
@@ -326,6 +330,9 @@ def test_spark_release_equals_memory(files, tmp_path):
     path = tmp_path / "us.parquet"
     pq.write_table(pq.read_table(files["parquet"]), path, coerce_timestamps="us")
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    from pyspark.sql import SparkSession
+
+    ours = SparkSession.getActiveSession() is None  # stop only a session this test started
     spark = default_session("local[2]")
     spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", "400")  # many batches
     try:
@@ -334,7 +341,9 @@ def test_spark_release_equals_memory(files, tmp_path):
             TableSource(path, SparkEngine(spark), path=path), policy, tmp_path / "spark", seed=3
         )
     finally:
-        spark.stop()
+        spark.conf.unset("spark.sql.execution.arrow.maxRecordsPerBatch")
+        if ours:
+            spark.stop()
     mem = anonymize_source(open_source(path, "memory"), policy, tmp_path / "mem", seed=3)
     _same_result(got["privacy"]["achieved"], mem["privacy"]["achieved"])
     a = pd.read_parquet(tmp_path / "spark" / "release.parquet")
@@ -354,3 +363,52 @@ def test_plan_on_many_short_lived_chunks_equals_whole(files, tmp_path):
     whole = plan.apply(df)
     parts = [plan.apply(df.iloc[i : i + 50].copy()) for i in range(0, len(df), 50)]
     pd.testing.assert_frame_equal(pd.concat(parts), whole)
+
+
+def test_dp_noise_and_unit_of_privacy_streamed(files, tmp_path):
+    """Per-value DP noise streams with its cost stated once; the per-person row bound is
+    checked through the engine before anything is written."""
+    text = """
+name: dp-noise
+unmatched: keep
+release:
+  mode: anonymize
+  unit_of_privacy: {id_column: patient_id, max_rows_per_person: 2}
+columns:
+  capital-gain: {action: noise, mechanism: laplace, epsilon: 1.0, bounds: [0, 10000]}
+"""
+    policy = _policy(tmp_path, text)
+    mem = _memory_release(files["parquet"], policy, tmp_path / "mem")
+    got = anonymize_source(
+        open_source(files["parquet"], "duckdb"), policy, tmp_path / "duck", chunk_rows=CHUNK
+    )
+    assert got["ledger"] == mem["ledger"] and got["ledger_total"] == mem["ledger_total"]
+    a = pd.read_parquet(tmp_path / "duck" / "release.parquet")
+    b = pd.read_parquet(tmp_path / "mem" / "release.parquet")
+    assert a["capital-gain"].dtype == b["capital-gain"].dtype == "Int64"
+    assert a["capital-gain"].between(0, 10000).all()
+    pd.testing.assert_frame_equal(a.drop(columns="capital-gain"), b.drop(columns="capital-gain"))
+    # a person with more rows than the policy allows: refused, nothing written
+    df = read_table(files["parquet"])
+    df.loc[:2, "patient_id"] = df.loc[0, "patient_id"]
+    write_table(df, tmp_path / "dup.parquet")
+    with pytest.raises(InputError, match="more than"):
+        anonymize_source(open_source(tmp_path / "dup.parquet", "duckdb"), policy, tmp_path / "o")
+    assert not (tmp_path / "o").exists()
+
+
+def test_column_missing_in_the_first_chunk_keeps_its_type(tmp_path):
+    df = pd.DataFrame(
+        {
+            "id": np.arange(2000),
+            "death": [None] * 1500 + [f"cause-{i % 9}" for i in range(500)],
+        }
+    )
+    write_table(df, tmp_path / "t.parquet")
+    pol = "name: p\nunmatched: keep\nrelease: {mode: anonymize}\ncolumns: {}\n"
+    policy = _policy(tmp_path, pol)
+    _memory_release(tmp_path / "t.parquet", policy, tmp_path / "mem")
+    anonymize_source(
+        open_source(tmp_path / "t.parquet", "duckdb"), policy, tmp_path / "duck", chunk_rows=CHUNK
+    )
+    _same_files(tmp_path / "mem", tmp_path / "duck", "parquet")

@@ -133,6 +133,7 @@ def test_memory_and_duckdb_give_the_identical_release(parquet_file, fake_noise, 
     fake_noise()
     duck = _release(open_source(parquet_file, "duckdb"), method, **extra)
     _same(mem, duck)
+    assert (mem.manifest["engine"], duck.manifest["engine"]) == ("memory", "duckdb")
     # privacy rule 1 on the engine path: every ledger step ran one OpenDP measurement
     assert fake_noise() == len(duck.ledger.to_dict()["steps"])
     assert "row count" in {s["what"] for s in mem.ledger.to_dict()["steps"]} or extra
@@ -415,3 +416,10 @@ def test_bad_input_on_duckdb(parquet_file, tmp_path):
         synthesize_source(open_source(parquet_file, "duckdb"), pol)
     with pytest.raises(InputError, match="TableSource"):
         synthesize_source(scale_table(), scale_policy())
+
+
+def test_rows_too_many_to_hold_are_refused_before_sampling(parquet_file):
+    rel = _release(open_source(parquet_file, "duckdb"), rows=10**12)
+    with pytest.raises(MemoryError, match="write_synthetic_release"):
+        rel.data  # noqa: B018
+    assert len(next(rel.chunks())) == 100_000  # streaming them stays possible

@@ -85,6 +85,27 @@ def java_format(fmt: str) -> str:
     return "".join(out)
 
 
+def _edges_reached(x, inner: Sequence[float]):
+    """How many of the sorted `inner` edges x reaches (x >= edge): a sum of comparisons for a
+    few edges, a binary search of nested CASEs for many (a sum of hundreds of terms makes
+    Spark's generated code too large to compile quickly)."""
+    from pyspark.sql import functions as F
+
+    if len(inner) <= 16:
+        reached = F.lit(0).cast("long")
+        for e in inner:
+            reached = reached + (x >= F.lit(e)).cast("long")
+        return reached
+
+    def search(lo: int, hi: int):
+        if lo == hi:
+            return F.lit(lo).cast("long")
+        mid = (lo + hi) // 2
+        return F.when(x >= F.lit(inner[mid]), search(mid + 1, hi)).otherwise(search(lo, mid))
+
+    return search(0, len(inner))
+
+
 class SparkEngine(base.EngineBase):
     """Counts with a SparkSession (passed in, or created for `master`, default local[2]).
 
@@ -166,9 +187,7 @@ class SparkEngine(base.EngineBase):
                     ts = F.try_to_timestamp(col.cast("string"), F.lit(java_format(encoder.date_format)))
                 # nanoseconds since 1970 as float64, as numpy computes them (Spark keeps µs)
                 x = (F.unix_micros(ts.cast("timestamp")) * F.lit(1000)).cast("double")
-            reached = F.lit(0).cast("long")
-            for e in encoder.inner:
-                reached = reached + (x >= F.lit(e)).cast("long")
+            reached = _edges_reached(x, encoder.inner)
             return F.when(x.isNull() | F.isnan(x), F.lit(encoder.n_bins)).otherwise(reached)
         return col.cast("long")
 

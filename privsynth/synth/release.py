@@ -4,11 +4,17 @@
 contribution, encodes over a public domain (charging key discovery / DP quantiles), measures
 and fits MST or AIM, samples the policy's `rows` (or a DP row count) and decodes. Everything
 DP is charged to one ledger built from the policy's (epsilon, delta); the manifest carries it.
+
+`synthesize_source(source, policy, seed=...)` is the same route for any `TableSource`: every
+count over private rows runs in the source's engine (memory, DuckDB, Spark), so a file larger
+than memory is synthesized without loading it, and `write_synthetic_release` streams the rows.
+`synthesize` is its in-memory case.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -279,6 +285,14 @@ class TableSynthesizer:
         return cls(enc, syn, manifest, seed)
 
 
+def _available_memory() -> float:
+    """Bytes of physical memory free now (inf when the platform does not say)."""
+    try:
+        return float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):  # pragma: no cover
+        return float("inf")
+
+
 class SyntheticRelease:
     """The synthetic table, the ledger that paid for it, the manifest, and the fitted model.
 
@@ -312,7 +326,16 @@ class SyntheticRelease:
     def data(self) -> pd.DataFrame:
         """All synthetic rows in memory (the rows `chunks()` streams)."""
         if self._data is None:
-            self._data = pd.concat(list(self.chunks()), ignore_index=True)
+            chunks = self.chunks()
+            first = next(chunks)
+            need = first.memory_usage(deep=True).sum() / max(len(first), 1) * self.rows
+            if need > _available_memory():
+                # what sampling them all at once would have met, said before trying
+                raise MemoryError(
+                    f"{self.rows:,} synthetic rows need about {need / 2**30:,.1f} GB; write "
+                    "them in chunks with write_synthetic_release"
+                )
+            self._data = pd.concat([first, *chunks], ignore_index=True)
         return self._data
 
     @data.setter
@@ -483,6 +506,8 @@ def synthesize_source(
         cfg.method, cfg.epsilon, cfg.delta, ledger, encoder, plan, n_rows, rows_source,
         cfg.id_col, m, cfg.seed, model,
     )  # fmt: skip
+    # where the counting ran (the release itself does not depend on it)
+    manifest["engine"] = source.engine_name
     table = TableSynthesizer(encoder, model, manifest, cfg.seed)
     sample_seed = cfg.seed if cfg.seed is not None else int(np.random.SeedSequence().entropy)
     return SyntheticRelease(

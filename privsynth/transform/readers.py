@@ -208,10 +208,14 @@ class FileReader(TableReader):
         return df
 
     def _raw_sample(self, n: int) -> pd.DataFrame:
-        rel = self.con.sql(
-            f"SELECT * FROM {self._from} USING SAMPLE reservoir({int(n)} ROWS) REPEATABLE (0)"
-        )
-        return self._arrow_to_pandas(_arrow(rel))
+        # One scan of the file per sample size: types, the policy and the plan share it.
+        cache = self.__dict__.setdefault("_samples", {})
+        if n not in cache:
+            rel = self.con.sql(
+                f"SELECT * FROM {self._from} USING SAMPLE reservoir({int(n)} ROWS) REPEATABLE (0)"
+            )
+            cache[n] = self._arrow_to_pandas(_arrow(rel))
+        return cache[n].copy()
 
     @property
     def schema(self) -> Schema:

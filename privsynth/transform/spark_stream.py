@@ -112,7 +112,15 @@ def anonymize_spark(
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     spark = source.engine.spark
     # Counting for the plan (group sizes, row counts) runs in Spark; types come from the file.
-    reader = SparkFileReader.wrap(FileReader(path), spark, Path(path))
+    try:
+        reader = SparkFileReader.wrap(FileReader(path), spark, Path(path))
+    except Exception as exc:  # Spark's own errors carry pages of JVM detail
+        if "TIMESTAMP(NANOS" in str(exc):
+            raise InputError(
+                f"{path}: Spark cannot read nanosecond timestamps; rewrite the file with "
+                "microsecond timestamps (pyarrow: coerce_timestamps='us') or use --engine duckdb"
+            ) from None
+        raise
     resolved, _ = resolve_for(reader, policy, findings)
     plan = plan_anonymize(reader, resolved, seed=seed, key_file=key_file)
     if plan.statistical_noise:

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from privsynth.errors import InputError
 from privsynth.policy import Action, Policy, load_policy, resolve
@@ -163,13 +164,6 @@ class AnonymizePlan:
             self.ledger,
             self.notices,
         )
-
-
-def _keyed(col: ResolvedColumn) -> bool:
-    a = col.action
-    return col.kind is Action.SHIFT_DATES or (
-        col.kind is Action.PSEUDONYMIZE and (a.method or "hmac") in ("hmac", "format", "faker")
-    )
 
 
 def plan_anonymize(
@@ -590,10 +584,25 @@ def write_plan(
         n_in = 0
         target = tmp / f"release.{fmt}"
         formats = plan.datetime_formats if fmt == "csv" else None
-        with TableWriter(target, metadata={"privsynth": "release"}, datetime_formats=formats) as w:
-            for chunk in reader.chunks(rows):
+        chunks = reader.chunks(rows)
+        first = next(chunks)
+        n_in += len(first)
+        out = plan.apply(first).reset_index(drop=True)
+        schema = _parquet_schema(plan, reader, out) if fmt == "parquet" else None
+        with TableWriter(
+            target, metadata={"privsynth": "release"}, datetime_formats=formats, schema=schema
+        ) as w:
+            w.write(out)
+            del first, out
+            for chunk in chunks:
                 n_in += len(chunk)
-                w.write(plan.apply(chunk).reset_index(drop=True))
+                try:
+                    w.write(plan.apply(chunk).reset_index(drop=True))
+                except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+                    raise InputError(
+                        f"a later chunk does not fit the column types of the first ({exc}); "
+                        "use --engine memory"
+                    ) from None
         manifest = plan.manifest(n_in, w.rows)
         if input_path is not None:
             manifest["input"] = {
@@ -604,6 +613,22 @@ def write_plan(
         manifest["output"] = {**manifest["output"], "file": f"release.{fmt}"}
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=_jsonable) + "\n")
     return manifest
+
+
+def _parquet_schema(plan: AnonymizePlan, reader: TableReader, out: pd.DataFrame) -> pa.Schema:
+    """The first chunk's Parquet schema, with a column that chunk has only missing values of
+    typed from the row sample instead (all-missing objects would make it a `null` column)."""
+    schema = pa.Schema.from_pandas(out, preserve_index=False)
+    nulls = [i for i, f in enumerate(schema) if pa.types.is_null(f.type)]
+    if not nulls:
+        return schema
+    proto = pa.Schema.from_pandas(
+        plan.apply(reader.sample()).reset_index(drop=True), preserve_index=False
+    )
+    for i in nulls:
+        field = proto.field(schema.field(i).name)
+        schema = schema.set(i, schema.field(i).with_type(field.type))
+    return schema
 
 
 __all__ = ["AnonymizePlan", "ValueMap", "anonymize_source", "plan_anonymize", "write_plan"]
