@@ -37,6 +37,7 @@ _EXPORTS: dict[str, str] = {
     "release": "privsynth.release",
     "Release": "privsynth.release",
     "write_release": "privsynth.release",
+    "anonymize_source": "privsynth.transform.stream",
     "PolicyError": "privsynth.errors",
     "MissingKeyError": "privsynth.errors",
     "audit": "privsynth.audit",
@@ -46,6 +47,7 @@ _EXPORTS: dict[str, str] = {
     "AIM": "privsynth.synth",
     "Ledger": "privsynth.synth",
     "synthesize": "privsynth.synth",
+    "synthesize_source": "privsynth.synth",
     "SyntheticRelease": "privsynth.synth",
 }
 _SUBMODULES = {"io", "detect", "policy", "transform", "synth", "audit", "engine", "datasets"}

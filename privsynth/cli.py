@@ -30,6 +30,28 @@ app = typer.Typer(
 )
 
 
+# Shared by scan, release and audit: where the counting runs (privsynth.engine.select).
+_ENGINE_HELP = (
+    "Where the work runs: auto (default: memory for files up to 256 MB, else duckdb; "
+    "PRIVSYNTH_AUTO_DUCKDB_BYTES sets the threshold), memory (fastest while the table fits "
+    "in RAM), duckdb (files larger than memory, on this machine, within --memory-limit), "
+    "spark (a cluster or local[N]; needs the spark extra and Java 17)."
+)
+EngineOpt = Annotated[str | None, typer.Option("--engine", help=_ENGINE_HELP, show_default="auto")]
+SparkMasterOpt = Annotated[
+    str | None,
+    typer.Option("--spark-master", help="Spark master URL for --engine spark.", show_default="local[2]"),
+]
+MemoryLimitOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--memory-limit",
+        help="DuckDB's memory cap (e.g. 512MB, 2GB); past it, it spills to disk.",
+        show_default="2GB",
+    ),
+]
+
+
 def _fail(message: str, code: int = 2) -> None:
     typer.echo(f"privsynth: error: {message}", err=True)
     raise typer.Exit(code)
@@ -44,14 +66,22 @@ def scan(
     write_policy: Annotated[
         Path | None, typer.Option(help="Write a draft policy YAML for this table here.")
     ] = None,
+    engine: EngineOpt = None,
+    spark_master: SparkMasterOpt = None,
+    memory_limit: MemoryLimitOpt = None,
 ) -> None:
     """Flag each column: direct identifier, quasi-identifier, sensitive attribute, or other.
 
     Example: privsynth scan data.csv --write-policy policy.yaml
+
+    Large file: privsynth scan big.parquet --engine duckdb (samples and counts, never loaded whole)
     """
     from privsynth.detect.cli import run_scan
 
-    run_scan(file, json_out=json_out, sample=sample, write_policy=write_policy)
+    run_scan(
+        file, json_out=json_out, sample=sample, write_policy=write_policy, engine=engine,
+        spark_master=spark_master, memory_limit=memory_limit,
+    )
 
 
 # ------------------------------------------------------------------------------------- release
@@ -67,16 +97,24 @@ def release(
         Path | None, typer.Option(help="Masking key file (else the env var the policy names).")
     ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the manifest as JSON.")] = False,
+    engine: EngineOpt = None,
+    spark_master: SparkMasterOpt = None,
+    memory_limit: MemoryLimitOpt = None,
 ) -> None:
     """Apply a policy: mask / generalize / k-anonymize (or synthesize) FILE into OUT.
 
     Example: privsynth release data.csv --policy hipaa-safe-harbor --out released/
 
     Built-in policies: hipaa-safe-harbor, gdpr-pseudonymise, k-anonymity, dp-synthetic.
+
+    Large file: privsynth release big.parquet -p dp-synthetic -o out/ --engine duckdb --memory-limit 4GB
     """
     from privsynth.release import run_release
 
-    run_release(file, policy, out, seed=seed, key_file=key_file, json_out=json_out)
+    run_release(
+        file, policy, out, seed=seed, key_file=key_file, json_out=json_out, engine=engine,
+        spark_master=spark_master, memory_limit=memory_limit,
+    )
 
 
 # --------------------------------------------------------------------------------------- audit
@@ -103,12 +141,18 @@ def audit(
         typer.Option(min=1, help="Attacks per criterion (default: every holdout row, up to 2000)."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary output.")] = False,
+    engine: EngineOpt = None,
+    spark_master: SparkMasterOpt = None,
+    memory_limit: MemoryLimitOpt = None,
 ) -> None:
     """Measure re-identification and membership-inference risk next to utility.
 
     Example: privsynth audit --original data.csv --release released/release.csv --report audit.html
 
     Exit 0 when every threshold passes, 1 when one fails, 2 on bad input.
+
+    On --engine duckdb|spark, re-identification classes and utility marginals count every row;
+    attacks, membership inference, pMSE and ML efficacy use 50,000-row samples (the report says).
 
     Thresholds (policy `audit.thresholds`, name: limit; defaults in brackets):
     prosecutor_risk_max [0.09], records_above_threshold_max [0.05], singling_out_risk_max [0.1],
@@ -122,7 +166,8 @@ def audit(
     code = run_audit(
         original=original, release=release, holdout=holdout, policy=policy, manifest=manifest,
         scan=scan, qi=qi, secret=secret, target=target, report=report, json_out=json_out,
-        seed=seed, n_attacks=n_attacks, quiet=quiet,
+        seed=seed, n_attacks=n_attacks, quiet=quiet, engine=engine, spark_master=spark_master,
+        memory_limit=memory_limit,
     )
     if code:
         raise typer.Exit(code)

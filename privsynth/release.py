@@ -106,43 +106,15 @@ def scan_findings(df: pd.DataFrame, *, required: bool = True) -> list[ColumnFind
 def _anonymize(
     df: pd.DataFrame, resolved: ResolvedPolicy, *, seed: int | None, key_file
 ) -> Release:
-    policy = resolved.policy
-    out = df.copy()
-    base_dir = Path(policy.source).parent if policy.source else None
-    keys = _load_keys(resolved, key_file)
-    contributions = _contributions(df, policy)
-    rng = np.random.default_rng(seed)
-    privacy_qis = set(resolved.quasi_identifiers()) if policy.privacy is not None else set()
-    col_records: dict[str, dict[str, Any]] = {}
-    ledger: list[dict[str, Any]] = []
-    notices: list[str] = []
-    for name, col in resolved.columns.items():
-        record: dict[str, Any] = {"action": col.kind.value, "decided_by": col.source}
-        if col.finding is not None:
-            record["detected"] = {"class": str(col.finding.cls), "entity": col.finding.entity}
-        if name in privacy_qis:
-            if col.kind not in (Action.KEEP, Action.GENERALIZE):
-                raise InputError(
-                    f"quasi-identifier {name!r} has action {col.kind.value}; the k-anonymity "
-                    "search needs keep or generalize"
-                )
-            record["action"] = "generalize"
-            record["k_anonymity"] = "quasi-identifier (level chosen by the search)"
-            col_records[name] = record
-            continue
-        uop = policy.release.unit_of_privacy
-        _apply(
-            df, out, name, col, keys, contributions, rng, base_dir, record, ledger, notices,
-            uop.id_column if uop is not None else None,
-        )
-        col_records[name] = record
-    privacy = None
-    if policy.privacy is not None:
-        out, privacy = _kanonymize(df, out, resolved, base_dir, col_records)
-    dropped = resolved.with_action(Action.DROP)
-    out = out.drop(columns=dropped)
-    manifest = _manifest(policy, df, out, seed, col_records, privacy, ledger, notices)
-    return Release(data=out.reset_index(drop=True), manifest=manifest, ledger=ledger)
+    """The memory path of the streamed plan (privsynth.transform.stream): the whole table is
+    one chunk, so a file released in chunks through an engine gets the same rows."""
+    from privsynth.transform.readers import FrameReader
+    from privsynth.transform.stream import plan_anonymize
+
+    plan = plan_anonymize(FrameReader(df), resolved, seed=seed, key_file=key_file)
+    out = plan.apply(df)
+    manifest = plan.manifest(len(df), len(out))
+    return Release(data=out.reset_index(drop=True), manifest=manifest, ledger=plan.ledger)
 
 
 def _load_keys(resolved: ResolvedPolicy, key_file) -> dict[str, tuple[bytes, str]]:
@@ -170,199 +142,12 @@ def _load_keys(resolved: ResolvedPolicy, key_file) -> dict[str, tuple[bytes, str
     return keys
 
 
-def _contributions(df: pd.DataFrame, policy: Policy) -> int:
-    uop = policy.release.unit_of_privacy
-    if uop is None:
-        return 1
-    most = int(df[uop.id_column].value_counts(dropna=False).max()) if len(df) else 0
-    if most > uop.max_rows_per_person:
-        raise InputError(
-            f"an individual has {most} rows in {uop.id_column!r}, more than "
-            f"unit_of_privacy.max_rows_per_person = {uop.max_rows_per_person}"
-        )
-    return uop.max_rows_per_person
-
-
-def _apply(
-    df: pd.DataFrame,
-    out: pd.DataFrame,
-    name: str,
-    col: ResolvedColumn,
-    keys: dict[str, tuple[bytes, str]],
-    contributions: int,
-    rng: np.random.Generator,
-    base_dir: Path | None,
-    record: dict[str, Any],
-    ledger: list[dict[str, Any]],
-    notices: list[str],
-    default_id: str | None,
-) -> None:
-    from privsynth.transform import hierarchy as h
-    from privsynth.transform import masking as m
-    from privsynth.transform import noise as nz
-
-    a, kind, s = col.action, col.kind, df[name]
-    if kind in (Action.KEEP, Action.DROP):
-        return
-    if kind is Action.REDACT:
-        out[name] = m.redact(s, a.replacement or "[REDACTED]")
-    elif kind is Action.PSEUDONYMIZE:
-        key, where = keys[name]
-        method = a.method or "hmac"
-        record.update(method=method, key_source=where)
-        if method == "hmac":
-            out[name] = m.hmac_pseudonym(s, key, length=a.length or 16, prefix=a.prefix or "")
-        elif method == "format":
-            out[name] = m.format_preserving(s, key)
-        else:
-            provider = a.provider or _faker_provider(col)
-            locale = a.locale or "en_US"
-            record.update(provider=provider, locale=locale)
-            out[name] = m.faker_pseudonym(s, key, provider=provider, locale=locale)
-    elif kind is Action.MASK:
-        first, last = a.keep_first or 0, 4 if a.keep_last is None else a.keep_last
-        record.update(keep_first=first, keep_last=last)
-        out[name] = m.partial_mask(
-            s,
-            keep_first=first,
-            keep_last=last,
-            mask_char=a.mask_char or "*",
-            keep_separators=True if a.keep_separators is None else a.keep_separators,
-        )
-    elif kind is Action.SHIFT_DATES:
-        key, where = keys[name]
-        id_col = a.id_column or default_id
-        if id_col is None:
-            raise InputError(f"{col.source}: shift_dates on {name!r} needs an id_column")
-        max_days = a.max_days or 365
-        record.update(id_column=id_col, max_days=max_days, key_source=where)
-        out[name] = m.shift_dates(s, df[id_col], key, max_days=max_days)
-    elif kind is Action.NOISE:
-        mech = a.mechanism or "laplace"
-        if mech == "statistical":
-            res = nz.statistical_noise(
-                s, scale=a.scale, rng=rng, bounds=a.bounds, round_to_int=a.round
-            )
-            notices.append(f"column {name!r}: {nz.NOT_A_GUARANTEE}")
-        else:
-            res = nz.dp_noise(
-                s,
-                epsilon=a.epsilon,
-                bounds=a.bounds,
-                mechanism=mech,
-                delta=a.delta,
-                round_to_int=a.round,
-                contributions=contributions,
-            )
-            ledger.append({"what": f"per-value noise on {name!r}", **res.record()})
-        record.update(res.record())
-        out[name] = res.values
-    elif kind is Action.GENERALIZE:
-        s = h.hierarchy_input(a.hierarchy, s)
-        hier = h.build_hierarchy(a.hierarchy, s, base_dir=base_dir)
-        level = 1 if a.level is None else a.level
-        record.update(hierarchy=a.hierarchy.model_dump(exclude_none=True), level=level)
-        out[name] = h.generalize(s, hier, level)
-    else:  # pragma: no cover - the enum is exhaustive
-        raise InputError(f"unknown action {kind}")
-
-
 def _faker_provider(col: ResolvedColumn) -> str:
     from privsynth.transform.masking import FAKER_PROVIDERS
 
     if col.finding is not None:
         return FAKER_PROVIDERS.get(col.finding.entity.upper(), "name")
     return "name"
-
-
-# ------------------------------------------------------------------------------------ k-anonymity
-def _kanonymize(
-    df: pd.DataFrame,
-    out: pd.DataFrame,
-    resolved: ResolvedPolicy,
-    base_dir: Path | None,
-    col_records: dict[str, dict[str, Any]],
-) -> tuple[pd.DataFrame, dict[str, Any]]:
-    from privsynth.transform import hierarchy as h
-
-    try:
-        from privsynth.transform import kanonymize
-    except ImportError:
-        raise InputError(
-            "this policy has a privacy: section, but the k-anonymity search "
-            "(privsynth.transform.kanonymize) is not available in this build"
-        ) from None
-    privacy = resolved.policy.privacy
-    qis = resolved.quasi_identifiers()
-    if not qis:
-        raise InputError(
-            "privacy: needs quasi-identifiers: list them in privacy.quasi_identifiers "
-            "(the scan classed none as quasi)"
-        )
-    hierarchies: dict[str, pd.DataFrame] = {}
-    work = out.copy()
-    for q in qis:
-        col = resolved.columns[q]
-        spec = col.action.hierarchy if col.kind is Action.GENERALIZE else None
-        values = h.hierarchy_input(spec, df[q])
-        hier = (
-            h.build_hierarchy(spec, values, base_dir=base_dir)
-            if spec is not None
-            else h.default_hierarchy(values)
-        )
-        labels = h.value_strings(values)
-        if labels.isna().any():
-            # Missing is a category of its own; it generalizes only to `*`.
-            row = pd.DataFrame([[_MISSING] * (hier.shape[1] - 1) + [h.STAR]], columns=hier.columns)
-            hier = pd.concat([hier, row], ignore_index=True)
-            labels = labels.fillna(_MISSING)
-        unknown = ~labels.isin(set(hier[0].astype(str)))
-        if unknown.any():
-            raise InputError(
-                f"value {labels[unknown].iloc[0]!r} of quasi-identifier {q!r} is not in its hierarchy"
-            )
-        hierarchies[q] = hier.astype(str)
-        work[q] = labels.astype(object)
-        col_records[q]["hierarchy"] = (
-            spec.model_dump(exclude_none=True) if spec is not None else "default"
-        )
-    from privsynth.transform.criteria import EntropyLDiversity, RecursiveCLDiversity
-
-    l_div: Any = privacy.l
-    if privacy.l is not None and privacy.l_variant == "entropy":
-        l_div = EntropyLDiversity(l=privacy.l)
-    elif privacy.l is not None and privacy.l_variant == "recursive":
-        l_div = RecursiveCLDiversity(c=privacy.c, l=privacy.l)
-    kwargs: dict[str, Any] = {
-        "quasi_identifiers": qis,
-        "hierarchies": hierarchies,
-        "k": privacy.k,
-        "max_suppression": privacy.max_suppression,
-        "l_diversity": l_div,
-        "sensitive": list(privacy.sensitive) or None,
-        "t_closeness": privacy.t,
-        "method": privacy.method,
-        "loss": privacy.loss,
-    }
-    generalized, result = kanonymize(work, **kwargs)
-    out = out.copy()
-    for q in qis:
-        out[q] = generalized[q].to_numpy()
-    if privacy.sensitive and len(generalized) == len(out):
-        for s_col in privacy.sensitive:
-            if s_col in generalized:
-                out[s_col] = generalized[s_col].to_numpy()
-    achieved = _result_dict(result)
-    for q in qis:
-        levels = achieved.get("levels") or {}
-        if isinstance(levels, dict) and q in levels:
-            col_records[q]["level"] = levels[q]
-    summary = {
-        "requested": privacy.model_dump(exclude_none=True),
-        "quasi_identifiers": qis,
-        "achieved": achieved,
-    }
-    return out, summary
 
 
 def _result_dict(result: Any) -> dict[str, Any]:
@@ -456,6 +241,33 @@ def _manifest(
     ledger: Any,
     notices: list[str],
 ) -> dict[str, Any]:
+    return _manifest_from_shape(
+        policy,
+        len(original),
+        list(map(str, original.columns)),
+        len(data),
+        list(map(str, data.columns)),
+        seed,
+        columns,
+        privacy,
+        ledger,
+        notices,
+    )
+
+
+def _manifest_from_shape(
+    policy: Policy,
+    rows_in: int,
+    columns_in: list[str],
+    rows_out: int,
+    columns_out: list[str],
+    seed: int | None,
+    columns: dict[str, dict[str, Any]],
+    privacy: dict[str, Any] | None,
+    ledger: Any,
+    notices: list[str],
+) -> dict[str, Any]:
+    """The manifest from the table's shape alone (a streamed release never holds the table)."""
     from privsynth import __version__
 
     total = None
@@ -471,8 +283,8 @@ def _manifest(
         "mode": policy.release.mode,
         "seed": seed,
         "policy": {"name": policy.name, "sha256": policy_sha256(policy), "source": policy.source},
-        "input": {"rows": int(len(original)), "columns": list(map(str, original.columns))},
-        "output": {"rows": int(len(data)), "columns": list(map(str, data.columns))},
+        "input": {"rows": int(rows_in), "columns": list(map(str, columns_in))},
+        "output": {"rows": int(rows_out), "columns": list(map(str, columns_out))},
         "columns": columns,
         "privacy": privacy,
         "ledger": ledger if isinstance(ledger, list) else _jsonable(ledger),
@@ -547,33 +359,178 @@ def run_release(
     seed: int | None = None,
     key_file: Path | None = None,
     json_out: bool = False,
-) -> Release:
-    """`privsynth release`: read FILE, apply the policy, write DIR, print a short summary."""
+    engine: str | None = None,
+    spark_master: str | None = None,
+    memory_limit: str | None = None,
+) -> Release | dict[str, Any]:
+    """`privsynth release`: read FILE, apply the policy, write DIR, print a short summary.
+
+    In memory (the default for files up to AUTO_DUCKDB_BYTES) the table is read whole and
+    `release` runs on it; on DuckDB or Spark the file stays where it is and the policy's mode
+    dispatches to the streaming paths (`synthesize_source`, `anonymize_source`). Returns the
+    `Release` in memory, the manifest otherwise.
+    """
     import typer
 
+    from privsynth.engine.select import announce, choose_engine
     from privsynth.io import load_table
 
     if key_file is not None and not Path(key_file).is_file():
         # Checked even when no column needs it: a mistyped path must not pass silently.
         raise InputError(f"{key_file}: no such key file (--key-file)")
+    choice = choose_engine(file, engine, spark_master=spark_master, memory_limit=memory_limit)
     pol = load_policy(policy)
-    df, _schema = load_table(file)
-    rel = release(df, pol, seed=seed, key_file=key_file)
-    write_release(rel, out, input_path=file)
+    if choice.name == "memory":
+        df, _schema = load_table(file)
+        announce(choice, engine, None)
+        rel = release(df, pol, seed=seed, key_file=key_file)
+        write_release(rel, out, input_path=file)
+        manifest = rel.manifest
+        result: Release | dict[str, Any] = rel
+    else:
+        from privsynth.engine.rows import check_readable
+        from privsynth.engine.source import open_source
+
+        source = open_source(
+            file, choice.name, spark_master=spark_master, memory_limit=memory_limit
+        )
+        check_readable(source)  # a bad file stays a one-line error, before the engine line
+        announce(choice, engine, None)
+        manifest = _release_source(source, pol, out, seed=seed, key_file=key_file)
+        result = manifest
     if json_out:
-        typer.echo(json.dumps({"out": str(out), **rel.manifest}, default=_jsonable))
-        return rel
-    m = rel.manifest
+        typer.echo(json.dumps({"out": str(out), **manifest}, default=_jsonable))
+        return result
+    print_summary(manifest, out)
+    return result
+
+
+def _release_source(
+    source: Any, pol: Policy, out: Path, *, seed: int | None, key_file: Path | None
+) -> dict[str, Any]:
+    """Release a table an engine holds (DuckDB / Spark) without loading it: the manifest.
+
+    The two streaming paths are `privsynth.synth.synthesize_source` +
+    `write_synthetic_release` and `anonymize_source` (here or in `privsynth.transform.stream`).
+    Rules on detected class/entity get their findings from a scan of the source (samples and
+    engine statistics, never the whole file in memory).
+    """
+    from privsynth.policy.resolve import needs_findings
+
+    seed = seed if seed is not None else pol.release.seed
+    findings = None
+    if needs_findings(pol):
+        from privsynth.detect import scan
+
+        findings = list(scan(source).findings)
+    mode = pol.release.mode
+    if mode == "synthesize":
+        try:
+            from privsynth.synth import synthesize_source
+        except ImportError:
+            raise InputError(_NOT_AVAILABLE.format(engine=source.engine_name, mode=mode)) from None
+        syn = synthesize_source(source, pol, seed=seed, findings=findings)
+        return _write_streamed_synthetic(syn, pol, source, out, seed=seed)
+    anonymize_source = _anonymize_source()
+    if anonymize_source is None:
+        raise InputError(_NOT_AVAILABLE.format(engine=source.engine_name, mode=mode))
+    return anonymize_source(source, pol, out, seed=seed, key_file=key_file, findings=findings)
+
+
+_NOT_AVAILABLE = (
+    "the {engine} engine for release mode {mode} is not available in this build; "
+    "run with --engine memory"
+)
+
+
+def _anonymize_source():
+    """The streaming anonymizer, wherever it lives (this module or transform.stream), or None."""
+    fn = globals().get("anonymize_source")
+    if fn is not None:
+        return fn
+    try:
+        from privsynth.transform.stream import anonymize_source as fn
+    except ImportError:
+        return None
+    return fn
+
+
+def _write_streamed_synthetic(
+    syn: Any, pol: Policy, source: Any, out: Path, *, seed: int | None
+) -> dict[str, Any]:
+    """Write a streamed synthetic release in the memory path's layout, all or nothing.
+
+    `release.<fmt>` (the rows from `syn.chunks()`, never all at once), `manifest.json` with the
+    synthesizer's manifest under `synthesis`, and the synthetic README: the folder looks the
+    same whichever engine made it. The input's exact row count is not recorded (it is a
+    private statistic; the synthesizer's manifest says how the output row count was set).
+    """
+    from privsynth import __version__
+    from privsynth.io import TableWriter, atomic_dir
+    from privsynth.synth.release import synthetic_metadata, write_synthetic_readme
+
+    path = Path(source.path) if source.path is not None else None
+    fmt = "parquet" if path is not None and path.suffix.lower() in (".parquet", ".pq") else "csv"
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out}: exists and is not a folder")
+    synthesis = json.loads(json.dumps(getattr(syn, "manifest", {}) or {}, default=_jsonable))
+    dropped = synthesis.get("dropped_columns") or {}
+    columns: dict[str, dict[str, Any]] = {
+        c: {"action": "drop" if c in dropped else "keep"} for c in source.columns
+    }
+    ledger = synthesis.get("ledger")
+    with atomic_dir(out) as tmp:
+        rows, out_cols = 0, []
+        meta = {"privsynth": "release", **synthetic_metadata(synthesis)}
+        with TableWriter(tmp / f"release.{fmt}", metadata=meta) as w:
+            for chunk in syn.chunks():
+                out_cols = out_cols or [str(c) for c in chunk.columns]
+                rows += len(chunk)
+                w.write(chunk)
+        manifest = {
+            "privsynth_version": __version__,
+            "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+            "mode": "synthesize",
+            "seed": seed,
+            "policy": {"name": pol.name, "sha256": policy_sha256(pol), "source": pol.source},
+            "input": {"columns": list(source.columns), "engine": source.engine_name},
+            "output": {"rows": rows, "columns": out_cols, "file": f"release.{fmt}"},
+            "columns": columns,
+            "privacy": None,
+            "ledger": ledger,
+            "ledger_total": None,
+            "notices": [],
+            "versions": _versions(),
+            "synthesis": synthesis,
+        }
+        if path is not None:
+            manifest["input"].update(path=str(path), sha256=file_sha256(path))
+        manifest = json.loads(json.dumps(manifest, default=_jsonable))
+        write_synthetic_readme(tmp, synthesis)
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    return manifest
+
+
+def print_summary(m: dict[str, Any], out: Path) -> None:
+    """The few lines `privsynth release` prints: rows, actions, what privacy was achieved/spent."""
+    import typer
+
     actions: dict[str, int] = {}
-    for rec in m["columns"].values():
-        actions[rec["action"]] = actions.get(rec["action"], 0) + 1
-    typer.echo(
-        f"released {m['output']['rows']} rows x {len(m['output']['columns'])} columns "
-        f"under policy {m['policy']['name']!r} -> {out}/"
-    )
-    typer.echo("actions: " + ", ".join(f"{a} {n}" for a, n in sorted(actions.items())))
-    if m.get("privacy"):
-        ach = m["privacy"]["achieved"]
+    for rec in (m.get("columns") or {}).values():
+        action = rec.get("action", "?") if isinstance(rec, dict) else str(rec)
+        actions[action] = actions.get(action, 0) + 1
+    output = m.get("output") or {}
+    rows = output.get("rows", "?")
+    cols = output.get("columns")
+    n_cols = len(cols) if isinstance(cols, list) else "?"
+    name = (m.get("policy") or {}).get("name", "?")
+    typer.echo(f"released {rows} rows x {n_cols} columns under policy {name!r} -> {out}/")
+    if actions:
+        typer.echo("actions: " + ", ".join(f"{a} {n}" for a, n in sorted(actions.items())))
+    privacy = m.get("privacy")
+    if isinstance(privacy, dict) and isinstance(privacy.get("achieved"), dict):
+        ach = privacy["achieved"]
         keys = ("k_achieved", "l_achieved", "t_achieved", "suppression_rate", "loss", "levels")
         shown = {k: ach[k] for k in keys if ach.get(k) is not None}
         typer.echo("privacy achieved: " + ", ".join(f"{k} {v}" for k, v in shown.items()))
@@ -581,14 +538,13 @@ def run_release(
         t = m["ledger_total"]
         typer.echo(f"privacy budget spent: epsilon {t['epsilon']:g}, delta {t['delta']:g}")
     led = m.get("ledger")
-    if m["mode"] == "synthesize" and isinstance(led, dict) and "epsilon_spent" in led:
+    if m.get("mode") == "synthesize" and isinstance(led, dict) and "epsilon_spent" in led:
         typer.echo(
-            f"DP synthetic ({m.get('synthesis', {}).get('method', '?')}): epsilon spent "
+            f"DP synthetic ({(m.get('synthesis') or {}).get('method', '?')}): epsilon spent "
             f"{led['epsilon_spent']:.4g} of {led.get('epsilon')}, delta {led.get('delta')}"
         )
-    for notice in m.get("notices", []):
+    for notice in m.get("notices", []) or []:
         typer.echo(f"warning: {notice}", err=True)
-    return rel
 
 
 # `privsynth.release` is both this module and its main function: once the module is imported,

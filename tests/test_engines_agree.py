@@ -234,3 +234,18 @@ def test_spark_equivalence_classes_and_samples_equal_memory(data, spark_engine):
 for _test in (test_spark_marginals_equal_memory, test_spark_equivalence_classes_and_samples_equal_memory):
     for _mark in SPARK_WARNINGS:
         _mark(_test)
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::FutureWarning")
+def test_spark_column_stats_equal_memory(data, tmp_path, spark_engine):
+    """Rows / distinct / missing per column (the scan's and the audit's whole-column counts)."""
+    small = data.iloc[:800].copy()
+    small["hours"] = np.where(np.arange(len(small)) % 7 == 0, np.nan, 40.0)  # NaN is missing
+    # Spark reads microsecond timestamps only
+    small.to_parquet(tmp_path / "t.parquet", index=False, coerce_timestamps="us")
+    cols = list(small.columns)
+    mem = MemoryEngine().column_stats(small, cols)
+    assert mem["hours"].missing == 115
+    assert spark_engine.column_stats(str(tmp_path / "t.parquet"), cols) == mem
+    assert get_engine("duckdb").column_stats(str(tmp_path / "t.parquet"), cols) == mem

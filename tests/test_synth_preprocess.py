@@ -74,7 +74,8 @@ def test_no_api_path_derives_bounds():
         build_encoder(df, {"when": {"bins": 3}})
     # no parameter of the encoder builder can ask for data-derived bounds
     params = set(inspect.signature(build_encoder).parameters)
-    assert params == {"df", "specs", "ledger", "plan", "sensitivity"}
+    # `counts` only counts rows into OpenDP measurements (key discovery, DP quantiles)
+    assert params == {"df", "specs", "ledger", "plan", "sensitivity", "counts"}
 
 
 def test_categorical_without_public_list_is_refused():

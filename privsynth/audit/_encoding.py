@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -38,6 +39,25 @@ class EncodedPair:
     numeric_original: dict[str, np.ndarray] = field(default_factory=dict)  # raw floats
     numeric_release: dict[str, np.ndarray] = field(default_factory=dict)
     excluded: dict[str, str] = field(default_factory=dict)  # column -> reason
+    codings: dict[str, ColumnCoding] = field(default_factory=dict)  # how each column was coded
+    # Counts over the whole tables when the codes above are a row sample (audit at scale):
+    # `full_counts(which, sets)` -> one array per column set, on `full_domain` / `full_labels`.
+    full_counts: Any = None
+    full_domain: dict[str, int] = field(default_factory=dict)
+    full_labels: dict[str, list[str]] = field(default_factory=dict)
+
+    def marginals(self, which: str, sets: list[tuple[str, ...]]) -> list[np.ndarray]:
+        """Counts of each column set in the original ("o") or the release ("r"): over the
+        whole tables when full counts are attached, else over the coded rows."""
+        if self.full_counts is not None:
+            return self.full_counts(which, sets)
+        from privsynth.engine import count_marginals
+
+        return count_marginals(self.original if which == "o" else self.release, sets, self.domain)
+
+    def one_way_labels(self, col: str) -> list[str]:
+        """Labels of the cells `marginals(which, [(col,)])` returns."""
+        return self.full_labels[col] if self.full_counts is not None else self.labels[col]
 
 
 def _as_float(s: pd.Series) -> tuple[np.ndarray, float]:
@@ -126,6 +146,44 @@ def _compact(orig: np.ndarray, rel: np.ndarray, labels: list[str]):
     return remap[orig], remap[rel], [lab for lab, u in zip(labels, used, strict=True) if u]
 
 
+@dataclass(frozen=True)
+class ColumnCoding:
+    """How one column is coded: enough to code more rows of either table the same way.
+
+    The decisions (bins, kept levels, float or text keys, dates in the release) are taken once
+    from the two tables `encode_pair` sees; `code_column` then applies them to any rows, e.g.
+    every chunk of a file too large to load (the audit's full-table counts).
+    """
+
+    kind: str  # NUMERIC | CATEGORICAL
+    labels: tuple[str, ...]  # one per code, before compaction
+    edges: tuple[float, ...] = ()  # numeric: bin edges
+    levels: tuple = ()  # categorical: the kept levels, most frequent first
+    float_keys: bool = False  # categorical: compare as floats (numeric original)
+    release_dates: bool = False  # numeric: the release holds dates as text
+
+
+def code_column(coding: ColumnCoding, s: pd.Series, which: str) -> np.ndarray:
+    """Uncompacted codes of `s`, a column of the original (`which="o"`) or the release ("r")."""
+    if coding.kind == NUMERIC:
+        if coding.release_dates and which == "r":
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                s = pd.to_datetime(s.astype("string"), errors="coerce", format="mixed")
+        return _bin(_as_float(s)[0], np.asarray(coding.edges))[0]
+    if coding.float_keys:
+        keys = pd.Series(_as_float(s)[0])
+    else:
+        keys = s.astype("string").reset_index(drop=True)
+        if which == "r":
+            keys = keys.mask(keys.isin(_SUPPRESSED))
+    k = len(coding.levels)
+    codes = pd.Index(list(coding.levels)).get_indexer(keys).astype(np.int64)
+    codes[(codes < 0) & keys.notna().to_numpy()] = k  # (other): beyond the top levels
+    codes[codes < 0] = k + 1
+    return codes
+
+
 def encode_pair(
     original: pd.DataFrame,
     release: pd.DataFrame,
@@ -145,9 +203,11 @@ def encode_pair(
     num_o: dict[str, np.ndarray] = {}
     num_r: dict[str, np.ndarray] = {}
     excluded: dict[str, str] = {}
+    codings: dict[str, ColumnCoding] = {}
     n_orig = max(len(original), 1)
     for col in original.columns:
         so, sr = original[col], release[col]
+        dates = False
         if pd.api.types.is_datetime64_any_dtype(so) and not pd.api.types.is_datetime64_any_dtype(
             sr
         ):
@@ -155,6 +215,7 @@ def encode_pair(
             if why:
                 excluded[col] = why
                 continue
+            dates = True
         if _is_numeric_original(so, max_levels):
             vo, _ = _as_float(so)
             vr, bad = _as_float(sr)
@@ -177,8 +238,12 @@ def encode_pair(
             labs += [f"<{_short(lo)}", f">{_short(hi)}", "(missing)"]
             kinds[col] = NUMERIC
             num_o[col], num_r[col] = vo, vr
+            codings[col] = ColumnCoding(
+                NUMERIC, tuple(labs), edges=tuple(float(e) for e in edges), release_dates=dates
+            )
         else:
             to, tr = _category_keys(so, sr)
+            float_keys = pd.api.types.is_float_dtype(to)
             n_unique = to.nunique(dropna=True)
             if n_unique > max_levels and n_unique / n_orig > identifier_share:
                 excluded[col] = f"identifier-like ({n_unique} distinct values in the original)"
@@ -204,6 +269,9 @@ def encode_pair(
             cr[cr < 0] = k + 1
             labs = [str(c) for c in cats] + ["(other)", "(missing)"]
             kinds[col] = CATEGORICAL
+            codings[col] = ColumnCoding(
+                CATEGORICAL, tuple(labs), levels=tuple(cats), float_keys=bool(float_keys)
+            )
         co, cr, labs = _compact(co, cr, labs)
         columns.append(col)
         codes_o[col], codes_r[col] = co, cr
@@ -219,4 +287,5 @@ def encode_pair(
         numeric_original=num_o,
         numeric_release=num_r,
         excluded=excluded,
+        codings=codings,
     )

@@ -81,11 +81,9 @@ def _figures(report: AuditReport, n_bars: int = 4) -> dict[str, Any]:
     util = report.utility
     enc = util.encoded
     if enc is not None and enc.columns:
+        # whole-table counts when the audit ran on row samples of large files
         one = {
-            c: (
-                np.bincount(enc.original[c], minlength=enc.domain[c]),
-                np.bincount(enc.release[c], minlength=enc.domain[c]),
-            )
+            c: (enc.marginals("o", [(c,)])[0], enc.marginals("r", [(c,)])[0])
             for c in enc.columns
         }
         tvd = {
@@ -98,7 +96,7 @@ def _figures(report: AuditReport, n_bars: int = 4) -> dict[str, Any]:
             a, b = one[c]
             figs["marginals"].append(
                 _plots.marginal_bars(
-                    c, enc.labels[c], a / max(a.sum(), 1), b / max(b.sum(), 1), tvd[c]
+                    c, enc.one_way_labels(c), a / max(a.sum(), 1), b / max(b.sum(), 1), tvd[c]
                 )
             )
     corr = util.correlations

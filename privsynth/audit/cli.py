@@ -35,20 +35,32 @@ def run_audit(
     seed: int = 0,
     n_attacks: int | None = None,
     quiet: bool = False,
+    engine: str | None = None,
+    spark_master: str | None = None,
+    memory_limit: str | None = None,
 ) -> int:
-    """Run the audit, write the HTML / JSON reports, print the decision; return the exit code."""
+    """Run the audit, write the HTML / JSON reports, print the decision; return the exit code.
+
+    `engine` (None = auto) is chosen for the largest input file and said on stderr when it is
+    not the silent default (`engine.select.announce`).
+    """
     from rich.console import Console
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
     from privsynth.audit.report import STEPS, audit
+    from privsynth.engine.select import announce, choose_engine
 
     if report is None and json_out is None:
         raise InputError("nothing to write: give --report out.html and/or --json out.json")
+    files = [p for p in (original, release, holdout) if p is not None]
+    largest = max(files, key=lambda p: Path(p).stat().st_size if Path(p).is_file() else -1)
+    choice = choose_engine(largest, engine, spark_master=spark_master, memory_limit=memory_limit)
     for out in (report, json_out):
         if out is not None and out.exists() and out.is_dir():
             raise InputError(f"{out}: is a folder, expected a file path")
     err = Console(stderr=True, quiet=quiet)
+    said: list[bool] = []
     labels = {
         "reidentification": "re-identification risk",
         "singling_out": "singling-out attack",
@@ -70,6 +82,9 @@ def run_audit(
         task = bar.add_task("reading tables", total=len(STEPS) + 1)
 
         def progress(step: str, i: int, n: int) -> None:
+            if not said and not quiet:  # once the tables are read and checked: no bad-input noise
+                said.append(True)
+                announce(choice, engine, lambda text: err.print(text, markup=False, highlight=False))
             bar.update(task, completed=i, description=labels.get(step, step))
 
         result = audit(
@@ -85,6 +100,9 @@ def run_audit(
             seed=seed,
             n_attacks=n_attacks,
             progress=progress,
+            engine=choice.name,
+            spark_master=spark_master,
+            memory_limit=memory_limit,
         )
         bar.update(task, completed=len(STEPS), description="rendering the report")
         html = result.to_html() if report is not None else None

@@ -66,6 +66,8 @@ class AuditReport:
     notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     timings_cpu: dict[str, float] = field(default_factory=dict)
+    # engine, row counts and sample sizes when the audit ran on file engines (else None)
+    sampling: dict[str, Any] | None = None
     _curves: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -100,6 +102,7 @@ class AuditReport:
                 "limitations": LIMITATIONS,
                 "reproducibility": self.reproducibility,
                 "notes": list(self.notes),
+                "sampling": self.sampling,
                 "timings": dict(self.timings),
                 "timings_cpu": dict(self.timings_cpu),
             }
@@ -469,6 +472,10 @@ def audit(
     seed: int = 0,
     n_attacks: int | None = None,
     progress: Progress | None = None,
+    engine: str | None = None,
+    spark_master: str | None = None,
+    memory_limit: str | None = None,
+    sample_rows: int | None = None,
 ) -> AuditReport:
     """Audit `release` against `original` (and `holdout`, real rows not used for the release).
 
@@ -476,15 +483,40 @@ def audit(
     is then used). `quasi_identifiers` / `secrets` default to the policy's `audit` section, then
     its `privacy` section, the manifest, then the scan's classes. `progress(step, i, n)` is called before each
     step.
+
+    `engine` (None = auto: DuckDB when an input file is larger than AUTO_DUCKDB_BYTES): on
+    DuckDB or Spark the tables are not loaded; re-identification classes and utility marginals
+    are counted over every row, the row-level metrics run on uniform samples of `sample_rows`
+    (default AUDIT_SAMPLE_ROWS) rows per table, and the report's `sampling` says which is which.
     """
     t_start = time.perf_counter()
     cpu_start = time.process_time()
     if hasattr(release, "data") and hasattr(release, "manifest"):  # a ps.release() Release
         manifest = manifest if manifest is not None else release.manifest
         release = release.data
-    orig, h_orig = _load(original, "original")
-    rel, h_rel = _load(release, "release")
-    hold, h_hold = _load(holdout, "holdout") if holdout is not None else (None, None)
+    scaled = None
+    engine_name = _audit_engine(
+        (original, release, holdout), engine, spark_master=spark_master, memory_limit=memory_limit
+    )
+    if engine_name == "memory":
+        orig, h_orig = _load(original, "original")
+        rel, h_rel = _load(release, "release")
+        hold, h_hold = _load(holdout, "holdout") if holdout is not None else (None, None)
+        n_orig, n_rel = len(orig), len(rel)
+        n_hold = len(hold) if hold is not None else None
+    else:
+        from privsynth.audit import _scale
+
+        scaled = _scale.open_inputs(
+            original, release, holdout, engine=engine_name, spark_master=spark_master,
+            memory_limit=memory_limit, cap=sample_rows, seed=seed,
+        )
+        orig, rel = scaled.original.rows, scaled.release.rows
+        hold = scaled.holdout.rows if scaled.holdout is not None else None
+        h_orig, h_rel = _scale.file_digest(scaled.original), _scale.file_digest(scaled.release)
+        h_hold = _scale.file_digest(scaled.holdout) if scaled.holdout is not None else None
+        n_orig, n_rel = scaled.original.n, scaled.release.n
+        n_hold = scaled.holdout.n if scaled.holdout is not None else None
     if len(rel) == 0:
         raise InputError("the release is empty (0 rows)")
     if len(orig) == 0:
@@ -507,7 +539,11 @@ def audit(
             "original and release columns differ (" + "; ".join(parts) + "); a manifest or policy "
             "that drops columns explains missing ones"
         )
-    inventory = _inventory(orig, rel, findings)
+    if scaled is None:
+        inventory = _inventory(orig, rel, findings)
+    else:
+        inventory = _scale.inventory(scaled, list(rel.columns), findings)
+        notes.extend(scaled.notes)
     cols = list(rel.columns)
     orig_c = orig[cols]
     if hold is not None:
@@ -593,6 +629,8 @@ def audit(
             "synthetic release: its rows are not people, so equivalence-class re-identification "
             "risk does not apply; see the attacks and membership inference"
         )
+    elif scaled is not None:
+        risk["reidentification"] = _scale.reidentification(scaled, qis, risk_threshold, sec)
     else:
         risk["reidentification"] = rc.reidentification(rel, qis, risk_threshold, sec)
     done("reidentification", t)
@@ -653,7 +691,8 @@ def audit(
     done("membership", t)
 
     t = step(5, "utility")
-    util = utility(orig_c, rel, hold, target=target, seed=seed)
+    attach = _scale.attach_full_counts(scaled, 1000, seed) if scaled is not None else None
+    util = utility(orig_c, rel, hold, target=target, seed=seed, attach=attach)
     done("utility", t)
 
     values = _threshold_values(risk, membership, util)
@@ -669,9 +708,9 @@ def audit(
         "n_attacks": n_attacks,
     }
     inputs = {
-        "n_original": len(orig),
-        "n_release": len(rel),
-        "n_holdout": len(hold) if hold is not None else None,
+        "n_original": n_orig,
+        "n_release": n_rel,
+        "n_holdout": n_hold,
         "columns": cols,
         "dropped_columns": sorted(c for c in orig.columns if c not in cols),
         "quasi_identifiers": qis,
@@ -713,8 +752,26 @@ def audit(
         notes=notes,
         timings=timings,
         timings_cpu=cpu,
+        sampling=scaled.sampling() if scaled is not None else None,
         _curves=curves,
     )
+
+
+def _audit_engine(
+    inputs: Sequence[Any], engine: str | None, *, spark_master=None, memory_limit=None
+) -> str:
+    """One engine for the audit's tables: `auto` leaves memory when any input file is large."""
+    from privsynth.engine.select import choose_engine
+
+    names = [
+        choose_engine(x, engine, spark_master=spark_master, memory_limit=memory_limit).name
+        for x in inputs
+        if x is not None
+    ]
+    for name in ("spark", "duckdb"):
+        if name in names:
+            return name
+    return "memory"
 
 
 def _check_ceiling(membership: dict[str, Any], notes: list[str]) -> None:

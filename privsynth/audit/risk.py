@@ -122,45 +122,65 @@ def _l_diversity(labels: np.ndarray, values: pd.Series) -> tuple[int, float]:
     return distinct, float(np.exp(ent.min()))
 
 
+def _engine_columns(data: Any, engine: Any) -> list[str]:
+    """Column names of a table an engine reads (a file path, a DataFrame)."""
+    if isinstance(data, pd.DataFrame):
+        return [str(c) for c in data.columns]
+    from pathlib import Path
+
+    from privsynth.engine.source import TableSource
+
+    return TableSource(data, engine, path=Path(data)).columns
+
+
 def reidentification_risk(
-    release: pd.DataFrame,
+    release: pd.DataFrame | Any,
     quasi_identifiers: Sequence[str],
     *,
     sensitive: str | Sequence[str] | None = None,
     threshold: float = 0.09,
     sampling_fraction: float | None = None,
     population: pd.DataFrame | None = None,
+    engine: Any = None,
 ) -> ReidentificationRisk:
     """Equivalence classes, k, l and prosecutor / journalist / marketer risk of `release`.
 
     `threshold` is the highest acceptable per-record risk (0.09: EMA Policy 0070 and Health
     Canada's guidance for public releases). `population` (a table with the QIs, e.g. a census
     extract) or `sampling_fraction` (release rows / population rows) enable the journalist
-    model and the population-uniqueness estimate."""
+    model and the population-uniqueness estimate.
+
+    `release` may also be a file (or whatever `engine` reads) with `engine` a counting engine:
+    the classes are then counted in the engine and only their sizes and labels come back."""
     qis = list(quasi_identifiers)
     if not qis:
         raise InputError("name at least one quasi-identifier")
-    missing = [c for c in qis if c not in release.columns]
+    in_engine = engine is not None and not isinstance(release, pd.DataFrame)
+    columns = _engine_columns(release, engine) if in_engine else list(release.columns)
+    missing = [c for c in qis if c not in columns]
     if missing:
         raise InputError(f"quasi-identifier {missing[0]!r} is not in the release")
-    if len(release) == 0:
-        raise InputError("the release is empty")
     if not 0 < threshold <= 1:
         raise InputError(f"threshold must be in (0, 1], got {threshold}")
     if sampling_fraction is not None and not 0 < sampling_fraction <= 1:
         raise InputError(f"sampling_fraction must be in (0, 1], got {sampling_fraction}")
     sens = [sensitive] if isinstance(sensitive, str) else list(sensitive or [])
     for s in sens:
-        if s not in release.columns:
+        if s not in columns:
             raise InputError(f"sensitive column {s!r} is not in the release")
         if s in qis:
             raise InputError(f"column {s!r} cannot be both quasi-identifier and sensitive")
 
-    n = len(release)
-    ec = equivalence_classes(release, qis)
+    ec = engine.equivalence_classes(release, qis) if in_engine else equivalence_classes(release, qis)
+    n = int(ec.labels.size)
+    if n == 0:
+        raise InputError("the release is empty")
     f = ec.row_sizes().astype(np.float64)
     notes: list[str] = []
-    suppressed = (release[qis].astype(str) == SUPPRESSED).all(axis=1).to_numpy()
+    if in_engine:  # a class is suppressed when its key is; rows inherit their class's flag
+        suppressed = (ec.keys[qis].astype(str) == SUPPRESSED).all(axis=1).to_numpy()[ec.labels]
+    else:
+        suppressed = (release[qis].astype(str) == SUPPRESSED).all(axis=1).to_numpy()
     suppressed_rows = int(suppressed.sum())
     visible_sizes = ec.sizes[np.unique(ec.labels[~suppressed])]
 
@@ -191,7 +211,14 @@ def reidentification_risk(
     l_by: dict[str, int] = {}
     l_ent: float | None = None
     for s in sens:
-        d, e = _l_diversity(ec.labels, release[s])
+        # In an engine, the classes over QIs + s stand for s's values: per QI class they have
+        # the same number of distinct values and the same frequencies.
+        values = (
+            pd.Series(engine.equivalence_classes(release, [*qis, s]).labels)
+            if in_engine
+            else release[s]
+        )
+        d, e = _l_diversity(ec.labels, values)
         l_by[s] = d
         l_ent = e if l_ent is None else min(l_ent, e)
 

@@ -17,6 +17,7 @@ so bins and levels come from the original; nothing here is published with DP gua
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from dataclasses import asdict, dataclass, field
@@ -27,7 +28,6 @@ import pandas as pd
 from scipy import stats
 
 from privsynth.audit._encoding import CATEGORICAL, NUMERIC, EncodedPair, encode_pair
-from privsynth.engine import count_marginals
 from privsynth.errors import InputError
 
 
@@ -86,6 +86,20 @@ def _tvd_of(counts_o: list[np.ndarray], counts_r: list[np.ndarray]) -> np.ndarra
     return out
 
 
+def marginal_sets(
+    cols: list[str], way: int, max_sets: int, seed: int = 0
+) -> list[tuple[str, ...]]:
+    """The column sets `marginal_tvd` compares: all of them, or a seeded random `max_sets`."""
+    n_possible = math.comb(len(cols), way) if len(cols) >= way else 0
+    if n_possible <= max_sets:
+        return list(itertools.combinations(cols, way))
+    rng = np.random.default_rng(seed)
+    chosen: set[tuple[int, ...]] = set()
+    while len(chosen) < max_sets:
+        chosen.add(tuple(sorted(rng.choice(len(cols), size=way, replace=False).tolist())))
+    return [tuple(cols[i] for i in s) for s in sorted(chosen)]
+
+
 def marginal_tvd(
     original: pd.DataFrame | EncodedPair,
     release: pd.DataFrame | None = None,
@@ -101,16 +115,9 @@ def marginal_tvd(
     if n_possible == 0:
         return MarginalTVD(way, float("nan"), float("nan"), float("nan"), 0, 0, False)
     sampled = n_possible > max_sets
-    if sampled:
-        rng = np.random.default_rng(seed)
-        chosen: set[tuple[int, ...]] = set()
-        while len(chosen) < max_sets:
-            chosen.add(tuple(sorted(rng.choice(len(cols), size=way, replace=False).tolist())))
-        sets = [tuple(cols[i] for i in s) for s in sorted(chosen)]
-    else:
-        sets = list(itertools.combinations(cols, way))
-    co = count_marginals(enc.original, sets, enc.domain)
-    cr = count_marginals(enc.release, sets, enc.domain)
+    sets = marginal_sets(cols, way, max_sets, seed)
+    co = enc.marginals("o", sets)
+    cr = enc.marginals("r", sets)
     tvd = _tvd_of(co, cr)
     order = np.argsort(-tvd)[:5]
     worst = [{"columns": list(sets[i]), "tvd": float(tvd[i])} for i in order]
@@ -142,8 +149,8 @@ class ColumnTest:
 
 
 def _one_way_tvd(enc: EncodedPair, col: str) -> tuple[np.ndarray, np.ndarray, float]:
-    a = np.bincount(enc.original[col].to_numpy(), minlength=enc.domain[col]).astype(float)
-    b = np.bincount(enc.release[col].to_numpy(), minlength=enc.domain[col]).astype(float)
+    a = np.asarray(enc.marginals("o", [(col,)])[0], dtype=float)
+    b = np.asarray(enc.marginals("r", [(col,)])[0], dtype=float)
     return a, b, float(_tvd_of([a], [b])[0])
 
 
@@ -217,11 +224,11 @@ def _pearson(enc: EncodedPair, cols: list[str], which: str) -> np.ndarray:
     return frame.corr(method="pearson", min_periods=2).to_numpy()
 
 
-def _cramers_v_matrix(codes: pd.DataFrame, cols: list[str], domain: dict[str, int]) -> np.ndarray:
+def _cramers_v_matrix(enc: EncodedPair, which: str, cols: list[str]) -> np.ndarray:
     d = len(cols)
     mat = np.eye(d)
     pairs = list(itertools.combinations(range(d), 2))
-    tables = count_marginals(codes, [(cols[i], cols[j]) for i, j in pairs], domain)
+    tables = enc.marginals(which, [(cols[i], cols[j]) for i, j in pairs])
     for (i, j), t in zip(pairs, tables, strict=True):
         t = t[t.sum(axis=1) > 0][:, t.sum(axis=0) > 0]
         n = t.sum()
@@ -252,8 +259,8 @@ def correlation_difference(
     num = [c for c in enc.columns if enc.kinds[c] == NUMERIC]
     po, pr = _pearson(enc, num, "o"), _pearson(enc, num, "r")
     cols = list(enc.columns)
-    vo = _cramers_v_matrix(enc.original, cols, enc.domain)
-    vr = _cramers_v_matrix(enc.release, cols, enc.domain)
+    vo = _cramers_v_matrix(enc, "o", cols)
+    vr = _cramers_v_matrix(enc, "r", cols)
     pmax, pmean = _diff_summary(po, pr)
     vmax, vmean = _diff_summary(vo, vr)
     return CorrelationDifference(num, po, pr, pmax, pmean, cols, vo, vr, vmax, vmean)
@@ -480,6 +487,13 @@ def ml_efficacy(
             f"target column {tgt!r} cannot be compared: {enc_train.excluded.get(tgt, 'excluded')}"
         )
     enc_test = encode_pair(train, test)
+    # A column the test rows recode (values the train rows never show) has no test codes:
+    # both models then use the columns the two codings share.
+    common = [c for c in enc_train.columns if c in enc_test.columns]
+    if tgt not in common:
+        raise InputError(f"target column {tgt!r} cannot be compared on the test rows")
+    if len(common) < len(enc_train.columns):
+        enc_train = dataclasses.replace(enc_train, columns=common)
     # the test table is coded on the train table's bins, like the release
     enc_test = EncodedPair(
         columns=enc_train.columns,
@@ -593,11 +607,18 @@ def utility(
     propensity_classifier: str = "logistic",
     ml: bool = True,
     seed: int = 0,
+    attach: Any = None,
 ) -> UtilityResult:
-    """Run every utility metric on one coding of the two tables."""
+    """Run every utility metric on one coding of the two tables.
+
+    `attach(enc)`, when given, attaches whole-table counts to the coding of two row samples
+    (`privsynth.audit._scale`): the marginal metrics then count every row.
+    """
     enc = encode_pair(original, release, bins=bins)
     if not enc.columns:
         raise InputError("no comparable columns between the original and the release")
+    if attach is not None:
+        attach(enc)
     tvd = {
         w: marginal_tvd(enc, way=w, max_sets=max_triples if w == 3 else 10**9, seed=seed)
         for w in (1, 2, 3)

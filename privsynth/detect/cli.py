@@ -19,14 +19,31 @@ _STYLE = {
 
 
 def run_scan(file: Path, json_out: bool = False, sample: int = 1000,
-             write_policy: Path | None = None) -> ScanResult:
-    """Scan `file`, print the result, optionally write a draft policy. Bad input: InputError."""
+             write_policy: Path | None = None, engine: str | None = None,
+             spark_master: str | None = None, memory_limit: str | None = None) -> ScanResult:
+    """Scan `file`, print the result, optionally write a draft policy. Bad input: InputError.
+
+    `engine` (None = auto): a file left to DuckDB or Spark is scanned from samples and engine
+    counts, never loaded whole; the choice is said on stderr (`engine.select`).
+    """
+    from privsynth.engine.select import announce, choose_engine
+    from privsynth.engine.source import open_source
+
+    choice = choose_engine(file, engine, spark_master=spark_master, memory_limit=memory_limit)
     if sample < 1:
         raise InputError(f"--sample must be at least 1, got {sample}")
     if write_policy is not None and Path(write_policy).is_dir():
         # Checked before the (slow) scan, not after it.
         raise InputError(f"{write_policy}: is a folder, expected a file path (--write-policy)")
-    result = scan(Path(file), sample=sample)
+    if choice.name == "memory":
+        result = scan(Path(file), sample=sample)
+        announce(choice, engine, None)
+    else:
+        source = open_source(
+            file, choice.name, spark_master=spark_master, memory_limit=memory_limit
+        )
+        result = scan(source, sample=sample)
+        announce(choice, engine, None)  # after the scan: a bad file stays a one-line error
     # Draft before printing: a policy that cannot be drafted fails the command up front.
     policy = result.draft_policy() if write_policy is not None else None
     if json_out:

@@ -22,8 +22,9 @@ import pandas as pd
 from privsynth.detect import content
 from privsynth.detect.classify import ColumnSignals, apply_table_context, classify_column
 from privsynth.detect.findings import ColumnClass, ColumnFinding
-from privsynth.detect.statistics import column_stats, column_type
+from privsynth.detect.statistics import ColumnStats, column_stats, column_type
 from privsynth.engine import MemoryEngine
+from privsynth.engine.source import TableSource
 from privsynth.errors import InputError
 
 MAX_ROWS = 200_000  # rows looked at per column for statistics and sampling
@@ -89,21 +90,38 @@ class ScanResult:
 
 
 def scan(
-    data: pd.DataFrame | str | os.PathLike[str],
+    data: pd.DataFrame | str | os.PathLike[str] | TableSource,
     sample: int = 1000,
     *,
     max_rows: int = MAX_ROWS,
     use_presidio: bool = True,
     seed: int = 0,
+    engine: str | None = None,
+    spark_master: str | None = None,
+    memory_limit: str | None = None,
 ) -> ScanResult:
-    """Classify every column of `data` (DataFrame, CSV or Parquet path).
+    """Classify every column of `data` (DataFrame, CSV or Parquet path, or a `TableSource`).
 
     `sample` caps the values looked at per column (distinct values first); `max_rows` caps the
-    rows used for statistics on very large tables. Raises `InputError` on unreadable input.
+    rows used for statistics on very large tables. A file source on DuckDB or Spark (or a
+    path with `engine=`) is never loaded: types come from a `max_rows` row sample, values from
+    the engine's `sample_values`, and counts (rows, distinct, missing) from the engine over
+    the whole column. Raises `InputError` on unreadable input.
     """
     if sample < 1:
         raise InputError(f"sample must be at least 1, got {sample}")
     start = time.perf_counter()
+    if engine is not None and not isinstance(data, pd.DataFrame | TableSource):
+        from privsynth.engine.source import open_source
+
+        data = open_source(data, engine, spark_master=spark_master, memory_limit=memory_limit)
+    if isinstance(data, TableSource):
+        if not data.in_memory:
+            return _scan_source(data, sample, max_rows, use_presidio, seed, start)
+        name = str(data.path) if data.path is not None else None
+        result = scan(data.frame, sample, max_rows=max_rows, use_presidio=use_presidio, seed=seed)
+        result.source = name
+        return result
     source = None
     schema = None
     if isinstance(data, pd.DataFrame):
@@ -121,36 +139,91 @@ def scan(
     n_rows = len(df)
     rows = df if n_rows <= max_rows else df.sample(max_rows, random_state=seed)
     rows = rows.rename(columns=str)
-    engine = MemoryEngine()
+    engine_ = MemoryEngine()
     signals = []
     # never more values than rows: the engine pads with repeats up to n
     per_column = max(1, min(sample, len(rows)))
     for col in rows.columns:
         try:
-            raw = engine.sample_values(rows, col, per_column, seed=seed)
+            raw = engine_.sample_values(rows, col, per_column, seed=seed)
         except TypeError:  # unhashable cells (lists, dicts): look at their text
-            raw = engine.sample_values(rows[[col]].astype(str), col, per_column, seed=seed)
+            raw = engine_.sample_values(rows[[col]].astype(str), col, per_column, seed=seed)
         values = _as_text(raw)
         stats = column_stats(rows[col], values)
-        candidates: dict[str, list[str]] = {}
-        shares = content.content_shares(values, candidates=candidates) if len(values) else {}
-        if schema is not None and col in schema.columns:
-            ctype = str(schema[col].type)
-        else:
-            ctype = column_type(rows[col], stats, shares.get("DATE", 0.0))
-        sig = ColumnSignals(name=col, type=ctype, stats=stats, values=values, shares=shares)
-        if use_presidio and len(values):
-            _confirm_with_presidio(sig, candidates)
-            if sig.is_free_text:
-                sig.text_shares = _text_entities(values.head(TEXT_CAP))
-        signals.append(sig)
+        ctype = str(schema[col].type) if schema is not None and col in schema.columns else None
+        signals.append(_signals(col, rows[col], values, stats, ctype, use_presidio))
+    note = f"statistics on a {len(rows):,}-row sample of {n_rows:,}" if n_rows > len(rows) else None
+    return _result(signals, n_rows, start, source, sample, note)
+
+
+def _signals(
+    col: str,
+    rows: pd.Series,
+    values: pd.Series,
+    stats: ColumnStats,
+    ctype: str | None,
+    use_presidio: bool,
+) -> ColumnSignals:
+    """One column's evidence: content shares of its values, presidio's confirmation, its type."""
+    candidates: dict[str, list[str]] = {}
+    shares = content.content_shares(values, candidates=candidates) if len(values) else {}
+    if ctype is None:
+        ctype = column_type(rows, stats, shares.get("DATE", 0.0))
+    sig = ColumnSignals(name=col, type=ctype, stats=stats, values=values, shares=shares)
+    if use_presidio and len(values):
+        _confirm_with_presidio(sig, candidates)
+        if sig.is_free_text:
+            sig.text_shares = _text_entities(values.head(TEXT_CAP))
+    return sig
+
+
+def _result(
+    signals: list[ColumnSignals],
+    n_rows: int,
+    start: float,
+    source: str | None,
+    sample: int,
+    note: str | None,
+) -> ScanResult:
     findings = [classify_column(s) for s in signals]
     apply_table_context(findings, signals)
     for f in findings:
-        if n_rows > len(rows):
-            f.evidence.append(f"statistics on a {len(rows):,}-row sample of {n_rows:,}")
+        if note:
+            f.evidence.append(note)
     return ScanResult(findings=findings, n_rows=n_rows, seconds=time.perf_counter() - start,
                       source=source, sample=sample)
+
+
+def _scan_source(
+    source: TableSource, sample: int, max_rows: int, use_presidio: bool, seed: int, start: float
+) -> ScanResult:
+    """The scan of a file an engine holds: nothing but samples and counts reach Python."""
+    from privsynth.engine.rows import text_data, typed_sample
+
+    rows, schema = typed_sample(source, max_rows, seed=seed)
+    if rows.shape[1] == 0:
+        raise InputError(f"{source.path}: the table has no columns")
+    data = text_data(source)
+    columns = [str(c) for c in rows.columns]
+    counts = source.engine.column_stats(data, columns)
+    n_rows = counts[columns[0]].rows if columns else 0
+    if n_rows == 0:
+        raise InputError(f"{source.path}: the file has columns but no rows")
+    per_column = max(1, min(sample, n_rows))
+    signals = []
+    for col in columns:
+        raw = source.engine.sample_values(data, col, per_column, seed=seed)
+        values = _as_text(raw)
+        stats = column_stats(rows[col], values)
+        # Whole-column counts from the engine replace the sample's (uniqueness needs them).
+        c = counts[col]
+        stats.n_rows, stats.n_missing, stats.n_distinct = c.rows, c.missing, c.distinct
+        stats.uniqueness = c.distinct / c.present if c.present else 0.0
+        signals.append(_signals(col, rows[col], values, stats, str(schema[col].type), use_presidio))
+    note = None
+    if n_rows > len(rows):  # counts cover every row; types and numeric ranges come from a sample
+        note = f"types and numeric ranges from a {len(rows):,}-row sample of {n_rows:,}"
+    return _result(signals, n_rows, start, str(source.path) if source.path else None, sample, note)
 
 
 def _as_text(values: pd.Series) -> pd.Series:

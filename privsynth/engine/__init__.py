@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from privsynth.engine.base import CountingEngine, EquivalenceClasses, GroupCounts
-from privsynth.engine.encoding import Bins, Categories, Encoder
+from privsynth.engine.encoding import Bins, Categories, Encoder, KeyCategories, category_key
 from privsynth.engine.memory import MemoryEngine
 from privsynth.errors import InputError
 
@@ -81,6 +81,8 @@ __all__ = [
     "CountingEngine",
     "Encoder",
     "EquivalenceClasses",
+    "KeyCategories",
+    "category_key",
     "MemoryEngine",
     "count_marginals",
     "equivalence_classes",

@@ -55,6 +55,23 @@ class GroupCounts:
         return int(self.counts.size)
 
 
+@dataclass(frozen=True)
+class ColumnCounts:
+    """Whole-column counts of one column: rows, distinct non-missing values, missing values.
+
+    Private statistics for internal decisions (the scan's uniqueness, the audit's inventory);
+    never released as such.
+    """
+
+    rows: int
+    distinct: int
+    missing: int
+
+    @property
+    def present(self) -> int:
+        return self.rows - self.missing
+
+
 class EngineBase:
     """Plumbing every engine shares: `marginal` is `marginals` of one clique, and validation."""
 
@@ -145,6 +162,30 @@ class CountingEngine(Protocol):
         """Group rows by integer-coded columns (code c of column j in 0..cardinalities[j]-1)."""
         ...
 
+    def column_stats(self, data: Any, columns: Sequence[str]) -> dict[str, ColumnCounts]:
+        """Rows, distinct non-missing values and missing values of each column, in one pass."""
+        ...
+
+    def grouped(
+        self,
+        data: Any,
+        columns: Sequence[str],
+        domain: Mapping[str, int],
+        encoders: Mapping[str, Encoder] | None = None,
+    ) -> tuple[dict[str, np.ndarray], np.ndarray] | None:
+        """Rows grouped by the coded `columns` in one pass: (codes per group, rows per group).
+
+        The compact form of the whole table that every marginal over these columns can be
+        summed from; None when there are more than MAX_GROUPS groups (count marginals instead).
+        Groups come in no particular order.
+        """
+        ...
+
+    def key_counts(self, data: Any, column: str) -> dict[str, int]:
+        """Rows per distinct value of `column` (missing values left out), keyed by the value's
+        `category_key` text: the private histogram that DP key discovery thresholds."""
+        ...
+
     def sample_values(self, data: Any, column: str, n: int, *, seed: int = 0) -> pd.Series:
         """Up to `n` values of `column`: its distinct values first, most frequent first.
 
@@ -158,6 +199,18 @@ class CountingEngine(Protocol):
 # are far fewer than the rows on real tables), then derive every marginal from the groups on
 # the driver. Past this many groups they fall back to counting each marginal in the engine.
 MAX_GROUPS = 2_000_000
+
+
+def counts_by_key(values: pd.Series, counts: Any) -> dict[str, int]:
+    """Sum counts of distinct values by their `category_key` (NaN is missing, left out)."""
+    from privsynth.engine.encoding import category_key
+
+    values = pd.Series(values).reset_index(drop=True)
+    counts = pd.Series(np.asarray(counts, dtype=np.int64))
+    keep = values.notna().to_numpy()
+    keys = values[keep].map(category_key)
+    summed = counts[keep].groupby(keys.to_numpy(), sort=False).sum()
+    return {str(k): int(v) for k, v in summed.items()}
 
 
 def marginals_from_groups(

@@ -21,8 +21,8 @@ import pandas as pd
 import pyarrow as pa
 
 from privsynth.engine import base
-from privsynth.engine.base import EquivalenceClasses, marginals_from_groups
-from privsynth.engine.encoding import Bins, Categories, Encoder
+from privsynth.engine.base import ColumnCounts, EquivalenceClasses, marginals_from_groups
+from privsynth.engine.encoding import Bins, Categories, Encoder, KeyCategories
 from privsynth.errors import InputError
 
 # Counting many cliques in one GROUPING SETS query keeps to one scan; very many sets make one
@@ -61,11 +61,40 @@ def code_sql(column: str, size: int, encoder: Encoder | None) -> str:
             f"WHEN {col} = {sql_literal(v)} THEN {i}" for i, v in enumerate(encoder.values)
         )
         return f"(CASE {whens} ELSE {len(encoder.values)} END)"
+    if isinstance(encoder, KeyCategories):
+        return _key_categories_sql(col, encoder)
     if isinstance(encoder, Bins):
         x = f"TRY_CAST({col} AS DOUBLE)"
+        if encoder.datetime:
+            ts = col
+            if encoder.date_format:
+                ts = f"try_strptime(CAST({col} AS VARCHAR), {sql_literal(encoder.date_format)})"
+            x = f"CAST(epoch_ns({ts}) AS DOUBLE)"
         reached = " + ".join(f"CAST({x} >= {e!r} AS BIGINT)" for e in encoder.inner) or "0"
         return f"(CASE WHEN {x} IS NULL OR isnan({x}) THEN {encoder.n_bins} ELSE {reached} END)"
     return f"CAST({col} AS BIGINT)"
+
+
+def _typed_literal(value: Any) -> str:
+    if isinstance(value, float | np.floating) and not isinstance(value, bool):
+        return f"CAST({sql_literal(repr(float(value)))} AS DOUBLE)"
+    return sql_literal(value)
+
+
+def _key_categories_sql(col: str, encoder: KeyCategories) -> str:
+    """CASE over the typed public categories; missing first, then each category, else other."""
+    missing = f"{col} IS NULL"
+    if encoder.nan_missing:
+        missing += f" OR isnan(CAST({col} AS DOUBLE))"
+    whens = [f"WHEN {missing} THEN {encoder.missing_code}"]
+    for value, code in encoder.typed:
+        if isinstance(value, str):
+            whens.append(f"WHEN CAST({col} AS VARCHAR) = {sql_literal(value)} THEN {code}")
+        elif isinstance(value, float | np.floating):
+            whens.append(f"WHEN CAST({col} AS DOUBLE) = {_typed_literal(value)} THEN {code}")
+        else:
+            whens.append(f"WHEN {col} = {sql_literal(value)} THEN {code}")
+    return f"(CASE {' '.join(whens)} ELSE {encoder.other_code} END)"
 
 
 class DuckDBEngine(base.EngineBase):
@@ -266,6 +295,28 @@ class DuckDBEngine(base.EngineBase):
             out.append(arr.reshape(shape))
         return out
 
+    def grouped(
+        self,
+        data: Any,
+        columns: Sequence[str],
+        domain: Mapping[str, int],
+        encoders: Mapping[str, Encoder] | None = None,
+    ) -> tuple[dict[str, np.ndarray], np.ndarray] | None:
+        _, used, encoders = self._prepare([tuple(columns)], domain, encoders)
+        with self._source(data, used) as (src, _):
+            raw = [c for c in used if c not in encoders]
+            if raw:
+                self._check_codes(src, raw, domain)
+            return self._grouped(src, used, domain, encoders)
+
+    def key_counts(self, data: Any, column: str) -> dict[str, int]:
+        q = quote_ident(column)
+        with self._source(data, [column]) as (src, _):
+            res = self.con.execute(
+                f"SELECT {q} AS v, count(*) AS n FROM {src} WHERE {q} IS NOT NULL GROUP BY ALL"
+            ).df()
+        return base.counts_by_key(res["v"], res["n"])
+
     # --------------------------------------------------------------- equivalence classes
     def equivalence_classes(self, data: Any, columns: Sequence[str]) -> EquivalenceClasses:
         cols = list(columns)
@@ -305,6 +356,27 @@ class DuckDBEngine(base.EngineBase):
         labels = np.empty(n, dtype=np.int64)
         labels[np.asarray(pairs["rid"], dtype=np.int64)] = np.asarray(pairs["label"], dtype=np.int64)
         return EquivalenceClasses(labels, np.asarray(cls["__ps_size"], dtype=np.int64), keys)
+
+    # ------------------------------------------------------------------ column statistics
+    def column_stats(self, data: Any, columns: Sequence[str]) -> dict[str, ColumnCounts]:
+        cols = list(dict.fromkeys(columns))
+        if not cols:
+            return {}
+        with self._source(data, cols) as (src, _):
+            types = {
+                d[0]: str(d[1]) for d in self.con.execute(f"SELECT * FROM {src} LIMIT 0").description
+            }
+            parts = ["count(*)"]
+            for c in cols:
+                q = quote_ident(c)
+                # NaN is a value to DuckDB but missing to pandas: count it as missing.
+                ok = f" FILTER (WHERE NOT isnan({q}))" if types.get(c) in ("DOUBLE", "FLOAT") else ""
+                parts += [f"count(DISTINCT {q}){ok}", f"count(*) - count({q}){ok}"]
+            row = self.con.execute(f"SELECT {', '.join(parts)} FROM {src}").fetchall()[0]
+        n = int(row[0])
+        return {
+            c: ColumnCounts(n, int(row[1 + 2 * j]), int(row[2 + 2 * j])) for j, c in enumerate(cols)
+        }
 
     # ------------------------------------------------------------------- value samples
     def sample_values(self, data: Any, column: str, n: int, *, seed: int = 0) -> pd.Series:

@@ -11,7 +11,12 @@ import numpy as np
 import pandas as pd
 
 from privsynth.engine import base
-from privsynth.engine.base import EquivalenceClasses, GroupCounts, marginals_from_groups
+from privsynth.engine.base import (
+    ColumnCounts,
+    EquivalenceClasses,
+    GroupCounts,
+    marginals_from_groups,
+)
 from privsynth.engine.encoding import Encoder
 from privsynth.errors import InputError
 
@@ -123,6 +128,29 @@ class MemoryEngine(base.EngineBase):
             out.append(counts.reshape(shape).astype(np.float64))
         return out
 
+    def grouped(
+        self,
+        data: pd.DataFrame,
+        columns: Sequence[str],
+        domain: Mapping[str, int],
+        encoders: Mapping[str, Encoder] | None = None,
+    ) -> tuple[dict[str, np.ndarray], np.ndarray] | None:
+        data = _frame(data)
+        _, used, encoders = self._prepare([tuple(columns)], domain, encoders)
+        codes = {c: _codes(data, c, int(domain[c]), encoders.get(c)) for c in used}
+        if not used:
+            return {}, np.array([len(data)], dtype=np.int64)
+        return _group_rows(codes, domain, max_groups=base.MAX_GROUPS)
+
+    def key_counts(self, data: pd.DataFrame, column: str) -> dict[str, int]:
+        from privsynth.engine.encoding import category_key
+
+        data = _frame(data)
+        if column not in data.columns:
+            raise InputError(f"column {column!r} is not in the data")
+        keys = data[column].dropna().map(category_key)
+        return {str(k): int(v) for k, v in keys.value_counts(sort=False).items()}
+
     def equivalence_classes(self, data: pd.DataFrame, columns: Sequence[str]) -> EquivalenceClasses:
         data = _frame(data)
         missing = [c for c in columns if c not in data.columns]
@@ -191,6 +219,21 @@ class MemoryEngine(base.EngineBase):
             np.minimum.at(first, labels, np.arange(n))
             keys = np.stack([np.asarray(c, dtype=np.int64)[first] for c in codes], axis=1)
         return GroupCounts(labels.astype(np.int64, copy=False), counts, keys)
+
+    def column_stats(self, data: pd.DataFrame, columns: Sequence[str]) -> dict[str, ColumnCounts]:
+        data = _frame(data)
+        out = {}
+        for col in columns:
+            if col not in data.columns:
+                raise InputError(f"column {col!r} is not in the data")
+            s = data[col]
+            present = s.dropna()
+            try:
+                distinct = int(present.nunique())
+            except TypeError:  # unhashable cells (lists, dicts): count their text
+                distinct = int(present.astype(str).nunique())
+            out[col] = ColumnCounts(len(s), distinct, len(s) - len(present))
+        return out
 
     def sample_values(self, data: pd.DataFrame, column: str, n: int, *, seed: int = 0) -> pd.Series:
         data = _frame(data)

@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 
 from privsynth.engine import base
-from privsynth.engine.base import EquivalenceClasses, marginals_from_groups
-from privsynth.engine.encoding import Bins, Categories, Encoder
+from privsynth.engine.base import ColumnCounts, EquivalenceClasses, marginals_from_groups
+from privsynth.engine.encoding import Bins, Categories, Encoder, KeyCategories
 from privsynth.errors import InputError
 
 _RID = "__ps_rid"
@@ -50,6 +50,60 @@ def default_session(master: str = "local[2]", app_name: str = "privsynth"):
     )
     spark.sparkContext.setLogLevel("ERROR")
     return spark
+
+
+def _nan(sdf, name: str):
+    """Column expression: true where a floating column holds NaN (false for other types)."""
+    from pyspark.sql import functions as F
+
+    if dict(sdf.dtypes)[name] in ("float", "double"):
+        return F.coalesce(F.isnan(F.col(name)), F.lit(False))
+    return F.lit(False)
+
+_JAVA_CODES = {
+    "%Y": "yyyy", "%m": "MM", "%d": "dd", "%H": "HH", "%M": "mm", "%S": "ss", "%y": "yy",
+    "%b": "MMM", "%B": "MMMM", "%f": "SSSSSS", "%%": "%",
+}  # fmt: skip
+
+
+def java_format(fmt: str) -> str:
+    """A Spark datetime pattern for a strptime format (the codes privsynth's schema uses)."""
+    out, i = [], 0
+    while i < len(fmt):
+        code = fmt[i : i + 2]
+        if code in _JAVA_CODES:
+            out.append(_JAVA_CODES[code])
+            i += 2
+        elif fmt[i] == "%":
+            raise InputError(f"date format {fmt!r}: {code} has no Spark equivalent")
+        elif fmt[i].isalpha():
+            out.append("'" + fmt[i] + "'")
+            i += 1
+        else:
+            out.append(fmt[i])
+            i += 1
+    return "".join(out)
+
+
+def _edges_reached(x, inner: Sequence[float]):
+    """How many of the sorted `inner` edges x reaches (x >= edge): a sum of comparisons for a
+    few edges, a binary search of nested CASEs for many (a sum of hundreds of terms makes
+    Spark's generated code too large to compile quickly)."""
+    from pyspark.sql import functions as F
+
+    if len(inner) <= 16:
+        reached = F.lit(0).cast("long")
+        for e in inner:
+            reached = reached + (x >= F.lit(e)).cast("long")
+        return reached
+
+    def search(lo: int, hi: int):
+        if lo == hi:
+            return F.lit(lo).cast("long")
+        mid = (lo + hi) // 2
+        return F.when(x >= F.lit(inner[mid]), search(mid + 1, hi)).otherwise(search(lo, mid))
+
+    return search(0, len(inner))
 
 
 class SparkEngine(base.EngineBase):
@@ -123,13 +177,82 @@ class SparkEngine(base.EngineBase):
             )
             hit = F.when(col.isNull(), F.lit(None)).otherwise(F.try_element_at(lookup, col))
             return F.coalesce(hit.cast("long"), other)
+        if isinstance(encoder, KeyCategories):
+            return SparkEngine._key_categories(col, encoder)
         if isinstance(encoder, Bins):
             x = col.try_cast("double") if hasattr(col, "try_cast") else col.cast("double")
-            reached = F.lit(0).cast("long")
-            for e in encoder.inner:
-                reached = reached + (x >= F.lit(e)).cast("long")
+            if encoder.datetime:
+                ts = col
+                if encoder.date_format:
+                    ts = F.try_to_timestamp(col.cast("string"), F.lit(java_format(encoder.date_format)))
+                # nanoseconds since 1970 as float64, as numpy computes them (Spark keeps µs)
+                x = (F.unix_micros(ts.cast("timestamp")) * F.lit(1000)).cast("double")
+            reached = _edges_reached(x, encoder.inner)
             return F.when(x.isNull() | F.isnan(x), F.lit(encoder.n_bins)).otherwise(reached)
         return col.cast("long")
+
+    @staticmethod
+    def _key_categories(col, encoder: KeyCategories):
+        from pyspark.sql import functions as F
+
+        missing = col.isNull()
+        if encoder.nan_missing:
+            missing = missing | F.isnan(col.cast("double"))
+        other = F.lit(encoder.other_code).cast("long")
+        if not encoder.typed:
+            return F.when(missing, F.lit(encoder.missing_code).cast("long")).otherwise(other)
+        first = encoder.typed[0][0]
+        if isinstance(first, str):
+            key, lit = col.cast("string"), str
+        elif isinstance(first, bool | np.bool_):
+            key, lit = col.cast("boolean"), bool
+        elif isinstance(first, int | np.integer):
+            key, lit = col.cast("long"), int
+        elif isinstance(first, float | np.floating):
+            key, lit = col.cast("double"), float
+        else:  # timestamps
+            key, lit = col.cast("timestamp"), lambda v: pd.Timestamp(v).to_pydatetime()
+        lookup = F.create_map(
+            *[x for v, code in encoder.typed for x in (F.lit(lit(v)), F.lit(code))]
+        )
+        hit = F.try_element_at(lookup, key).cast("long")
+        return F.when(missing, F.lit(encoder.missing_code).cast("long")).otherwise(
+            F.coalesce(hit, other)
+        )
+
+    def grouped(
+        self,
+        data: Any,
+        columns: Sequence[str],
+        domain: Mapping[str, int],
+        encoders: Mapping[str, Encoder] | None = None,
+    ) -> tuple[dict[str, np.ndarray], np.ndarray] | None:
+        from pyspark.sql import functions as F
+
+        _, used, encoders = self._prepare([tuple(columns)], domain, encoders)
+        sdf = self._frame(data, used)
+        name = {c: f"c{i}" for i, c in enumerate(used)}
+        raw = [c for c in used if c not in encoders]
+        if raw:
+            self._check_codes(sdf, raw, name, domain)
+        codes = sdf.select(
+            *[self._code(F.col(name[c]), domain[c], encoders.get(c)).alias(name[c]) for c in used]
+        )
+        groups = codes.groupBy(*[name[c] for c in used]).count().limit(base.MAX_GROUPS + 1)
+        groups = groups.toPandas()
+        if len(groups) > base.MAX_GROUPS:
+            return None
+        return (
+            {c: groups[name[c]].to_numpy(dtype=np.int64) for c in used},
+            groups["count"].to_numpy(dtype=np.int64),
+        )
+
+    def key_counts(self, data: Any, column: str) -> dict[str, int]:
+        from pyspark.sql import functions as F
+
+        sdf = self._frame(data, [column]).where(F.col("c0").isNotNull())
+        res = sdf.groupBy("c0").count().toPandas()
+        return base.counts_by_key(res["c0"], res["count"])
 
     # ----------------------------------------------------------------------- marginals
     def marginals(
@@ -248,6 +371,26 @@ class SparkEngine(base.EngineBase):
         else:
             keys = info[ks].set_axis(cols, axis=1)
         return EquivalenceClasses(labels, info["__ps_size"].to_numpy(dtype=np.int64), keys)
+
+    # ------------------------------------------------------------------ column statistics
+    def column_stats(self, data: Any, columns: Sequence[str]) -> dict[str, ColumnCounts]:
+        from pyspark.sql import functions as F
+
+        cols = list(dict.fromkeys(columns))
+        if not cols:
+            return {}
+        sdf = self._frame(data, cols)
+        aggs = [F.count(F.lit(1))]
+        for i, _ in enumerate(cols):
+            c = F.col(f"c{i}")
+            # NaN is a value to Spark but missing to pandas: count it as missing.
+            ok = F.when(~_nan(sdf, f"c{i}"), c)
+            aggs += [F.countDistinct(ok), F.count(F.lit(1)) - F.count(ok)]
+        row = sdf.agg(*aggs).collect()[0]
+        n = int(row[0])
+        return {
+            c: ColumnCounts(n, int(row[1 + 2 * j]), int(row[2 + 2 * j])) for j, c in enumerate(cols)
+        }
 
     # ------------------------------------------------------------------- value samples
     def sample_values(self, data: Any, column: str, n: int, *, seed: int = 0) -> pd.Series:

@@ -45,7 +45,8 @@ class TableWriter:
 
     Used as a context manager: rows appear at `path` only when the block exits cleanly, so a
     failure mid-stream leaves nothing half-written. Every chunk must have the first chunk's
-    columns; Parquet chunks are cast to the first chunk's schema so dtypes stay stable.
+    columns; Parquet chunks are cast to the first chunk's schema (or to `schema` when given,
+    e.g. when the first chunk holds only missing values of a column) so dtypes stay stable.
     """
 
     def __init__(
@@ -54,8 +55,10 @@ class TableWriter:
         *,
         metadata: dict[str, str] | None = None,
         datetime_formats: dict[str, str] | None = None,
+        schema: pa.Schema | None = None,
     ) -> None:
         self.path = Path(path)
+        self._given_schema = schema
         self.metadata = metadata
         self.datetime_formats = datetime_formats or {}
         self.rows = 0
@@ -82,7 +85,7 @@ class TableWriter:
         if self.parquet:
             table = pa.Table.from_pandas(df, preserve_index=False)
             if self._writer is None:
-                schema = table.schema
+                schema = self._given_schema or table.schema
                 if self.metadata:
                     merged = dict(schema.metadata or {})
                     merged.update({k.encode(): v.encode() for k, v in self.metadata.items()})

@@ -20,6 +20,7 @@ from privsynth.synth.release import (  # noqa: F401, E402
     SyntheticRelease,
     TableSynthesizer,
     synthesize,
+    synthesize_source,
     synthetic_metadata,
     synthetic_readme,
     write_synthetic_readme,

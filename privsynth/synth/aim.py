@@ -18,7 +18,6 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from privsynth.engine import count_marginals
 from privsynth.errors import InputError
 from privsynth.synth.base import Compression, MarginalSynthesizer, pgm
 from privsynth.synth.ledger import Ledger
@@ -119,7 +118,7 @@ class AIM(MarginalSynthesizer):
         eps = math.sqrt(8 * 0.1 * rho / rounds)
         # 1-way marginals on the full public domain; optionally merge cells whose NOISY count is
         # under 3 sigma (post-processing, as in MST) so later marginals spread less noise.
-        exact1 = count_marginals(data, [(c,) for c in cols], dom)
+        exact1 = data.marginals([(c,) for c in cols], dom)
         noisy1, sig1 = {}, {}
         for c, x in zip(cols, exact1, strict=True):
             noisy1[c], sig1[c], e = measure_marginal(
@@ -132,14 +131,14 @@ class AIM(MarginalSynthesizer):
             comp, y1 = Compression({c: np.arange(dom[c]) for c in cols}), noisy1
             sc1 = dict.fromkeys(cols)
         cdom = comp.domain
-        cdata = comp.encode(data)
+        cdata = data.recode(comp.maps)
         pdom = P.Domain(cols, [cdom[c] for c in cols])
         weights = workload_weights([tuple(w) for w in workload])
         for c in cols:  # every column gets its 1-way, even if absent from the workload
             weights.setdefault((c,), 0.0)
         candidates = {pdom.canonical(cl): w for cl, w in weights.items()}
         cand_list = list(candidates)
-        answers = dict(zip(cand_list, count_marginals(cdata, cand_list, cdom), strict=True))
+        answers = dict(zip(cand_list, cdata.marginals(cand_list, cdom), strict=True))
         dom = cdom
         measurements = [P.Measurement((c,), y1[c], sig1[c], sc1[c]) for c in cols]
         model = P.estimate(pdom, measurements, iters=self.iters)

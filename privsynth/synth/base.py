@@ -72,6 +72,21 @@ def check_domain(df: pd.DataFrame, domain: Mapping[str, int]) -> dict[str, int]:
     return dom
 
 
+def _check_domain_sizes(domain: Mapping[str, int]) -> dict[str, int]:
+    if not isinstance(domain, Mapping) or not domain:
+        raise InputError("domain must be a non-empty mapping {column: number of values}")
+    dom = {}
+    for col, size in domain.items():
+        try:
+            k = int(size)
+        except (TypeError, ValueError):
+            raise InputError(f"domain size of {col!r} must be an integer (got {size!r})") from None
+        if k < 1:
+            raise InputError(f"domain size of {col!r} must be >= 1 (got {size!r})")
+        dom[str(col)] = k
+    return dom
+
+
 class Compression:
     """Per-column merge of rare cells decided from NOISY 1-way counts (post-processing).
 
@@ -165,17 +180,24 @@ class MarginalSynthesizer:
         self.max_rows_per_person = max_rows_per_person
 
     # -- fitting -----------------------------------------------------------------------------
-    def _start(
-        self, df: pd.DataFrame, domain: Mapping[str, int], ledger: Ledger | None
-    ) -> tuple[pd.DataFrame, dict[str, int], Ledger]:
+    def _start(self, df: Any, domain: Mapping[str, int], ledger: Ledger | None):
+        """Checks, the ledger, and the data as counted codes (`coded.GroupedCodes` or
+        `coded.EngineCodes`; a DataFrame of codes is grouped in memory)."""
+        from privsynth.synth.coded import as_coded
+
         if ledger is None:
             check_epsilon_delta(self.epsilon, self.delta)
             ledger = Ledger.from_epsilon_delta(self.epsilon, self.delta)
         m = int(self.max_rows_per_person)
         if m < 1:
             raise InputError(f"max_rows_per_person must be >= 1 (got {self.max_rows_per_person!r})")
-        dom = check_domain(df, domain)
-        data = df[list(dom)].astype(np.int64)
+        if isinstance(df, pd.DataFrame) or not hasattr(df, "marginals"):
+            dom = check_domain(df, domain)
+        else:
+            dom = _check_domain_sizes(domain)
+        data = as_coded(df, dom)
+        if data.n_rows == 0:
+            raise InputError("the data has no rows")
         self.ledger_ = ledger
         self.domain_ = dom
         self._rng = np.random.default_rng(self.seed)
@@ -211,10 +233,17 @@ class MarginalSynthesizer:
             out[col] = codes
         return out
 
-    def sample(self, n: int | None = None, where: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    def sample(
+        self,
+        n: int | None = None,
+        where: Mapping[str, Any] | None = None,
+        *,
+        rng: np.random.Generator | None = None,
+    ) -> pd.DataFrame:
         """`n` synthetic rows of integer codes (default: the DP estimate of the row count).
 
         `where` conditions the model exactly, e.g. {"income>50K": 1}: post-processing, no budget.
+        `rng` replaces the estimator's own generator (seeded from `seed`) for this call.
         """
         self._check_fitted()
         if n is None:
@@ -224,7 +253,7 @@ class MarginalSynthesizer:
             raise InputError(f"n must be >= 0 (got {n})")
         codes = self._where_codes(where)
         cw = self.compression_.encode_where(codes)
-        rng = self._rng
+        rng = self._rng if rng is None else rng
         raw = self.model_.sample(n, rng=rng, where=cw)
         out = self.compression_.decode(raw, rng, codes)
         return out[list(self.domain_)]

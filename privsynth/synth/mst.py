@@ -15,7 +15,6 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from privsynth.engine import count_marginals
 from privsynth.errors import InputError
 from privsynth.synth.base import Compression, MarginalSynthesizer, pgm
 from privsynth.synth.ledger import Ledger
@@ -95,7 +94,7 @@ class MST(MarginalSynthesizer):
             rho_one = rho
 
         # (1) 1-way marginals
-        exact1 = count_marginals(data, [(c,) for c in cols], dom)
+        exact1 = data.marginals([(c,) for c in cols], dom)
         noisy1, sig1 = {}, {}
         for c, x in zip(cols, exact1, strict=True):
             noisy1[c], sig1[c], _ = measure_marginal(
@@ -107,7 +106,7 @@ class MST(MarginalSynthesizer):
             comp, y1 = Compression({c: np.arange(dom[c]) for c in cols}), noisy1
             sc1 = dict.fromkeys(cols)
         cdom = comp.domain
-        cdata = comp.encode(data)
+        cdata = data.recode(comp.maps)
         P = pgm()
         measurements = [P.Measurement((c,), y1[c], sig1[c], sc1[c]) for c in cols]
 
@@ -116,7 +115,7 @@ class MST(MarginalSynthesizer):
         if n_edges:
             edges = self._select_tree(cdata, cdom, y1, ledger, rho_sel, m)
         # (3) the tree's 2-way marginals
-        exact2 = count_marginals(cdata, edges, cdom)
+        exact2 = cdata.marginals(edges, cdom)
         for e, x in zip(edges, exact2, strict=True):
             y, s, _ = measure_marginal(
                 x, ledger=ledger, rho=rho_two, sensitivity=m, what=f"2-way marginal {e[0]} x {e[1]}"
@@ -141,7 +140,7 @@ class MST(MarginalSynthesizer):
             probs[c] = v / v.sum() if v.sum() > 0 else np.full(v.size, 1.0 / v.size)
         total = max(1.0, float(np.mean(totals)))
         pairs = list(itertools.combinations(cols, 2))
-        exact = count_marginals(cdata, pairs, cdom)
+        exact = cdata.marginals(pairs, cdom)
         weights = {
             p: float(np.abs(x - total * np.outer(probs[p[0]], probs[p[1]])).sum())
             for p, x in zip(pairs, exact, strict=True)

@@ -11,6 +11,7 @@ missing values always have their own code.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -18,7 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from privsynth.engine import count_marginals
+from privsynth.engine import Bins, CountingEngine, KeyCategories, MemoryEngine
+from privsynth.engine.encoding import category_key
 from privsynth.errors import InputError
 from privsynth.synth.ledger import Ledger
 from privsynth.synth.measure import discover_keys, private_quantiles
@@ -83,34 +85,37 @@ class ColumnCodec:
         return len(self.categories)
 
     # -- encoding ----------------------------------------------------------------------------
-    def _numeric_values(self, s: pd.Series) -> np.ndarray:
-        if self.kind == "datetime":
-            ts = pd.to_datetime(s, errors="coerce", format=self.date_format)
-            if getattr(ts.dt, "tz", None) is not None:
-                ts = ts.dt.tz_convert("UTC").dt.tz_localize(None)
-            vals = ts.to_numpy(dtype="datetime64[ns]").astype("int64").astype(np.float64)
-            vals[ts.isna().to_numpy()] = np.nan
-            return vals
-        return pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    def engine_encoder(self, dtype: Any = None) -> KeyCategories | Bins:
+        """This coding as a counting-engine encoder, so every engine codes rows in place.
 
-    def encode(self, s: pd.Series) -> np.ndarray:
-        """Integer codes for the raw values of this column."""
+        Categories keep their `other` and `missing` codes and match by text key; `dtype` (the
+        column's pandas dtype) gives the typed values a SQL engine compares with. Bins are the
+        bin edges: values below / above the public bounds land in the first / last bin (the
+        clip), missing values in the last code; dates bin by nanoseconds since 1970.
+        """
         if self.kind == "categorical":
             lookup = {_key(c): i for i, c in enumerate(self.categories)}
-            miss = s.isna().to_numpy()
-            keys = s.map(_key)
-            codes = keys.map(lookup).fillna(self.other_code).to_numpy(dtype=np.int64).copy()
-            codes[miss] = self.missing_code
-            return codes
-        vals = self._numeric_values(s)
-        miss = np.isnan(vals)
-        edges = np.asarray(self.edges)
-        top = edges[-1] - 1 if self.integer else edges[-1]
-        clipped = np.clip(np.where(miss, edges[0], vals), edges[0], top)
-        codes = np.searchsorted(edges, clipped, side="right") - 1
-        codes = np.clip(codes, 0, len(edges) - 2)
-        codes[miss] = self.missing_code
-        return codes.astype(np.int64)
+            nan_missing = dtype is not None and pd.api.types.is_float_dtype(dtype)
+            return KeyCategories(
+                tuple(lookup.items()),
+                len(self.categories),
+                typed=_typed_categories(lookup, dtype),
+                nan_missing=nan_missing,
+            )
+        return Bins(
+            self.edges,
+            datetime=self.kind == "datetime",
+            date_format=self.date_format if self.kind == "datetime" else None,
+        )
+
+    def encode(self, s: pd.Series) -> np.ndarray:
+        """Integer codes for the raw values of this column.
+
+        The engine encoder's own rule, so in-memory codes and engine codes cannot drift apart.
+        Numeric values are binned by how many inner edges they reach: the same code as clipping
+        to the public bounds first (integer edges make the last integer bin end at hi).
+        """
+        return self.engine_encoder(s.dtype).encode(s)
 
     def encode_values(self, values: Any) -> list[int]:
         """Codes for user-given raw values (conditional sampling); InputError if not in the domain."""
@@ -125,26 +130,31 @@ class ColumnCodec:
         return sorted({int(c) for c in codes})
 
     # -- decoding (post-processing: numpy RNG allowed) ---------------------------------------
-    def decode(self, codes: np.ndarray, rng: np.random.Generator) -> pd.Series:
+    def decode(
+        self, codes: np.ndarray, rng: np.random.Generator, *, other: bool | None = None
+    ) -> pd.Series:
+        """Raw values for codes (post-processing). Boolean / integer category lists decode to
+        typed columns unless "other" appears; `other` fixes that choice up front (streamed
+        chunks must all have one type), None decides from these codes."""
         codes = np.asarray(codes, dtype=np.int64)
         miss = codes == self.missing_code
         if self.kind == "categorical":
             labels = np.array([*self.categories, OTHER, None], dtype=object)
             out = pd.Series(labels[codes], name=self.name)
-            if (
-                self.categories
-                and all(isinstance(c, bool) for c in self.categories)
-                and not (codes == self.other_code).any()
-            ):
+            has_other = bool((codes == self.other_code).any()) if other is None else other
+            if self.categories and all(isinstance(c, bool) for c in self.categories) and not has_other:
                 return out.astype("boolean")
             if (
                 all(
                     isinstance(c, int | np.integer) and not isinstance(c, bool)
                     for c in self.categories
                 )
-                and not (codes == self.other_code).any()
+                and not has_other
             ):
                 return out.astype("Int64")
+            types = {type(c) for c in self.categories} | ({str} if has_other else set())
+            if len(types) > 1:  # one type per column, or Parquet cannot hold it: text
+                return out.map(lambda v: None if v is None else str(v)).astype(object)
             return out
         edges = np.asarray(self.edges, dtype=np.float64)
         b = np.clip(codes, 0, len(edges) - 2)
@@ -170,13 +180,51 @@ class ColumnCodec:
         return pd.Series(np.where(miss, np.nan, vals), name=self.name)
 
 
-def _key(v: Any) -> str:
-    """Category matching key: values compare by their text (the policy's YAML may type them)."""
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    if isinstance(v, bool | np.bool_):
-        return str(bool(v)).lower()
-    return str(v)
+_key = category_key  # category matching key: values compare by their text
+
+
+def _typed_categories(lookup: Mapping[str, int], dtype: Any) -> tuple[tuple[Any, int], ...]:
+    """(value of the column's type, code) for each category key that a value of `dtype` can have.
+
+    A value v matches key k when category_key(v) == k; for a typed column that holds for at
+    most one value per key, found here from the key alone (public), so SQL can compare values.
+    """
+    out: list[tuple[Any, int]] = []
+    if dtype is None or pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
+        return tuple(lookup.items())
+    if pd.api.types.is_bool_dtype(dtype):
+        return tuple((k == "true", c) for k, c in lookup.items() if k in ("true", "false"))
+    if pd.api.types.is_integer_dtype(dtype):
+        return tuple((int(k), c) for k, c in lookup.items() if _canonical_int(k))
+    if pd.api.types.is_float_dtype(dtype):
+        for k, c in lookup.items():
+            if _canonical_int(k):
+                if float(int(k)) == int(k):
+                    out.append((float(int(k)), c))
+                continue
+            try:
+                v = float(k)
+            except ValueError:
+                continue
+            if not math.isnan(v) and not float(v).is_integer() and str(v) == k:
+                out.append((v, c))
+        return tuple(out)
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        if getattr(dtype, "tz", None) is not None:
+            return ()
+        for k, c in lookup.items():
+            try:
+                ts = pd.Timestamp(k)
+            except (ValueError, TypeError):
+                continue
+            if ts is not pd.NaT and ts.tzinfo is None and str(ts) == k:
+                out.append((ts, c))
+        return tuple(out)
+    return tuple(lookup.items())  # other types compare as text
+
+
+def _canonical_int(k: str) -> bool:
+    return bool(re.fullmatch(r"-?\d+", k)) and str(int(k)) == k
 
 
 @dataclass
@@ -199,8 +247,17 @@ class Encoder:
             raise InputError(f"column {missing[0]!r} is not in the data")
         return pd.DataFrame({c: k.encode(df[c]) for c, k in self.codecs.items()}, index=df.index)
 
-    def decode(self, codes: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
-        return pd.DataFrame({c: k.decode(codes[c].to_numpy(), rng) for c, k in self.codecs.items()})
+    def decode(
+        self,
+        codes: pd.DataFrame,
+        rng: np.random.Generator,
+        *,
+        other: Mapping[str, bool] | None = None,
+    ) -> pd.DataFrame:
+        other = other or {}
+        return pd.DataFrame(
+            {c: k.decode(codes[c].to_numpy(), rng, other=other.get(c)) for c, k in self.codecs.items()}
+        )
 
     def encode_where(self, where: Mapping[str, Any] | None) -> dict[str, list[int]] | None:
         if not where:
@@ -308,6 +365,26 @@ def needs_budget(specs: Mapping[str, Any]) -> tuple[list[str], list[str]]:
     return disc, quant
 
 
+class PrivateCounts:
+    """The private histograms preprocessing needs, counted by an engine over the (bounded) rows.
+
+    The counts are private intermediates: they only ever go into an OpenDP measurement.
+    """
+
+    def __init__(self, engine: CountingEngine, data: Any):
+        self.engine = engine
+        self.data = data
+
+    def key_counts(self, column: str) -> dict[str, int]:
+        """Rows per distinct category key of `column` (missing values left out)."""
+        return self.engine.key_counts(self.data, column)
+
+    def histogram(self, column: str, bins: Bins) -> np.ndarray:
+        """Rows per bin of `bins` (values outside clamp to the end bins; missing left out)."""
+        counts = self.engine.marginal(self.data, [column], [bins.size], {column: bins})
+        return np.asarray(counts)[: bins.n_bins]
+
+
 def build_encoder(
     df: pd.DataFrame,
     specs: Mapping[str, Any],
@@ -315,13 +392,17 @@ def build_encoder(
     ledger: Ledger | None = None,
     plan: BudgetPlan | None = None,
     sensitivity: int = 1,
+    counts: PrivateCounts | None = None,
 ) -> Encoder:
     """Codecs for the columns in `specs` (column -> policy `domain` block, or None).
 
     Public parts come straight from the specs; key discovery and DP-quantile binning run OpenDP
-    measurements charged to `ledger` with the per-column budgets in `plan`.
+    measurements charged to `ledger` with the per-column budgets in `plan`. `df` gives the
+    columns' types (a row sample is enough); `counts` counts the private rows (default: the
+    in-memory engine over `df`, for tables held in memory).
     """
     plan = plan or BudgetPlan()
+    counts = counts or PrivateCounts(MemoryEngine(), df)
     codecs: dict[str, ColumnCodec] = {}
     for col, raw_spec in specs.items():
         if col not in df.columns:
@@ -330,13 +411,13 @@ def build_encoder(
         s = df[col]
         kind = _column_kind(s, spec)
         if kind == "categorical":
-            codecs[col] = _categorical_codec(col, s, spec, ledger, plan, sensitivity)
+            codecs[col] = _categorical_codec(col, s, spec, ledger, plan, sensitivity, counts)
         else:
-            codecs[col] = _numeric_codec(col, s, spec, kind, ledger, plan, sensitivity)
+            codecs[col] = _numeric_codec(col, s, spec, kind, ledger, plan, sensitivity, counts)
     return Encoder(codecs)
 
 
-def _categorical_codec(col, s, spec, ledger, plan, sensitivity) -> ColumnCodec:
+def _categorical_codec(col, s, spec, ledger, plan, sensitivity, counts) -> ColumnCodec:
     if "categories" in spec:
         cats = list(spec["categories"])
         if not cats:
@@ -347,14 +428,9 @@ def _categorical_codec(col, s, spec, ledger, plan, sensitivity) -> ColumnCodec:
     if spec.get("discover"):
         if ledger is None or plan.discover_rho <= 0:
             raise InputError(f"column {col!r}: key discovery needs a privacy budget")
-        # Count each distinct value through the engine (codes are a private intermediate).
-        present = s.dropna().map(_key)
-        codes, uniques = pd.factorize(present)
-        counts = count_marginals(pd.DataFrame({col: codes}), [(col,)], {col: max(len(uniques), 1)})[
-            0
-        ]
+        # Count each distinct value in the engine (a private intermediate, only fed to OpenDP).
         kept = discover_keys(
-            {k: int(c) for k, c in zip(uniques, counts, strict=False)},
+            counts.key_counts(col),
             ledger=ledger,
             rho=plan.discover_rho,
             delta=plan.discover_delta,
@@ -391,7 +467,7 @@ def _edges_codec(col: str, s: pd.Series, spec: dict, kind: str) -> ColumnCodec:
     return codec
 
 
-def _numeric_codec(col, s, spec, kind, ledger, plan, sensitivity) -> ColumnCodec:
+def _numeric_codec(col, s, spec, kind, ledger, plan, sensitivity, counts) -> ColumnCodec:
     if spec.get("edges") is not None:
         return _edges_codec(col, s, spec, kind)
     bounds = spec.get("bounds")
@@ -432,9 +508,7 @@ def _numeric_codec(col, s, spec, kind, ledger, plan, sensitivity) -> ColumnCodec
         raise InputError(f"column {col!r}: DP-quantile binning needs a privacy budget")
     grid = np.linspace(lo, hi, 257)
     fine = ColumnCodec(col, kind, edges=[float(e) for e in grid], date_format=date_format)
-    fine_codes = fine.encode(s)
-    observed = fine_codes[fine_codes != fine.missing_code]
-    hist = count_marginals(pd.DataFrame({col: observed}), [(col,)], {col: len(grid) - 1})[0]
+    hist = counts.histogram(col, fine.engine_encoder())
     cands = (grid[:-1] + grid[1:]) / 2
     qs = private_quantiles(
         hist,
@@ -457,6 +531,7 @@ __all__ = [
     "BudgetPlan",
     "ColumnCodec",
     "Encoder",
+    "PrivateCounts",
     "build_encoder",
     "needs_budget",
     "OTHER",

@@ -125,10 +125,13 @@ class Problem:
     criteria: list[Criterion]
     k: int
     max_suppression: float
+    weights: np.ndarray | None = None  # row i of df stands for weights[i] identical rows
     _check_cache: dict = field(default_factory=dict, repr=False)
 
     @property
     def n(self) -> int:
+        if self.weights is not None:
+            return int(self.weights.sum())
         return len(self.df)
 
     @property
@@ -180,10 +183,20 @@ def prepare(
     l_diversity: int | float | Criterion | None,
     sensitive: str | Sequence[str] | None,
     t_closeness: float | Criterion | None,
+    weights: np.ndarray | None = None,
 ) -> Problem:
-    """Validate the request and encode the table (shared by the global and Mondrian searches)."""
+    """Validate the request and encode the table (shared by the global and Mondrian searches).
+
+    With `weights`, row i of `df` stands for `weights[i]` identical rows: a table grouped by
+    its quasi-identifiers and sensitive values in an engine is searched exactly like the rows.
+    """
     if not isinstance(df, pd.DataFrame):
         raise InputError("kanonymize expects a pandas DataFrame")
+    if weights is not None:
+        weights = np.asarray(weights)
+        if weights.shape != (len(df),) or weights.dtype.kind not in "iu" or (weights < 0).any():
+            raise InputError("weights must be one non-negative integer per row of the table")
+        weights = weights.astype(np.int64)
     qis = list(quasi_identifiers or [])
     if not qis:
         raise InputError("no quasi-identifiers given")
@@ -198,7 +211,7 @@ def prepare(
             raise InputError(f"hierarchy given for {c!r}, which is not a quasi-identifier")
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 2:
         raise InputError(f"k must be an integer >= 2, got {k!r}")
-    n = len(df)
+    n = int(weights.sum()) if weights is not None else len(df)
     if k > n:
         raise InputError(f"k={k} is larger than the table ({n} rows)")
     if isinstance(max_suppression, bool) or not (
@@ -235,11 +248,13 @@ def prepare(
         # sort=True orders numeric values for the ordered EMD; missing values form a category
         s_codes, uniq = pd.factorize(col, sort=True, use_na_sentinel=False)
         m = max(len(uniq), 1)
-        overall = np.bincount(s_codes, minlength=m) / max(n, 1)
+        overall = np.bincount(s_codes, weights=weights, minlength=m) / max(n, 1)
         sens.append(
             _Sensitive(c, s_codes.astype(np.int64), m, SensitiveContext(c, overall, ordered))
         )
-    return Problem(df, qis, encoded, codes, sens, criteria, int(k), float(max_suppression))
+    return Problem(
+        df, qis, encoded, codes, sens, criteria, int(k), float(max_suppression), weights
+    )
 
 
 def _hists(labels: np.ndarray, n_groups: int, sens_codes: np.ndarray, size: int, weights=None):
@@ -265,8 +280,14 @@ class _Lattice:
             np.indices(self.heights, dtype=np.int64).reshape(len(self.heights), -1).T.copy()
         )
         # row-level grouping once: the bottom node's classes
-        g = group_counts(prob.leaf_codes, [h.domain_size for h in prob.hierarchies])
-        hists = [_hists(g.labels, g.n_groups, s.codes, s.size) for s in prob.sensitive]
+        g = group_counts(
+            prob.leaf_codes, [h.domain_size for h in prob.hierarchies], weights=prob.weights
+        )
+        hists = [
+            _hists(g.labels, g.n_groups, s.codes, s.size, prob.weights) for s in prob.sensitive
+        ]
+        if prob.weights is not None:
+            hists = [np.rint(h).astype(np.int64) for h in hists]
         self.bottom = _Classes(tuple([0] * len(self.heights)), g.keys, g.counts, hists, g.labels)
         # remembered class tables for roll-up; unused slots sit above every node
         self._cache_slots = cache_slots
@@ -355,7 +376,7 @@ def generalization_loss_bounds(prob: Problem, nodes: np.ndarray) -> np.ndarray:
     q = len(prob.qis)
     total = np.zeros(nodes.shape[0])
     for i, (h, codes) in enumerate(zip(prob.hierarchies, prob.leaf_codes, strict=True)):
-        freq = np.bincount(codes, minlength=h.domain_size) / prob.n
+        freq = np.bincount(codes, weights=prob.weights, minlength=h.domain_size) / prob.n
         per_level = np.array([float(freq @ h.leaf_ncp(lv)) for lv in range(h.n_levels)])
         total += per_level[nodes[:, i]]
     return total / q
@@ -484,6 +505,7 @@ def kanonymize(
     method: str = "optimal",
     loss: str = "ncp",
     mondrian_mode: str = "strict",
+    weights: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, KAnonResult]:
     """k-anonymize `df` over its quasi-identifiers; return the released table and a result.
 
@@ -492,14 +514,29 @@ def kanonymize(
     `RecursiveCLDiversity`); `t_closeness` a float or a `TCloseness`; both apply to every
     column of `sensitive`. `method="optimal"` searches the full-domain generalization lattice
     for the least `loss` ("ncp" or "discernibility"); `method="mondrian"` recodes locally.
+    With `weights` (optimal only), row i stands for `weights[i]` identical rows: the search,
+    its loss and its suppression count are those of the expanded table.
     """
     t0 = time.perf_counter()
     if method not in ("optimal", "mondrian"):
         raise InputError(f"method must be 'optimal' or 'mondrian', got {method!r}")
     if loss not in ("ncp", "discernibility"):
         raise InputError(f"loss must be 'ncp' or 'discernibility', got {loss!r}")
+    if weights is not None and method == "mondrian":
+        raise InputError(
+            "Mondrian recodes rows locally and needs the rows themselves: use the memory "
+            "engine (or method: optimal) for method: mondrian"
+        )
     prob = prepare(
-        df, quasi_identifiers, hierarchies, k, max_suppression, l_diversity, sensitive, t_closeness
+        df,
+        quasi_identifiers,
+        hierarchies,
+        k,
+        max_suppression,
+        l_diversity,
+        sensitive,
+        t_closeness,
+        weights=weights,
     )
     if method == "mondrian":
         from privsynth.transform.mondrian import mondrian
@@ -511,7 +548,8 @@ def kanonymize(
     levels, lat, checked = optimal_search(prob, loss=loss)
     out, row_supp, tab, fail = apply_node(prob, lat, levels)
     kept = ~fail
-    n_supp = int(row_supp.sum())
+    w = prob.weights
+    n_supp = int(row_supp.sum()) if w is None else int(w[row_supp].sum())
     pen = np.column_stack(
         [
             h.leaf_ncp(lv)[c]
@@ -527,7 +565,7 @@ def kanonymize(
         n_suppressed=n_supp,
         suppression_rate=n_supp / prob.n,
         max_suppression=prob.max_suppression,
-        loss=ncp(pen, suppressed=row_supp),
+        loss=ncp(pen, weights=w, suppressed=row_supp),
         discernibility=discernibility(tab.sizes[kept], n_supp, prob.n),
         levels={q: int(lv) for q, lv in zip(prob.qis, levels, strict=True)},
         criteria=[repr(c) for c in prob.criteria],

@@ -1,0 +1,231 @@
+"""The rows a DP release counts over, prepared inside the engine: typed like `read_table`, with
+each person's contribution bounded.
+
+A file read by `privsynth.io.read_table` has its text columns converted (integers, floats,
+booleans, dates by their inferred formats, text stripped). A file left to DuckDB or Spark must
+be counted as the same values, so `typed_sample` infers the conversions from a row sample (the
+file is never loaded) and `private_view` applies them in SQL / Spark expressions. With a
+unit-of-privacy id column, at most `max_rows` rows per person are kept: the first ones in file
+order, the rows `bound_contributions` keeps in memory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+
+from privsynth.errors import InputError
+
+_WS = "chr(32) || chr(9) || chr(10) || chr(13) || chr(11) || chr(12)"
+_ORDER = ("__ps_file", "__ps_row")
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """How `read_table` turns a text column into its type (`privsynth.io.schema`)."""
+
+    type: str  # integer | float | boolean | datetime | anything else: stripped text
+    formats: tuple[str, ...] = ()
+
+
+def _is_parquet(path: Path) -> bool:
+    return path.is_dir() or path.suffix.lower() in (".parquet", ".pq")
+
+
+def _raw_sql(path: Path) -> str:
+    """A DuckDB subquery with the file's columns as `read_table` reads them (before type
+    conversion) plus the file-order columns __ps_file, __ps_row."""
+    from privsynth.engine.duckdb_engine import sql_literal
+    from privsynth.io.read import NA_TOKENS
+
+    if _is_parquet(path):
+        lit = sql_literal(str(path / "*.parquet") if path.is_dir() else str(path))
+        return (
+            f"SELECT * EXCLUDE (filename, file_row_number), filename AS __ps_file, "
+            f"file_row_number AS __ps_row FROM read_parquet({lit}, filename = true, "
+            f"file_row_number = true)"
+        )
+    lit = sql_literal(str(path))
+    nulls = ", ".join(sql_literal(t) for t in NA_TOKENS)
+    # CSV scans carry no row number; DuckDB keeps insertion (= file) order for this one
+    # single-threaded numbering.
+    return (
+        f"SELECT *, '' AS __ps_file, row_number() OVER () AS __ps_row FROM read_csv({lit}, "
+        f"header = true, all_varchar = true, nullstr = [{nulls}], parallel = false)"
+    )
+
+
+def typed_sample(source: Any, n: int = 20_000, *, seed: int = 0):
+    """(up to `n` rows typed as `read_table` would type them, conversions for the engine).
+
+    A memory source is its own frame (already typed, nothing to convert). For a file, a
+    uniform row sample is read with DuckDB, in file order, the schema inferred from it with
+    privsynth's rules, and every text column gets the conversion the sample got.
+    """
+    if source.in_memory:
+        return source.frame, {}
+    import duckdb
+    import pyarrow.parquet as pq
+
+    from privsynth.io.schema import convert_columns, infer_schema
+
+    path = Path(source.path)
+    con = duckdb.connect(":memory:")
+    try:
+        query = (
+            f"SELECT * FROM (SELECT * FROM ({_raw_sql(path)}) USING SAMPLE "
+            f"reservoir({int(n)} ROWS) REPEATABLE ({int(seed)})) ORDER BY {', '.join(_ORDER)}"
+        )
+        rel = con.sql(query)
+        table = rel.to_arrow_table() if hasattr(rel, "to_arrow_table") else rel.arrow()
+    finally:
+        con.close()
+    table = table.drop_columns(list(_ORDER))
+    if _is_parquet(path):  # the file's own Arrow schema and pandas metadata (e.g. Int64)
+        files = sorted(path.glob("*.parquet")) if path.is_dir() else [path]
+        if files:
+            schema = pq.read_schema(files[0])
+            with contextlib.suppress(pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError):
+                table = table.cast(schema)
+    raw = table.to_pandas()
+    if len(raw) == 0:
+        raise InputError(f"{path}: the file has no rows")
+    schema = infer_schema(raw)
+    typed = convert_columns(raw, schema)
+    conversions = {
+        str(c): Conversion(str(schema[str(c)].type), tuple(schema[str(c)].formats or ()))
+        for c in raw.columns
+        if pd.api.types.is_object_dtype(raw[c]) or pd.api.types.is_string_dtype(raw[c])
+    }
+    return typed, conversions
+
+
+def private_view(
+    source: Any,
+    columns: list[str],
+    *,
+    conversions: dict[str, Conversion] | None = None,
+    id_column: str | None = None,
+    max_rows: int = 1,
+) -> Any:
+    """What `source.engine` counts over: `columns`, converted, at most `max_rows` per person.
+
+    Memory: a DataFrame. DuckDB: a relation on the engine's connection. Spark: a DataFrame.
+    """
+    conversions = conversions or {}
+    if id_column is not None and id_column not in source.columns:
+        raise InputError(f"unit_of_privacy.id_column {id_column!r} is not in the data")
+    missing = [c for c in columns if c not in source.columns]
+    if missing:
+        raise InputError(f"column {missing[0]!r} is not in the data")
+    if source.in_memory:
+        df = source.frame
+        if id_column is not None:  # first rows per person in table order (a 1-stable bound)
+            keep = df.groupby(id_column, sort=False, dropna=False).cumcount() < max_rows
+            df = df.loc[keep.to_numpy()]
+        return df[list(columns)]
+    if source.engine_name == "duckdb":
+        return _duckdb_view(source, columns, conversions, id_column, max_rows)
+    if source.engine_name == "spark":
+        return _spark_view(source, columns, conversions, id_column, max_rows)
+    raise InputError(f"no private view for the {source.engine_name} engine")
+
+
+# ------------------------------------------------------------------------------- DuckDB
+def _convert_sql(col: str, conv: Conversion | None) -> str:
+    from privsynth.engine.duckdb_engine import sql_literal
+    from privsynth.io.schema import _BOOL_TRUE
+
+    if conv is None:
+        return col
+    t = f"trim(CAST({col} AS VARCHAR), {_WS})"
+    if conv.type == "integer":
+        return f"TRY_CAST({t} AS BIGINT)"
+    if conv.type == "float":
+        return f"TRY_CAST({t} AS DOUBLE)"
+    if conv.type == "boolean":
+        trues = ", ".join(sql_literal(v) for v in sorted(_BOOL_TRUE))
+        return f"(CASE WHEN {t} IS NULL THEN NULL WHEN lower({t}) IN ({trues}) THEN TRUE ELSE FALSE END)"
+    if conv.type == "datetime":
+        parts = [f"try_strptime({t}, {sql_literal(f)})" for f in conv.formats]
+        return f"coalesce({', '.join(parts)})" if parts else f"TRY_CAST({t} AS TIMESTAMP)"
+    return t
+
+
+def _duckdb_view(source, columns, conversions, id_column, max_rows):
+    from privsynth.engine.duckdb_engine import quote_ident
+
+    con = source.engine.con
+    raw = _raw_sql(Path(source.path))
+    select = ", ".join(
+        f"{_convert_sql(quote_ident(c), conversions.get(c))} AS {quote_ident(c)}" for c in columns
+    )
+    if id_column is None:
+        return con.sql(f"SELECT {select} FROM ({raw})")
+    pid = _convert_sql(quote_ident(id_column), conversions.get(id_column))
+    bounded = (
+        f"SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY {pid} ORDER BY "
+        f"{', '.join(_ORDER)}) AS __ps_k FROM ({raw})) WHERE __ps_k <= {int(max_rows)}"
+    )
+    return con.sql(f"SELECT {select} FROM ({bounded})")
+
+
+# -------------------------------------------------------------------------------- Spark
+def _convert_spark(col, conv: Conversion | None):
+    from pyspark.sql import functions as F
+
+    from privsynth.engine.spark_engine import java_format
+    from privsynth.io.schema import _BOOL_TRUE
+
+    if conv is None:
+        return col
+    t = F.regexp_replace(col.cast("string"), r"^\s+|\s+$", "")
+    if conv.type == "integer":
+        return t.try_cast("long")
+    if conv.type == "float":
+        return t.try_cast("double")
+    if conv.type == "boolean":
+        return F.when(t.isNull(), F.lit(None)).otherwise(F.lower(t).isin(sorted(_BOOL_TRUE)))
+    if conv.type == "datetime":
+        parts = [F.try_to_timestamp(t, F.lit(java_format(f))) for f in conv.formats]
+        return F.coalesce(*parts) if parts else t.try_cast("timestamp")
+    return t
+
+
+def _spark_view(source, columns, conversions, id_column, max_rows):
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    from privsynth.engine.spark_engine import _bq
+    from privsynth.io.read import NA_TOKENS
+
+    spark = source.engine.spark
+    path = Path(source.path)
+    if _is_parquet(path):
+        sdf = spark.read.parquet(str(path))
+    else:
+        sdf = spark.read.csv(str(path), header=True, inferSchema=False)
+        sdf = sdf.select(
+            *[
+                F.when(F.col(_bq(c)).isin(NA_TOKENS), F.lit(None))
+                .otherwise(F.col(_bq(c)))
+                .alias(c)
+                for c in sdf.columns
+            ]
+        )
+    if id_column is not None:
+        # monotonically_increasing_id grows with the row's position in the file.
+        sdf = sdf.withColumn("__ps_row", F.monotonically_increasing_id())
+        pid = _convert_spark(F.col(_bq(id_column)), conversions.get(id_column))
+        w = Window.partitionBy(pid).orderBy("__ps_row")
+        sdf = sdf.withColumn("__ps_k", F.row_number().over(w)).where(
+            F.col("__ps_k") <= int(max_rows)
+        )
+    return sdf.select(
+        *[_convert_spark(F.col(_bq(c)), conversions.get(c)).alias(c) for c in columns]
+    )
