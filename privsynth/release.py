@@ -198,6 +198,7 @@ def _synthesize(
     result = synthesize(work, policy, seed=seed, findings=findings)
     ledger = getattr(result, "ledger", None)
     manifest = _manifest(policy, df, result.data, seed, col_records, None, _jsonable(ledger), [])
+    manifest["input"] = synthetic_input(manifest["input"])
     manifest["synthesis"] = json.loads(json.dumps(getattr(result, "manifest", {}) or {}, default=_jsonable))
     return Release(data=result.data, manifest=manifest, ledger=ledger)
 
@@ -296,6 +297,21 @@ def _manifest_from_shape(
 
 
 # ----------------------------------------------------------------------------------------- write
+# Privacy rule 2: a DP release may not carry the exact row count or a digest of the private rows
+# (a digest lets anyone holding all rows but one test each candidate for the last row).
+WITHHELD_INPUT_NOTE = (
+    "the input's row count and file digest are withheld: both are functions of the private "
+    "rows that the DP guarantee does not cover (keep them in your internal records)"
+)
+
+
+def synthetic_input(record: dict[str, Any]) -> dict[str, Any]:
+    """The manifest's `input` entry for a DP synthetic release: no row count, no digest."""
+    out = {k: v for k, v in record.items() if k not in ("rows", "sha256")}
+    out["withheld"] = WITHHELD_INPUT_NOTE
+    return out
+
+
 def file_sha256(path: str | os.PathLike[str]) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -324,11 +340,11 @@ def write_release(
         raise InputError(f"unknown output format {fmt!r}; use csv or parquet")
     manifest = dict(rel.manifest)
     if input_path is not None:
-        manifest["input"] = {
-            **manifest.get("input", {}),
-            "path": str(input_path),
-            "sha256": file_sha256(input_path),
-        }
+        manifest["input"] = {**manifest.get("input", {}), "path": str(input_path)}
+        if manifest.get("mode") == "synthesize":
+            manifest["input"] = synthetic_input(manifest["input"])
+        else:
+            manifest["input"]["sha256"] = file_sha256(input_path)
     manifest["output"] = {**manifest.get("output", {}), "file": f"release.{fmt}"}
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
@@ -505,7 +521,8 @@ def _write_streamed_synthetic(
             "synthesis": synthesis,
         }
         if path is not None:
-            manifest["input"].update(path=str(path), sha256=file_sha256(path))
+            manifest["input"]["path"] = str(path)
+        manifest["input"] = synthetic_input(manifest["input"])
         manifest = json.loads(json.dumps(manifest, default=_jsonable))
         write_synthetic_readme(tmp, synthesis)
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")

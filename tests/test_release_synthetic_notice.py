@@ -85,3 +85,24 @@ def test_cli_synthetic_parquet_release_is_marked(cli, tmp_path):
     assert res.code == 0, res.stderr
     assert "SYNTHETIC DATA" in (out / "README.md").read_text()
     assert pq.read_schema(out / "release.parquet").metadata[b"privsynth.synthetic"] == b"true"
+
+
+@pytest.mark.parametrize("engine", ["memory", "duckdb"])
+def test_synthetic_manifest_withholds_the_input_row_count_and_digest(tmp_path, engine):
+    """Privacy rule 2: the exact row count (and a digest of the private rows) never ship."""
+    import yaml
+
+    from privsynth.release import run_release
+
+    data = small_raw(437)[["city", "income"]]
+    src = tmp_path / "in.csv"
+    data.to_csv(src, index=False)
+    pol = tmp_path / "policy.yaml"
+    pol.write_text(yaml.safe_dump(_POLICY))
+    run_release(src, str(pol), tmp_path / "out", seed=3, engine=engine)
+    text = (tmp_path / "out" / "manifest.json").read_text()
+    manifest = json.loads(text)
+    assert "rows" not in manifest["input"] and "sha256" not in manifest["input"]
+    assert "withheld" in manifest["input"]
+    assert manifest["output"]["rows"] == 200  # the policy's public row count
+    assert "437" not in text + (tmp_path / "out" / "README.md").read_text()

@@ -81,7 +81,7 @@ class TableSource:
             for start in range(0, max(len(self.data), 1), rows):
                 yield self.data.iloc[start : start + rows]
             return
-        reader = self._duck_relation().fetch_arrow_reader(rows)
+        reader = self._duck_relation().to_arrow_reader(rows)
         for batch in reader:
             yield batch.to_pandas()
 
