@@ -10,6 +10,7 @@ driver, plus one class label per row for equivalence classes.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,9 @@ def default_session(master: str = "local[2]", app_name: str = "privsynth"):
         raise InputError(
             "the spark engine needs pyspark: pip install 'privsynth[spark]'"
         ) from None
+    # Python workers (mapInPandas, UDFs) must run the driver's interpreter, which has privsynth
+    # and pandas; read only when this call starts the session.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     spark = (
         SparkSession.builder.master(master)
         .appName(app_name)
