@@ -665,8 +665,9 @@ def audit(
     done("inference", t)
     if control is None:
         notes.append(
-            "no holdout: the attacks' control rate comes from a split of the original, and "
-            "membership inference was not run"
+            "no holdout: the attacks' risk is measured against a random guess, not against "
+            "control rows, which overstates it (a guess from an accurate release beats chance); "
+            "pass --holdout for a fair reading. Membership inference was not run"
         )
 
     privacy = _privacy_statement(pol, man, risk)
