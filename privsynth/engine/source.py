@@ -19,8 +19,9 @@ import pandas as pd
 from privsynth.engine.base import CountingEngine
 from privsynth.errors import InputError
 
-# Rows per chunk when a file is streamed (a few hundred MB of pandas at most on wide tables).
-CHUNK_ROWS = int(os.environ.get("PRIVSYNTH_CHUNK_ROWS", 500_000))
+# Rows per chunk when a file is streamed: 200k rows of a 26-column CSV peak near 1.5 GB in all
+# (500k: 2.6 GB) at the same speed.
+CHUNK_ROWS = int(os.environ.get("PRIVSYNTH_CHUNK_ROWS", 200_000))
 
 
 @dataclass
