@@ -127,6 +127,8 @@ class DuckDBEngine(base.EngineBase):
             if temp_directory:
                 config["temp_directory"] = str(temp_directory)
             connection = duckdb.connect(":memory:", config=config)
+            # DuckDB draws a progress bar on stderr for long queries; the CLI's stderr is ours.
+            connection.execute("SET enable_progress_bar = false")
         self.con = connection
 
     # ------------------------------------------------------------------------- sources
