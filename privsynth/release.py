@@ -404,8 +404,8 @@ def run_release(
         manifest = rel.manifest
         result: Release | dict[str, Any] = rel
     else:
-        from privsynth.engine.rows import check_readable
         from privsynth.engine.source import open_source
+        from privsynth.engine.typed import check_readable
 
         source = open_source(
             file, choice.name, spark_master=spark_master, memory_limit=memory_limit

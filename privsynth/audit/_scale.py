@@ -98,7 +98,7 @@ def _open(data: Any, what: str, engine: str, spark_master, memory_limit) -> Tabl
 
 
 def _table(source: TableSource, cap: int, seed: int) -> Table:
-    from privsynth.engine.rows import typed_sample
+    from privsynth.engine.typed import typed_sample
 
     rows, schema = typed_sample(source, cap, seed=seed)
     n = len(rows) if len(rows) < cap else source.n_rows()
@@ -168,7 +168,7 @@ def reidentification(
 
 def inventory(inputs: ScaledInputs, release_columns: Sequence[str], scan: list | None) -> list[dict]:
     """The report's column inventory with whole-column counts from the engine."""
-    from privsynth.engine.rows import text_data
+    from privsynth.engine.typed import text_data
     from privsynth.io import infer_schema
 
     orig = inputs.original
@@ -211,7 +211,7 @@ class FullCounts:
         self._count(list(dict.fromkeys(tuple(s) for s in sets)))
 
     def _chunks(self, which: str):
-        from privsynth.engine.rows import typed_chunks
+        from privsynth.engine.typed import typed_chunks
 
         t = self.inputs.original if which == "o" else self.inputs.release
         if not t.sampled:

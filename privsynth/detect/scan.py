@@ -198,7 +198,7 @@ def _scan_source(
     source: TableSource, sample: int, max_rows: int, use_presidio: bool, seed: int, start: float
 ) -> ScanResult:
     """The scan of a file an engine holds: nothing but samples and counts reach Python."""
-    from privsynth.engine.rows import text_data, typed_sample
+    from privsynth.engine.typed import text_data, typed_sample
 
     rows, schema = typed_sample(source, max_rows, seed=seed)
     if rows.shape[1] == 0:

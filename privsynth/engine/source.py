@@ -57,6 +57,10 @@ class TableSource:
         if self._columns is None:
             if self.in_memory:
                 self._columns = [str(c) for c in self.data.columns]
+            elif self.path is not None and not _is_parquet(self.path):
+                from privsynth.engine.typed import csv_dialect
+
+                self._columns = list(csv_dialect(self.path).names)  # as read_table names them
             else:
                 self._columns = list(self._duck_relation().columns)
         return list(self._columns)
@@ -88,7 +92,7 @@ class TableSource:
 
     # ------------------------------------------------------------------ file access
     def _con(self):
-        con = getattr(self.engine, "con", None)
+        con = getattr(self.engine, "con", None) or getattr(self, "_own_con", None)
         if con is None:
             import duckdb
 
@@ -102,13 +106,17 @@ class TableSource:
             raise InputError("this source has no file to read")
         from privsynth.engine.duckdb_engine import sql_literal
 
-        path = str(self.path)
-        lit = sql_literal(path)
-        if path.lower().endswith((".parquet", ".pq")) or self.path.is_dir():
+        lit = sql_literal(str(self.path))
+        if _is_parquet(self.path):
             if self.path.is_dir():
                 lit = sql_literal(str(self.path / "*.parquet"))
             return self._con().sql(f"SELECT * FROM read_parquet({lit})")
         return self._con().sql(f"SELECT * FROM read_csv({lit}, header = true)")
+
+
+def _is_parquet(path: Path) -> bool:
+    """A Parquet file or a folder of Parquet files (anything else is read as CSV)."""
+    return path.is_dir() or path.suffix.lower() in (".parquet", ".pq")
 
 
 def open_source(

@@ -11,18 +11,24 @@ order, the rows `bound_contributions` keeps in memory.
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
 
+from privsynth.engine.typed import (
+    SAMPLE_ROWS,
+    csv_sql,
+    is_parquet,
+    raw_sample,
+    spark_text_frame,
+    type_rows,
+)
 from privsynth.errors import InputError
 
 _WS = "chr(32) || chr(9) || chr(10) || chr(13) || chr(11) || chr(12)"
-_ORDER = ("__ps_file", "__ps_row")
+_ORDER = ("__ps_file", "__ps_row")  # file order: the rows a per-person bound keeps
 
 
 @dataclass(frozen=True)
@@ -33,74 +39,43 @@ class Conversion:
     formats: tuple[str, ...] = ()
 
 
-def _is_parquet(path: Path) -> bool:
-    return path.is_dir() or path.suffix.lower() in (".parquet", ".pq")
-
-
 def _raw_sql(path: Path) -> str:
     """A DuckDB subquery with the file's columns as `read_table` reads them (before type
     conversion) plus the file-order columns __ps_file, __ps_row."""
     from privsynth.engine.duckdb_engine import sql_literal
-    from privsynth.io.read import NA_TOKENS
 
-    if _is_parquet(path):
+    if is_parquet(path):
         lit = sql_literal(str(path / "*.parquet") if path.is_dir() else str(path))
         return (
             f"SELECT * EXCLUDE (filename, file_row_number), filename AS __ps_file, "
             f"file_row_number AS __ps_row FROM read_parquet({lit}, filename = true, "
             f"file_row_number = true)"
         )
-    lit = sql_literal(str(path))
-    nulls = ", ".join(sql_literal(t) for t in NA_TOKENS)
     # CSV scans carry no row number; DuckDB keeps insertion (= file) order for this one
     # single-threaded numbering.
     return (
-        f"SELECT *, '' AS __ps_file, row_number() OVER () AS __ps_row FROM read_csv({lit}, "
-        f"header = true, all_varchar = true, nullstr = [{nulls}], parallel = false)"
+        f"SELECT *, '' AS __ps_file, row_number() OVER () AS __ps_row "
+        f"FROM {csv_sql(path, parallel=False)}"
     )
 
 
-def typed_sample(source: Any, n: int = 20_000, *, seed: int = 0):
+def typed_sample(source: Any, n: int = SAMPLE_ROWS, *, seed: int = 0):
     """(up to `n` rows typed as `read_table` would type them, conversions for the engine).
 
-    A memory source is its own frame (already typed, nothing to convert). For a file, a
-    uniform row sample is read with DuckDB, in file order, the schema inferred from it with
-    privsynth's rules, and every text column gets the conversion the sample got.
+    A memory source is its own frame (already typed, nothing to convert). For a file, the
+    shared row sample (`privsynth.engine.typed`) gives the schema, and every text column of
+    the file gets the conversion the sample got.
     """
     if source.in_memory:
         return source.frame, {}
-    import duckdb
-    import pyarrow.parquet as pq
-
-    from privsynth.io.schema import convert_columns, infer_schema
-
-    path = Path(source.path)
-    con = duckdb.connect(":memory:")
-    try:
-        query = (
-            f"SELECT * FROM (SELECT * FROM ({_raw_sql(path)}) USING SAMPLE "
-            f"reservoir({int(n)} ROWS) REPEATABLE ({int(seed)})) ORDER BY {', '.join(_ORDER)}"
-        )
-        rel = con.sql(query)
-        table = rel.to_arrow_table() if hasattr(rel, "to_arrow_table") else rel.arrow()
-    finally:
-        con.close()
-    table = table.drop_columns(list(_ORDER))
-    if _is_parquet(path):  # the file's own Arrow schema and pandas metadata (e.g. Int64)
-        files = sorted(path.glob("*.parquet")) if path.is_dir() else [path]
-        if files:
-            schema = pq.read_schema(files[0])
-            with contextlib.suppress(pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError):
-                table = table.cast(schema)
-    raw = table.to_pandas()
-    if len(raw) == 0:
-        raise InputError(f"{path}: the file has no rows")
-    schema = infer_schema(raw)
-    typed = convert_columns(raw, schema)
-    conversions = {
-        str(c): Conversion(str(schema[str(c)].type), tuple(schema[str(c)].formats or ()))
-        for c in raw.columns
+    raw = raw_sample(source, n, seed=seed)
+    text = [
+        str(c) for c in raw.columns
         if pd.api.types.is_object_dtype(raw[c]) or pd.api.types.is_string_dtype(raw[c])
+    ]
+    typed, schema = type_rows(raw)
+    conversions = {
+        c: Conversion(str(schema[c].type), tuple(schema[c].formats or ())) for c in text
     }
     return typed, conversions
 
@@ -202,22 +177,10 @@ def _spark_view(source, columns, conversions, id_column, max_rows):
     from pyspark.sql import functions as F
 
     from privsynth.engine.spark_engine import _bq
-    from privsynth.io.read import NA_TOKENS
 
     spark = source.engine.spark
     path = Path(source.path)
-    if _is_parquet(path):
-        sdf = spark.read.parquet(str(path))
-    else:
-        sdf = spark.read.csv(str(path), header=True, inferSchema=False)
-        sdf = sdf.select(
-            *[
-                F.when(F.col(_bq(c)).isin(NA_TOKENS), F.lit(None))
-                .otherwise(F.col(_bq(c)))
-                .alias(c)
-                for c in sdf.columns
-            ]
-        )
+    sdf = spark.read.parquet(str(path)) if is_parquet(path) else spark_text_frame(spark, path)
     if id_column is not None:
         # monotonically_increasing_id grows with the row's position in the file.
         sdf = sdf.withColumn("__ps_row", F.monotonically_increasing_id())

@@ -88,7 +88,8 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     return table.to_pandas()
 
 
-def _read_csv(path: Path, *, header: bool | None, delimiter: str | None) -> pd.DataFrame:
+def sniff_head(path: Path) -> tuple[str, str]:
+    """(the head of a CSV as text, its encoding: utf-8 or latin-1); empty or binary refused."""
     with open(path, "rb") as fh:
         head = fh.read(_SNIFF_BYTES)
     if not head.strip():
@@ -104,8 +105,11 @@ def _read_csv(path: Path, *, header: bool | None, delimiter: str | None) -> pd.D
             text = head[: exc.start].decode("utf-8")
         else:
             encoding, text = "latin-1", head.decode("latin-1")
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    return text.removeprefix("\ufeff"), encoding
+
+
+def _read_csv(path: Path, *, header: bool | None, delimiter: str | None) -> pd.DataFrame:
+    text, encoding = sniff_head(path)
     if delimiter is None:
         delimiter = sniff_delimiter(text)
     if header is None:

@@ -20,10 +20,19 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from privsynth.engine.typed import (
+    SAMPLE_ROWS,
+    arrow_table,
+    csv_dialect,
+    file_sql,
+    is_parquet,
+    readable,
+    sample_file,
+    text_tables,
+)
 from privsynth.errors import InputError
 from privsynth.io.schema import ColumnType, Schema, convert_columns, infer_schema
 
-SAMPLE_ROWS = 20_000
 _TYPED = (ColumnType.INTEGER, ColumnType.FLOAT, ColumnType.BOOLEAN, ColumnType.DATETIME)
 
 
@@ -115,7 +124,8 @@ class FrameReader(TableReader):
 
 
 class FileReader(TableReader):
-    """A CSV or Parquet file: chunks through pyarrow, counts through DuckDB, types from a sample.
+    """A CSV or Parquet file: rows, sample and types from `privsynth.engine.typed`, counts
+    through DuckDB, and a check that refuses chunk values off the sampled types.
 
     `con` is the DuckDB connection that runs the counting queries (the engine's own, so its
     memory limit and threads apply).
@@ -130,11 +140,12 @@ class FileReader(TableReader):
 
             con = duckdb.connect(":memory:")
         self.con = con
-        self.parquet = self.path.suffix.lower() in (".parquet", ".pq")
+        self.parquet = is_parquet(self.path)
         if self.parquet:
             self._open_parquet()
         else:
-            self._open_csv()
+            self.columns = list(csv_dialect(self.path).names)
+        self._from = file_sql(self.path)
         self._schema: Schema | None = None
         self._targets: dict[str, Any] | None = None
 
@@ -154,52 +165,6 @@ class FileReader(TableReader):
                     "privsynth needs a flat table"
                 )
         self.columns = [str(n) for n in arrow.names]
-        from privsynth.engine.duckdb_engine import sql_literal
-
-        self._from = f"read_parquet({sql_literal(str(self.path))})"
-
-    def _open_csv(self) -> None:
-        from privsynth.engine.duckdb_engine import sql_literal
-        from privsynth.io.read import _SNIFF_BYTES, NA_TOKENS, _has_header, sniff_delimiter
-
-        with open(self.path, "rb") as fh:
-            head = fh.read(_SNIFF_BYTES)
-        if not head.strip():
-            raise InputError(f"{self.path}: the file is empty")
-        encoding = "utf-8"
-        try:
-            text = head.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            if exc.start >= len(head) - 4:
-                text = head[: exc.start].decode("utf-8")
-            else:
-                encoding, text = "latin-1", head.decode("latin-1")
-        if encoding != "utf-8":
-            # DuckDB and pyarrow would have to agree on the decoding of every byte: keep it simple.
-            raise InputError(f"{self.path}: not utf-8; the streamed path reads utf-8 CSV only")
-        text = text.removeprefix("\ufeff")
-        self._delim = sniff_delimiter(text)
-        self._header = _has_header(text, self._delim)
-        import pyarrow.csv as pacsv
-
-        probe = pacsv.open_csv(
-            self.path,
-            read_options=pacsv.ReadOptions(autogenerate_column_names=not self._header),
-            parse_options=pacsv.ParseOptions(delimiter=self._delim, quote_char='"'),
-        )
-        raw = probe.schema.names
-        probe.close()
-        self._raw_names = raw
-        self.columns = (
-            [str(c).strip() for c in raw] if self._header else [f"col_{i + 1}" for i in range(len(raw))]
-        )
-        names = "[" + ", ".join(sql_literal(c) for c in self.columns) + "]"
-        nulls = "[" + ", ".join(sql_literal(t) for t in NA_TOKENS) + "]"
-        self._from = (
-            f"read_csv({sql_literal(str(self.path))}, delim = {sql_literal(self._delim)}, "
-            f"header = {str(self._header).lower()}, names = {names}, all_varchar = true, "
-            f"nullstr = {nulls}, allow_quoted_nulls = false, quote = '\"', escape = '\"')"
-        )
 
     # ------------------------------------------------------------------ typing
     def _arrow_to_pandas(self, table: pa.Table) -> pd.DataFrame:
@@ -211,10 +176,7 @@ class FileReader(TableReader):
         # One scan of the file per sample size: types, the policy and the plan share it.
         cache = self.__dict__.setdefault("_samples", {})
         if n not in cache:
-            rel = self.con.sql(
-                f"SELECT * FROM {self._from} USING SAMPLE reservoir({int(n)} ROWS) REPEATABLE (0)"
-            )
-            cache[n] = self._arrow_to_pandas(_arrow(rel))
+            cache[n] = sample_file(self.con, self.path, n)
         return cache[n].copy()
 
     @property
@@ -286,59 +248,9 @@ class FileReader(TableReader):
         return self.normalize(self._raw_sample(n))
 
     def chunks(self, rows: int) -> Iterator[pd.DataFrame]:
-        rows = max(int(rows), 1)
-        for table in self._tables(rows):
-            yield self.normalize(self._arrow_to_pandas(table))
-
-    def _batches(self, rows: int) -> Iterator[pa.RecordBatch]:
-        if self.parquet:
-            yield from self._pf.iter_batches(batch_size=rows, use_pandas_metadata=True)
-            return
-        import pyarrow.csv as pacsv
-
-        from privsynth.io.read import NA_TOKENS
-
-        reader = pacsv.open_csv(
-            self.path,
-            read_options=pacsv.ReadOptions(
-                autogenerate_column_names=not self._header, block_size=1 << 22
-            ),
-            parse_options=pacsv.ParseOptions(
-                delimiter=self._delim, quote_char='"', newlines_in_values=True
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in self._raw_names},
-                null_values=NA_TOKENS,
-                strings_can_be_null=True,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-        yield from reader
-
-    def _tables(self, rows: int) -> Iterator[pa.Table]:
-        """Batches re-cut to exactly `rows` rows (the last one shorter; one empty table for an
-        empty file, so the output still gets its header)."""
-        meta = self._pf.schema_arrow.metadata if self.parquet else None
-        pending: list[pa.RecordBatch] = []
-        held, yielded = 0, False
-
-        def table(batches: list[pa.RecordBatch]) -> pa.Table:
-            t = pa.Table.from_batches(batches)
-            return t.replace_schema_metadata(meta) if meta else t
-
-        for batch in self._batches(rows):
-            pending.append(batch)
-            held += batch.num_rows
-            while held >= rows:
-                t = table(pending)
-                yield t.slice(0, rows)
-                yielded = True
-                rest = t.slice(rows)
-                pending, held = rest.to_batches(), rest.num_rows
-        if held or (not yielded and pending):
-            yield table(pending)
-        elif not yielded and self.parquet:
-            yield self._pf.schema_arrow.empty_table()
+        with readable(self.path):
+            for table in text_tables(self.path, rows):
+                yield self.normalize(self._arrow_to_pandas(table))
 
     def group_sizes(self, columns: Sequence[str]) -> tuple[pd.DataFrame, np.ndarray]:
         from privsynth.engine.duckdb_engine import quote_ident
@@ -347,7 +259,7 @@ class FileReader(TableReader):
         rel = self.con.sql(
             f"SELECT {cols}, count(*) AS __ps_n FROM {self._from} GROUP BY ALL"
         )
-        table = _arrow(rel)
+        table = arrow_table(rel)
         counts = table.column("__ps_n").to_numpy().astype(np.int64)
         keys = table.drop(["__ps_n"]).to_pandas()
         keys.columns = list(columns)
@@ -394,13 +306,6 @@ class FileReader(TableReader):
             return True
         # Formats with a time of day: look at the values (one pass over this column only).
         return all(_dates_only(ch[column]) for ch in self.chunks(1_000_000))
-
-
-def _arrow(rel: Any) -> pa.Table:
-    """A DuckDB relation's rows as one Arrow table (newer DuckDB hands back a reader)."""
-    fetch = getattr(rel, "to_arrow_table", None) or getattr(rel, "fetch_arrow_table", None)
-    table = fetch() if fetch is not None else rel.arrow()
-    return table if isinstance(table, pa.Table) else table.read_all()
 
 
 def reader_for(source: Any) -> TableReader:
