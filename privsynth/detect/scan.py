@@ -198,28 +198,28 @@ def _scan_source(
     source: TableSource, sample: int, max_rows: int, use_presidio: bool, seed: int, start: float
 ) -> ScanResult:
     """The scan of a file an engine holds: nothing but samples and counts reach Python."""
-    from privsynth.engine.typed import text_data, typed_sample
+    from privsynth.engine.typed import parsed_text_data, typed_sample
 
     rows, schema = typed_sample(source, max_rows, seed=seed)
     if rows.shape[1] == 0:
         raise InputError(f"{source.path}: the table has no columns")
-    data = text_data(source)
-    columns = [str(c) for c in rows.columns]
-    counts = source.engine.column_stats(data, columns)
-    n_rows = counts[columns[0]].rows if columns else 0
-    if n_rows == 0:
-        raise InputError(f"{source.path}: the file has columns but no rows")
-    per_column = max(1, min(sample, n_rows))
-    signals = []
-    for col in columns:
-        raw = source.engine.sample_values(data, col, per_column, seed=seed)
-        values = _as_text(raw)
-        stats = column_stats(rows[col], values)
-        # Whole-column counts from the engine replace the sample's (uniqueness needs them).
-        c = counts[col]
-        stats.n_rows, stats.n_missing, stats.n_distinct = c.rows, c.missing, c.distinct
-        stats.uniqueness = c.distinct / c.present if c.present else 0.0
-        signals.append(_signals(col, rows[col], values, stats, str(schema[col].type), use_presidio))
+    with parsed_text_data(source) as data:
+        columns = [str(c) for c in rows.columns]
+        counts = source.engine.column_stats(data, columns)
+        n_rows = counts[columns[0]].rows if columns else 0
+        if n_rows == 0:
+            raise InputError(f"{source.path}: the file has columns but no rows")
+        per_column = max(1, min(sample, n_rows))
+        signals = []
+        for col in columns:
+            raw = source.engine.sample_values(data, col, per_column, seed=seed)
+            values = _as_text(raw)
+            stats = column_stats(rows[col], values)
+            # Whole-column counts from the engine replace the sample's (uniqueness needs them).
+            c = counts[col]
+            stats.n_rows, stats.n_missing, stats.n_distinct = c.rows, c.missing, c.distinct
+            stats.uniqueness = c.distinct / c.present if c.present else 0.0
+            signals.append(_signals(col, rows[col], values, stats, str(schema[col].type), use_presidio))
     note = None
     if n_rows > len(rows):  # counts cover every row; types and numeric ranges come from a sample
         note = f"types and numeric ranges from a {len(rows):,}-row sample of {n_rows:,}"

@@ -13,6 +13,7 @@ chunk by chunk (`text_tables`, `typed_chunks`).
 from __future__ import annotations
 
 import contextlib
+import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ import pyarrow as pa
 from privsynth.engine.source import CHUNK_ROWS, TableSource, _is_parquet
 from privsynth.errors import InputError
 from privsynth.io.schema import Schema, convert_columns, infer_schema
+
+_parsed = itertools.count()
 
 SAMPLE_ROWS = 20_000
 
@@ -299,6 +302,28 @@ def text_data(source: TableSource) -> Any:
     if source.engine_name == "spark":
         return spark_text_frame(source.engine.spark, source.path)
     return source.data
+
+
+@contextmanager
+def parsed_text_data(source: TableSource) -> Iterator[Any]:
+    """`text_data`, parsed once when several whole-column passes follow (the scan's).
+
+    A CSV relation in DuckDB is re-parsed by every query; for a DuckDB CSV source the text
+    columns are loaded once into a temporary table (spilled past the memory limit) and dropped
+    afterwards. Other sources are yielded as `text_data` gives them.
+    """
+    data = text_data(source)
+    if source.in_memory or source.engine_name != "duckdb" or not is_csv(source):
+        yield data
+        return
+    con = source.engine.con
+    name = f"__privsynth_parsed_{next(_parsed)}"
+    with readable(source.path):
+        con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM {csv_sql(source.path)}")
+    try:
+        yield con.table(name)
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {name}")
 
 
 def spark_text_frame(spark: Any, path: Path) -> Any:
