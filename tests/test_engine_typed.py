@@ -61,3 +61,21 @@ def test_bad_files_are_one_line_input_errors(tmp_path):
         with pytest.raises(InputError, match=what) as err:
             typed_sample(open_source(path, "duckdb"), 100)
         assert "\n" not in str(err.value)
+
+
+def test_parsed_text_data_counts_like_the_file_and_leaves_no_table(tmp_path):
+    import pandas as pd
+
+    from privsynth.engine.source import open_source
+    from privsynth.engine.typed import parsed_text_data, text_data
+
+    path = tmp_path / "t.csv"
+    pd.DataFrame({"zip": ["02139", "02139", "10001"], "n": ["1", "", "3"]}).to_csv(path, index=False)
+    src = open_source(path, "duckdb")
+    with parsed_text_data(src) as data:
+        parsed = src.engine.column_stats(data, ["zip", "n"])
+        values = src.engine.sample_values(data, "zip", 2).tolist()
+    assert parsed == src.engine.column_stats(text_data(src), ["zip", "n"])
+    assert values == ["02139", "10001"]  # text: the leading zero stays
+    tables = src.engine.con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchall()
+    assert tables[0][0] == 0
