@@ -105,7 +105,8 @@ def release(
 
     Example: privsynth release data.csv --policy hipaa-safe-harbor --out released/
 
-    Built-in policies: hipaa-safe-harbor, gdpr-pseudonymise, k-anonymity, dp-synthetic.
+    Built-in policies: hipaa-safe-harbor, gdpr-pseudonymise, k-anonymity (Adult-style
+    columns), k-anonymity-generic (any table: quasi-identifiers from the scan), dp-synthetic.
 
     Large file: privsynth release big.parquet -p dp-synthetic -o out/ --engine duckdb --memory-limit 4GB
     """

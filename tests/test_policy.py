@@ -22,7 +22,13 @@ from privsynth.policy import (
 )
 
 REPO = Path(__file__).resolve().parents[1]
-BUILTINS = ["dp-synthetic", "gdpr-pseudonymise", "hipaa-safe-harbor", "k-anonymity"]
+BUILTINS = [
+    "dp-synthetic",
+    "gdpr-pseudonymise",
+    "hipaa-safe-harbor",
+    "k-anonymity",
+    "k-anonymity-generic",
+]
 
 
 def _err(tmp_path: Path, text: str) -> str:

@@ -311,3 +311,43 @@ def test_text_dates_and_arx_hierarchy_through_release(tmp_path, shared_data):
     out = ps.release(df, ps.load_policy(pol)).data
     assert out["visit"].tolist()[:2] == ["2020", "1999"] and pd.isna(out["visit"][2])
     assert out["age"].tolist() == ["35-39", "15-19", "85-89"]  # ARX groups 85..90
+
+
+def _clinic(n: int = 1500, seed: int = 0) -> pd.DataFrame:
+    """A table with none of the Adult column names."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {
+            "patient_name": [f"{a} {b}" for a, b in zip(
+                rng.choice(["Anna", "Ben", "Chloe", "Dev", "Ema"], n),
+                rng.choice(["Meyer", "Okafor", "Silva", "Tanaka", "Weber"], n), strict=True)],
+            "email": [f"p{i}@mail.example" for i in range(n)],
+            "gender": rng.choice(["F", "M"], n),
+            "age": rng.integers(18, 95, n),
+            "postcode": rng.choice(["10115", "10117", "20095", "80331", "50667", "01067"], n),
+            "diagnosis": rng.choice(["flu", "asthma", "diabetes", "hypertension"], n),
+            "admitted": pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 900, n), "D"),
+        }
+    )
+
+
+def test_cli_k_anonymity_generic_on_a_table_without_adult_columns(cli, tmp_path):
+    src = tmp_path / "clinic.csv"
+    _clinic().to_csv(src, index=False)
+    res = cli("release", src, "--policy", "k-anonymity", "--out", tmp_path / "adult")
+    assert res.code == 2 and "k-anonymity-generic" in res.stderr
+    assert not (tmp_path / "adult").exists()
+    out = tmp_path / "out"
+    res = cli("release", src, "--policy", "k-anonymity-generic", "--out", out)
+    assert res.code == 0, res.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    qis = manifest["privacy"]["quasi_identifiers"]
+    assert {"age", "gender", "postcode"} <= set(qis)
+    data = pd.read_csv(out / "release.csv", dtype=str, keep_default_na=False)
+    assert "patient_name" not in data.columns and "email" not in data.columns
+    assert "diagnosis" in data.columns
+    assert manifest["privacy"]["achieved"]["suppression_rate"] <= 0.05
+    kept = data[~(data[qis] == "*").all(axis=1)]
+    assert kept.groupby(qis).size().min() >= 5

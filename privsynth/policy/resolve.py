@@ -81,9 +81,12 @@ def resolve(
     present = set(columns)
     missing = [c for c in policy.columns if c not in present]
     if missing:
+        hint = ""
+        if policy.name == "k-anonymity":  # the built-in is written for Adult-style columns
+            hint = "; for any table use the built-in k-anonymity-generic"
         raise InputError(
             f"policy {policy.name!r} names column {missing[0]!r}, which the table does not have "
-            f"(columns: {', '.join(columns[:20])}{', ...' if len(columns) > 20 else ''})"
+            f"(columns: {', '.join(columns[:20])}{', ...' if len(columns) > 20 else ''}){hint}"
         )
     by_name = {f.name: f for f in findings or []}
     resolved = ResolvedPolicy(policy)
