@@ -116,3 +116,21 @@ def test_infer_on_large_column_is_sampled():
 def test_quoted_line_break_in_last_row_is_fine(tmp_path):
     p = _write(tmp_path, "ok.csv", 'a,b\n1,x\n2,"two\nlines"\n')
     assert read_table(p).loc[1, "b"] == "two\nlines"
+
+
+def test_atomic_outputs_get_the_umask_mode_not_a_private_temp_mode(tmp_path):
+    import os
+    import stat
+
+    from privsynth.io import atomic_dir, atomic_file
+
+    old = os.umask(0o022)
+    try:
+        with atomic_file(tmp_path / "a.csv") as tmp:
+            tmp.write_text("x\n")
+        with atomic_dir(tmp_path / "out") as d:
+            (d / "b.csv").write_text("y\n")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "a.csv").stat().st_mode) == 0o644
+    assert stat.S_IMODE((tmp_path / "out").stat().st_mode) == 0o755

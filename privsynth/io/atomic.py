@@ -30,6 +30,7 @@ def atomic_dir(out: str | os.PathLike[str]) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    _publish_mode(tmp, 0o777)
     if not out.exists():
         os.replace(tmp, out)
         return
@@ -58,7 +59,20 @@ def atomic_file(path: str | os.PathLike[str]) -> Iterator[Path]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    _publish_mode(tmp, 0o666)
     os.replace(tmp, path)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _publish_mode(path: Path, base: int) -> None:
+    """Give a finished output the permissions a plain write would have (mkstemp / mkdtemp
+    create them private to the owner, which would hide a release from its readers)."""
+    os.chmod(path, base & ~_umask())
 
 
 def _make_parent(parent: Path) -> None:
