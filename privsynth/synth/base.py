@@ -36,17 +36,7 @@ def check_domain(df: pd.DataFrame, domain: Mapping[str, int]) -> dict[str, int]:
     """Validate integer-coded data against a public domain; InputError names the first problem."""
     if not isinstance(df, pd.DataFrame):
         raise InputError("fit() expects a pandas DataFrame of integer codes")
-    if not isinstance(domain, Mapping) or not domain:
-        raise InputError("domain must be a non-empty mapping {column: number of values}")
-    dom: dict[str, int] = {}
-    for col, size in domain.items():
-        try:
-            k = int(size)
-        except (TypeError, ValueError):
-            raise InputError(f"domain size of {col!r} must be an integer (got {size!r})") from None
-        if k < 1:
-            raise InputError(f"domain size of {col!r} must be >= 1 (got {size!r})")
-        dom[str(col)] = k
+    dom = _check_domain_sizes(domain)
     extra = [c for c in df.columns if c not in dom]
     if extra:
         raise InputError(f"column {extra[0]!r} is missing from the domain")

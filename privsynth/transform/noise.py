@@ -134,13 +134,8 @@ def dp_noise(
         )
     if integral:
         noisy = np.clip(np.rint(noisy), np.ceil(lo), np.floor(hi))
-    out = np.full(len(vals), np.nan)
-    out[present] = noisy
-    result = pd.Series(out, index=series.index, name=series.name)
-    if integral:
-        result = result.astype("Int64")
     return NoiseResult(
-        values=result,
+        values=_put_back(series, present, noisy, integral),
         mechanism=mechanism,
         scale=float(scale),
         epsilon=spent_eps,
@@ -174,13 +169,8 @@ def statistical_noise(
         integral = pd.api.types.is_integer_dtype(series)
     if integral:
         noisy = np.rint(noisy)
-    out = np.full(len(vals), np.nan)
-    out[present] = noisy
-    result = pd.Series(out, index=series.index, name=series.name)
-    if integral:
-        result = result.astype("Int64")
     return NoiseResult(
-        values=result,
+        values=_put_back(series, present, noisy, integral),
         mechanism="statistical",
         scale=float(scale),
         epsilon=None,
@@ -188,3 +178,11 @@ def statistical_noise(
         bounds=tuple(bounds) if bounds is not None else None,
         guarantee=NOT_A_GUARANTEE,
     )
+
+
+def _put_back(series: pd.Series, present: np.ndarray, noisy: np.ndarray, integral: bool) -> pd.Series:
+    """The noisy values in the rows that had a value; missing rows stay missing."""
+    out = np.full(len(series), np.nan)
+    out[present] = noisy
+    result = pd.Series(out, index=series.index, name=series.name)
+    return result.astype("Int64") if integral else result
