@@ -72,23 +72,23 @@ class TableSource:
         return int(self._duck_relation().aggregate("count(*)").fetchall()[0][0])
 
     def sample(self, n: int, *, seed: int = 0) -> pd.DataFrame:
-        """Up to `n` rows drawn uniformly (all rows when there are fewer), for inference and scans."""
+        """Up to `n` uniform rows (all rows when there are fewer), typed as `read_table` types them."""
         if self.in_memory:
             df = self.data
             return df if len(df) <= n else df.sample(n=n, random_state=seed).sort_index()
-        rel = self._duck_relation()
-        query = f"SELECT * FROM rel USING SAMPLE reservoir({int(n)} ROWS) REPEATABLE ({int(seed)})"
-        return rel.query("rel", query).df()
+        from privsynth.engine.typed import typed_sample
+
+        return typed_sample(self, n, seed=seed)[0]
 
     def chunks(self, rows: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
-        """The rows in file order, `rows` at a time."""
+        """The rows in file order, `rows` at a time, typed from a row sample's schema."""
         if self.in_memory:
             for start in range(0, max(len(self.data), 1), rows):
                 yield self.data.iloc[start : start + rows]
             return
-        reader = self._duck_relation().to_arrow_reader(rows)
-        for batch in reader:
-            yield batch.to_pandas()
+        from privsynth.engine.typed import typed_chunks, typed_sample
+
+        yield from typed_chunks(self, typed_sample(self)[1], rows)
 
     # ------------------------------------------------------------------ file access
     def _con(self):
