@@ -114,15 +114,12 @@ def read_pg_copy(raw: bytes, table: str) -> pd.DataFrame:
     """The rows of `COPY public.<table> (...) FROM stdin;` in a PostgreSQL dump."""
     lines = _text(raw).splitlines()
     head = re.compile(rf"^COPY public\.{re.escape(table)} \((.*)\) FROM stdin;$")
-    for i, line in enumerate(lines):
-        m = head.match(line)
-        if m:
-            break
-    else:
+    start = next((i for i, line in enumerate(lines) if head.match(line)), None)
+    if start is None:
         raise SystemExit(f"no COPY block for table {table}")
-    cols = [c.strip() for c in m.group(1).split(",")]
+    cols = [c.strip() for c in head.match(lines[start]).group(1).split(",")]
     rows = []
-    for line in lines[i + 1:]:
+    for line in lines[start + 1:]:
         if line == "\\.":
             break
         cells = [("" if c == "\\N" else re.sub(r"\\(.)", lambda e: _COPY_ESC.get(e.group(1),
