@@ -1,0 +1,376 @@
+"""Decisions that need the whole table, made in place on the per-column findings.
+
+- Whose rows: a table is *about people* when its other columns describe people (names, sex,
+  birth dates, contact details, person keys, money paid...); dates, places, employers, traits
+  and amounts are quasi-identifiers or sensitive only there (a date in a weather table
+  identifies nobody). A table about animals (a `species` column) is about nobody.
+- Organisation rows (R4): an organisation's address, phone, city and coordinates, in a table
+  whose rows name organisations and no person, are not personal.
+- Keys (R2): in a table whose rows are people, every unique key-like column is a key of the
+  person (`id.bioguide`, `retroID`, a bare `Id`); in a table of events (a foreign key to a
+  person and no names) a bare unique id is the event's. A column whose values are keys of
+  the table's own person key (`ReportsTo`, a manager's UUID) is a person key too.
+- Health tables: the codes beside medical descriptions are medical codes, and money in them
+  is for health care (GDPR Art. 9 `health`).
+- Recodes (R15, `recodes.py`): a column that recodes a classified one takes its class.
+- The fail-safe `decision` of every finding (see `findings.Decision`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from privsynth.detect.classify import SPECIAL, ColumnSignals, class_of
+from privsynth.detect.findings import ColumnClass, ColumnFinding, Decision
+from privsynth.detect.header import (
+    about_thing,
+    has_any,
+    has_id_token,
+    header_hits,
+    is_generic_id,
+    match_tokens,
+    usable_hits,
+)
+from privsynth.detect.lexicon import ANIMAL_WORDS, BOOKKEEPING_WORDS
+from privsynth.detect.recodes import find_recodes
+
+# Quasi-identifiers and sensitive attributes only when the rows are people.
+CONTEXT_DEPENDENT = frozenset({"DATE", "LOCATION", "NATIONALITY", "PHYSICAL", "ORG",
+                               "FINANCIAL", "HOUSEHOLD", "VITAL_STATUS", "EMPLOYMENT_STATUS",
+                               "OCCUPATION", "TITLE"})
+# ...of which these still count, weakly, as a sign that rows are people (a fare is paid by
+# someone; a city is not a person).
+WEAK_PERSON = frozenset({"FINANCIAL", "PHYSICAL", "HOUSEHOLD", "VITAL_STATUS",
+                         "EMPLOYMENT_STATUS", "OCCUPATION", "TITLE", "ORG"})
+# Direct identifiers that machines have too: no sign on their own that rows are people.
+MACHINE_SHARED = frozenset({"URL", "IP_ADDRESS", "MAC_ADDRESS", "DEVICE_ID", "LICENSE_PLATE",
+                            "ZIP"})
+# Attributes of the row's own person (a table of people, not of their events).
+ROW_PERSON = frozenset({"PERSON", "DATE_OF_BIRTH", "AGE", "GENDER", "ETHNICITY",
+                        "MARITAL_STATUS", "TITLE", "US_SSN", "NATIONAL_ID", "PASSPORT",
+                        "DRIVER_LICENSE", "EMAIL_ADDRESS", "PHONE_NUMBER", "USERNAME",
+                        "STREET_ADDRESS", "EDUCATION", "INCOME", "RELIGION", "PHOTO",
+                        "SEXUAL_ORIENTATION", "OCCUPATION", "NATIONALITY"})
+# Contact details and places that are an organisation's in a table of organisations.
+ORG_CONTACT = frozenset({"STREET_ADDRESS", "PHONE_NUMBER", "EMAIL_ADDRESS", "URL", "LOCATION",
+                         "ZIP", "NATIONALITY"})
+# Header words of health words that are health only in a health or person table.
+WEAK_HEALTH = frozenset({"serious", "seriousness", "severity", "causality", "toxicity",
+                         "outcome", "reaction", "indication", "observation", "observations",
+                         "procedure", "condition", "conditions", "lab", "substance", "arm",
+                         "arms", "trt", "dose", "dosage", "doses", "reason code",
+                         "reasoncode", "reason description", "specimen", "pulse",
+                         "clinical", "medical", "health", "stroke", "heart", "adverse"})
+_HEALTH_MONEY_WORDS = frozenset({"healthcare", "health", "medical", "claim", "claims", "payer",
+                                 "hospital", "medication", "drug", "treatment", "care",
+                                 "encounter", "patient", "clinical", "coverage"})
+_CODE_WORDS = frozenset({"code", "codes", "cd", "concept", "snomed", "icd", "loinc"})
+_RELATION_WORDS = frozenset({"to", "by", "parent", "manager", "supervisor", "head", "lead",
+                             "rep", "referrer", "referred", "sponsor", "mentor", "assigned",
+                             "approver", "reviewer", "creator", "reports"})
+_ORG_TABLE_WORDS = frozenset({"company", "hospital", "organization", "organisation",
+                              "supplier", "vendor", "facility", "airline", "agency",
+                              "business", "firm", "clinic", "institution", "school",
+                              "employer", "merchant", "store", "brand", "manufacturer"})
+COARSENABLE = frozenset({"AGE", "GENDER", "ETHNICITY", "MARITAL_STATUS", "OCCUPATION",
+                         "EDUCATION", "NATIONALITY", "LOCATION", "EMPLOYMENT_STATUS", "TITLE",
+                         "HEALTH", "EMPLOYMENT_EVALUATION", "CRIMINAL_RECORD", "RELIGION",
+                         "POLITICAL_OPINION", "SEXUAL_ORIENTATION", "HOUSEHOLD",
+                         "VITAL_STATUS", "DATE", "DATE_OF_BIRTH", "ORG", "ZIP"})
+# Content signals that make a column worth a human look, whatever its class.
+_PERSONAL_CONTENT = ("PERSON", "SUFFIXED_NAME", "EMAIL_ADDRESS", "PHONE_NUMBER", "US_SSN",
+                     "CREDIT_CARD", "IBAN_CODE", "IP_ADDRESS", "MAC_ADDRESS", "URL",
+                     "STREET_ADDRESS", "DATE", "GENDER", "ETHNICITY", "MARITAL_STATUS",
+                     "RELIGION", "SEXUAL_ORIENTATION", "LOCATION", "POSTCODE", "MEDICAL_CODE",
+                     "MEDICAL_TEXT", "MONEY", "USER_AGENT", "POLITICAL", "TITLE", "WEEKDAY",
+                     "TIME_OF_DAY", "OCCUPATION", "MEDICAL_RECORD_NUMBER", "ENCOUNTER_CLASS",
+                     "TZ_OFFSET")
+CONTENT_REVIEW = 0.1  # share of values with a personal shape that calls for review
+UNIQUE_REVIEW = 0.5  # uniqueness above which an unexplained column may single people out
+
+
+@dataclass
+class _Column:
+    finding: ColumnFinding
+    sig: ColumnSignals
+    index: int
+
+    @property
+    def entity(self) -> str:
+        return self.finding.entity
+
+    @property
+    def personal(self) -> bool:
+        return self.finding.cls != ColumnClass.OTHER
+
+
+def _is_text_pii(f: ColumnFinding) -> bool:
+    return bool(f.entities) and f.cls == ColumnClass.DIRECT
+
+
+def _weight(c: _Column) -> float:
+    """How much a column says that the table's rows are (about) people."""
+    f = c.finding
+    if not c.personal:
+        return 0.0
+    if _is_text_pii(f):
+        return 1.0
+    if f.entity in WEAK_PERSON:
+        return 0.5
+    if f.entity in CONTEXT_DEPENDENT or f.entity in MACHINE_SHARED:
+        return 0.0
+    if f.entity == "HEALTH" and _weak_health(c.sig.name):
+        return 0.5
+    return 1.0
+
+
+def _weak_health(name: str) -> bool:
+    hits = [h for h in usable_hits(name) if h.entity == "HEALTH"]
+    return bool(hits) and all(h.keyword in WEAK_HEALTH for h in hits)
+
+
+def _people_score(cols: list[_Column], skip: _Column | None = None) -> float:
+    return sum(_weight(c) for c in cols if c is not skip)
+
+
+def _demote(f: ColumnFinding, why: str, entity: str = "NONE") -> None:
+    f.evidence.append(why)
+    f.cls, f.entity, f.entities, f.special_category = ColumnClass.OTHER, entity, [], None
+
+
+def _promote(f: ColumnFinding, entity: str, confidence: float, why: str,
+             special: str | None = None) -> None:
+    f.cls, f.entity, f.confidence = class_of(entity), entity, round(confidence, 2)
+    f.special_category = special if special is not None else SPECIAL.get(entity)
+    f.evidence.append(why)
+
+
+def apply_table_context(findings: list[ColumnFinding], signals: list[ColumnSignals],
+                        rows: pd.DataFrame | None = None) -> None:
+    """Every whole-table decision, in place (see the module docstring)."""
+    cols = [_Column(f, s, i) for i, (f, s) in enumerate(zip(findings, signals, strict=True))]
+    _machine_text(cols)
+    _animal_table(cols)
+    _organisation_rows(cols)
+    _people_only(cols)
+    _person_keys(cols)
+    if rows is not None:
+        _self_references(cols, rows)
+    _health_table(cols)
+    if rows is not None:
+        _recodes(cols, rows)
+    for c in cols:
+        f = c.finding
+        if f.cls == ColumnClass.OTHER:
+            f.special_category = None
+        elif f.special_category is None:
+            f.special_category = SPECIAL.get(f.entity)
+        if f.special_category and not any("Art. 9" in e for e in f.evidence):
+            f.evidence.insert(0, f"GDPR Art. 9 special category: {f.special_category}")
+    _decide(cols)
+
+
+def _machine_text(cols: list[_Column]) -> None:
+    """Free text whose only PII is private network addresses, in a table about nobody."""
+    for c in cols:
+        f = c.finding
+        if _is_text_pii(f) and set(f.entities) <= {"IP_ADDRESS", "URL"} \
+                and any("private-network" in e for e in f.evidence):
+            others = [o for o in cols if o is not c and not _is_text_pii(o.finding)]
+            if _people_score(others) < 1:
+                _demote(f, "server addresses in a machine log, no column about a person (R20)",
+                        "IP_ADDRESS")
+
+
+def _animal_table(cols: list[_Column]) -> None:
+    """A table with a species/breed column describes animals: nothing in it is personal."""
+    if not any(has_any(c.sig.name, ANIMAL_WORDS) for c in cols):
+        return
+    if any(c.entity in ("PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "PERSON_ID")
+           for c in cols if c.personal):
+        return
+    for c in cols:
+        if c.finding.cls == ColumnClass.QUASI:
+            _demote(c.finding, f"looks like {c.entity}, but the table describes animals "
+                               "(a species or breed column)")
+
+
+def _names_organisations(c: _Column) -> bool:
+    tokens = set(match_tokens(c.sig.name))
+    return c.sig.share("ORGANIZATION") >= 0.3 or bool(tokens & _ORG_TABLE_WORDS) and \
+        bool(tokens & {"name", "names"})
+
+
+def _organisation_rows(cols: list[_Column]) -> None:
+    """R4: contact details and places of an organisation that names no person."""
+    if not any(_names_organisations(c) and not c.personal for c in cols):
+        return
+    if any(c.personal and c.entity in ROW_PERSON - ORG_CONTACT - {"OCCUPATION", "TITLE"}
+           for c in cols):
+        return  # a person is named or described in the rows (a supplier's contact name)
+    for c in cols:
+        if c.personal and c.entity in ORG_CONTACT | {"PERSON_ID"}:
+            _demote(c.finding, "contact detail or place of an organisation: the rows name "
+                               "organisations and no person (R4)", "ORG_CONTACT")
+
+
+def _people_only(cols: list[_Column]) -> None:
+    """Dates, places, money, traits... are personal only in a table about people."""
+    for c in cols:
+        f = c.finding
+        dependent = f.entity in CONTEXT_DEPENDENT or (
+            f.entity == "HEALTH" and _weak_health(c.sig.name))
+        if not c.personal or not dependent:
+            continue
+        if _people_score(cols, skip=c) < 1:
+            _demote(f, f"looks like {f.entity}, but no column of the table describes a person")
+
+
+def _person_rows(cols: list[_Column]) -> bool:
+    """Are the rows people (not their events)? Two attributes of a person, and no foreign
+    key to a person unless the person is also named."""
+    row = [c for c in cols if c.personal and (c.entity in ROW_PERSON or _is_text_pii(c.finding))]
+    if len(row) < 2:
+        return False
+    named = any(c.entity == "PERSON" for c in row)
+    fk = any(c.personal and c.entity in ("PERSON_ID", "MEDICAL_RECORD_NUMBER")
+             and c.sig.stats.uniqueness < 0.95 and not has_any(c.sig.name, _RELATION_WORDS)
+             for c in cols)
+    return named or not fk
+
+
+def _key_like(c: _Column) -> bool:
+    st = c.sig.stats
+    return (st.uniqueness >= 0.95 and st.n_distinct >= min(10, max(st.present, 1))
+            and not (st.numeric and not st.integer) and c.sig.type != "datetime"
+            and c.sig.share("DATE") < 0.5 and not c.sig.is_free_text
+            and not about_thing(c.sig.name) and not has_any(c.sig.name, BOOKKEEPING_WORDS))
+
+
+def _person_keys(cols: list[_Column]) -> None:
+    """R2: unique key-like columns of a table whose rows are people are person keys."""
+    if not _person_rows(cols):
+        return
+    n = sum(1 for c in cols if c.personal)
+    for c in cols:
+        f = c.finding
+        if c.personal or not c.sig.name.strip() or not _key_like(c):
+            continue
+        if has_id_token(c.sig.name) or is_generic_id(c.sig.name):
+            _promote(f, "PERSON_ID", 0.55, f"key-like column with unique values in a table "
+                                           f"whose rows are people ({n} person columns)")
+
+
+def _self_references(cols: list[_Column], rows: pd.DataFrame) -> None:
+    """A column holding values of the table's own person key (ReportsTo, a manager's id)."""
+    keys = [c for c in cols if c.personal and c.entity in ("PERSON_ID", "MEDICAL_RECORD_NUMBER")
+            and c.sig.stats.uniqueness >= 0.95 and c.sig.name in rows.columns]
+    if not keys:
+        return
+    for c in cols:
+        f = c.finding
+        if c.personal or c.sig.name not in rows.columns or c.sig.stats.n_distinct < 2:
+            continue
+        st = c.sig.stats
+        if st.numeric and not (st.integer and has_any(c.sig.name, _RELATION_WORDS)):
+            continue  # small integers are inside any 1..n key by accident
+        vals = set(rows[c.sig.name].dropna().astype(str).str.strip()) - {""}
+        for k in keys:
+            if k is c:
+                continue
+            kv = set(rows[k.sig.name].dropna().astype(str).str.strip())
+            if vals and vals <= kv:
+                _promote(f, "PERSON_ID", 0.6, f"values are keys of the person column "
+                                              f"'{k.sig.name}' ({len(vals)} distinct)")
+                break
+
+
+def _health_table(cols: list[_Column]) -> None:
+    """Medical codes beside health columns; money in a health table is for health care."""
+    strong = [c for c in cols if c.entity == "HEALTH" and c.personal
+              and not _weak_health(c.sig.name)]
+    for c in cols:
+        f = c.finding
+        if f.entity in ("FINANCIAL", "INCOME") and c.personal:
+            if strong or has_any(c.sig.name, _HEALTH_MONEY_WORDS):
+                f.special_category = "health"
+                f.evidence.append("money for health care (a health table or a health header)")
+        elif not c.personal and strong and has_any(c.sig.name, _CODE_WORDS) \
+                and not about_thing(c.sig.name) and c.sig.stats.n_distinct >= 2 \
+                and not c.sig.is_free_text:
+            _promote(f, "HEALTH", 0.45, f"a code column in a table with {len(strong)} health "
+                                        "columns: a medical code?")
+
+
+def _recodes(cols: list[_Column], rows: pd.DataFrame) -> None:
+    names = list(rows.columns)
+    where = {n: i for i, n in enumerate(names)}
+    usable = [c for c in cols if c.sig.name in where]
+    # what a recode carries is a quasi-identifier or a sensitive attribute (R15); a column
+    # in step with a direct identifier is a key of the same thing, not a recode of it
+    sources = [where[c.sig.name] for c in usable
+               if c.finding.cls in (ColumnClass.QUASI, ColumnClass.SENSITIVE)
+               and c.sig.stats.uniqueness <= 0.5 and not c.sig.is_free_text]
+    targets = [where[c.sig.name] for c in usable if not c.personal
+               and 2 <= c.sig.stats.n_distinct <= 200 and c.sig.stats.uniqueness <= 0.5
+               and not c.sig.is_free_text]
+    coarse = {where[c.sig.name] for c in usable if c.personal and c.entity in COARSENABLE}
+    by_index = {where[c.sig.name]: c for c in usable}
+    for rec in find_recodes(rows, sources, targets, coarse):
+        src, tgt = by_index[rec.source], by_index[rec.target]
+        how = ("recodes column '{}' (one value for each of its values, both ways)"
+               if rec.both_ways else "a coarser coding of column '{}' (one value for each "
+               "of its values)").format(src.sig.name)
+        _promote(tgt.finding, src.entity, src.finding.confidence * 0.9, how,
+                 src.finding.special_category)
+        tgt.finding.cls = src.finding.cls
+
+
+def _review_reasons(c: _Column, people: bool) -> list[str]:
+    """Why a column classed `other` still needs a human look (empty: confidently not personal)."""
+    f, sig, st = c.finding, c.sig, c.sig.stats
+    reasons = []
+    demoted = [e for e in f.evidence if e.startswith(("looks like", "contact detail",
+                                                      "server addresses", "header names a "
+                                                      "machine", "bookkeeping"))]
+    if demoted:
+        reasons.append(demoted[0].split(":")[0].split(",")[0])
+    personal_hits = [h for h in header_hits(sig.name)
+                     if class_of(h.entity) != ColumnClass.OTHER and h in usable_hits(sig.name)]
+    if personal_hits and not demoted:
+        reasons.append(f"header suggests {personal_hits[0].entity}")
+    if sig.is_free_text:
+        reasons.append("free text may hold personal data")
+    shapes = sorted(((sig.share(e), e) for e in _PERSONAL_CONTENT
+                     if sig.share(e) >= CONTENT_REVIEW), reverse=True)
+    if shapes and not demoted:
+        reasons.append(f"{shapes[0][1]} shapes in {100 * shapes[0][0]:.0f}% of values")
+    explained = about_thing(sig.name) or has_any(sig.name, BOOKKEEPING_WORDS)
+    if st.uniqueness > UNIQUE_REVIEW and st.n_distinct > 20 and not explained \
+            and not (st.numeric and not st.integer):
+        reasons.append("many distinct values: could single people out")
+    if people and not explained and st.n_distinct > 1 and not reasons:
+        reasons.append("in a table about people, nothing shows it is not about them")
+    return reasons
+
+
+def _decide(cols: list[_Column]) -> None:
+    """The fail-safe decision of every finding (findings.Decision)."""
+    for c in cols:
+        f = c.finding
+        if f.cls != ColumnClass.OTHER:
+            weak = f.confidence < 0.5 or any(e.endswith("classed by its header")
+                                             for e in f.evidence)
+            f.decision = Decision.UNCERTAIN if weak else Decision.CONFIDENT
+            f.review_reason = (f"weak evidence for {f.cls} {f.entity}" if weak else None)
+            continue
+        if c.sig.stats.present == 0 or c.sig.placeholder_only:
+            f.decision, f.review_reason = Decision.CONFIDENT, None  # nothing to release
+            continue
+        people = _people_score(cols, skip=c) >= 1
+        reasons = _review_reasons(c, people)
+        f.decision = Decision.UNCERTAIN if reasons else Decision.CONFIDENT
+        f.review_reason = "; ".join(reasons) if reasons else None
+
