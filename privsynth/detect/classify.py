@@ -168,6 +168,15 @@ def _header_ev(sig: ColumnSignals, hit: HeaderHit) -> str:
 _MIN_DIGITS = {"PHONE_NUMBER": 6, "US_SSN": 4, "CREDIT_CARD": 4, "IBAN_CODE": 8,
                "ACCOUNT_NUMBER": 4}
 _EXTENSION_WORDS = ("extension", "ext", "phone ext")
+# Statistics of an area or a group (R22): a place word or an aggregate word in the header.
+_AREA_WORDS = frozenset({"county", "tract", "national", "nation", "area", "region", "city",
+                         "district", "neighborhood", "neighbourhood", "municipality", "census",
+                         "share", "pct", "percent", "percentage", "proportion", "median",
+                         "mean", "avg", "average", "ratio", "capita", "population"})
+_AREA_VETOED = frozenset({"INCOME", "FINANCIAL", "ETHNICITY", "EDUCATION", "AGE", "GENDER",
+                          "HEALTH", "MARITAL_STATUS", "RELIGION", "OCCUPATION", "HOUSEHOLD",
+                          "EMPLOYMENT_STATUS", "POLITICAL_OPINION"})
+_NO_FLAGS = frozenset({"LOCATION", "ORG", "TITLE", "ZIP", "PHYSICAL"})
 _SOCIAL = ("twitter", "instagram", "facebook", "youtube", "mastodon", "tiktok", "snapchat",
            "github", "reddit", "telegram", "skype", "linkedin")
 
@@ -230,6 +239,10 @@ def _plausible(entity: str, sig: ColumnSignals, hit: HeaderHit) -> tuple[bool, f
         return False, 0.0, ""  # "state": open/closed, "job": running/failed
     if entity in QUASI | SENSITIVE and has_any(sig.name, METADATA_WORDS):
         return False, 0.0, ""  # "race_known": a data-quality flag, not the race
+    if entity in _AREA_VETOED and has_any(sig.name, _AREA_WORDS):
+        return False, 0.0, ""  # "county_income", "pct_hispanic": a statistic of an area (R22)
+    if entity in _NO_FLAGS and sig.is_flag:
+        return False, 0.0, ""  # a yes/no answer is no place, employer or title
     if entity == "PERSON":
         return _person_plausible(sig, hit)
     if entity == "AGE":

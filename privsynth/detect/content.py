@@ -58,8 +58,11 @@ DATE = (
 TIME_OF_DAY = r"\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d{1,6})?)?(?:\s*[AaPp]\.?[Mm]\.?)?"
 TZ_OFFSET = r"\[?[+\-]\d{2}:?\d{2}\]?|UTC|GMT|Z"
 # Amounts of money written with a currency: "$4,000 ", "€ 12,50", "1.200 EUR", "$56.7M".
-MONEY = (r"[-+]?[$€£¥₹]\s?\d[\d,.' ]*(?:[KkMmBb]n?)?"
-         r"|[-+]?\d[\d,.' ]*\s?(?:[$€£¥₹]|USD|EUR|GBP|CHF|JPY|CAD|AUD|BRL|INR|dollars?|euros?)")
+_AMOUNT = (r"[-+]?[$€£¥₹]\s?\d[\d,.' ]*(?:[KkMmBb]n?)?"
+           r"|[-+]?\d[\d,.' ]*\s?(?:[$€£¥₹]|USD|EUR|GBP|CHF|JPY|CAD|AUD|BRL|INR|dollars?|euros?)")
+# ...and bands of them, as surveys ask: "$25,000 to $49,999", "$200,000 and up".
+MONEY = (rf"(?:{_AMOUNT})(?:\s*(?:to|-|–|and)\s*(?:{_AMOUNT}|up|over|above|more))?"
+         rf"|(?:under|over|less than|more than|above|below)\s+(?:{_AMOUNT})")
 # Browser and client identification strings.
 USER_AGENT = (r"(?:Mozilla|Opera|curl|Wget|python-requests|python-urllib|Java|Dalvik|okhttp"
               r"|Go-http-client|libwww-perl|Apache-HttpClient|PostmanRuntime|[\w\-]*[Bb]ot"
@@ -266,7 +269,18 @@ def _streets(v: Values) -> np.ndarray:
 def name_like(values: pd.Series | Values) -> np.ndarray:
     """Values shaped like a person's name: 1-5 alphabetic words, no digits."""
     v = values if isinstance(values, Values) else Values([str(x) for x in values])
-    return _refine(_line_mask(_NAME_LINES, v), v, lambda x: x.count(" ") <= 4)
+    return _refine(_line_mask(_NAME_LINES, v), v, _few_words)
+
+
+_LIST_SEP = re.compile(r"\s*(?:,|/|&|;|\band\b)\s*")
+
+
+def _few_words(x: str) -> bool:
+    """One name (1-5 words), or a short list of them ('Angus Young, Malcolm Young')."""
+    if x.count(" ") <= 4:
+        return True
+    parts = [p for p in _LIST_SEP.split(x) if p]
+    return 1 < len(parts) <= 6 and all(p.count(" ") <= 4 for p in parts)
 
 
 def _persons(v: Values) -> np.ndarray:
@@ -303,7 +317,7 @@ def private_ip(value: str) -> bool:
     return bool(_PRIVATE_V4.match(v)) or v.startswith(("fe80:", "fc", "fd", "::1"))
 
 
-_SUFFIXED_NAME = _lines(r"[A-Z][A-Za-z'\-]+\d{1,4}(?:\s+[A-Z][A-Za-z'\-]+\d{1,4}){0,3}")
+_SUFFIXED_NAME = _lines(r"[A-Z][a-z][A-Za-z'\-]*\d{1,4}(?:\s+[A-Z][a-z][A-Za-z'\-]*\d{1,4}){0,3}")
 _NAME_SUFFIX = re.compile(r"(?<=[^\W\d_])\d{1,4}\b")
 
 
@@ -399,6 +413,7 @@ MATCHERS: dict[str, Callable[[pd.Series], np.ndarray]] = {
     "MEDICAL_CODE": _medical_codes,
     "MEDICAL_TEXT": _medical_text,
     "ENCOUNTER_CLASS": _in_set(lambda: medical.ENCOUNTER_CLASSES),
+    "CLINICAL_ATTR": _in_set(lambda: medical.CLINICAL_ATTRIBUTES),
     "POLITICAL": _political,
     "TITLE": _in_set(lambda: vocab.TITLES),
     "OCCUPATION_WORD": _occupation_words,
@@ -452,7 +467,7 @@ _WORD_MATCHERS = {"URL", "PERSON", "LOCATION", "COUNTRY", "GENDER", "GENDER_FILL
                   "OCCUPATION", "DATE", "POSTCODE", "STATUS", "ORGANIZATION", "MONTH_NAME",
                   "WEEKDAY", "MEAL_TIME", "USER_AGENT", "MEDICAL_TEXT", "ENCOUNTER_CLASS",
                   "POLITICAL", "TITLE", "OCCUPATION_WORD", "PLACEHOLDER", "TZ_OFFSET", "ID_CODE",
-                  "MEDICAL_CODE"}
+                  "MEDICAL_CODE", "CLINICAL_ATTR"}
 
 
 _DIGITS = re.compile(r"\d")

@@ -33,7 +33,13 @@ from privsynth.detect.header import (
     match_tokens,
     usable_hits,
 )
-from privsynth.detect.lexicon import ANIMAL_WORDS, BOOKKEEPING_WORDS
+from privsynth.detect.lexicon import (
+    AGGREGATE_WORDS,
+    ANIMAL_WORDS,
+    BOOKKEEPING_WORDS,
+    NAMING_ROLES,
+    TECHNICAL_WORDS,
+)
 from privsynth.detect.recodes import find_recodes
 
 # Quasi-identifiers and sensitive attributes only when the rows are people.
@@ -88,6 +94,10 @@ _PERSONAL_CONTENT = ("PERSON", "SUFFIXED_NAME", "EMAIL_ADDRESS", "PHONE_NUMBER",
                      "TIME_OF_DAY", "OCCUPATION", "MEDICAL_RECORD_NUMBER", "ENCOUNTER_CLASS",
                      "TZ_OFFSET")
 CONTENT_REVIEW = 0.1  # share of values with a personal shape that calls for review
+VOCAB_REVIEW = 0.5  # ...for shapes that ordinary words share (a "Sun" is a weather too)
+_VOCAB_CONTENT = frozenset({"PERSON", "SUFFIXED_NAME", "GENDER", "ETHNICITY", "MARITAL_STATUS",
+                            "RELIGION", "LOCATION", "TITLE", "WEEKDAY", "OCCUPATION",
+                            "POLITICAL", "ENCOUNTER_CLASS", "MEDICAL_TEXT", "POSTCODE"})
 UNIQUE_REVIEW = 0.5  # uniqueness above which an unexplained column may single people out
 
 
@@ -110,6 +120,15 @@ def _is_text_pii(f: ColumnFinding) -> bool:
     return bool(f.entities) and f.cls == ColumnClass.DIRECT
 
 
+def _role_name(c: _Column) -> bool:
+    """A name under a role header ('director', 'composer', 'head of state'): a person named
+    in a row about something else (R10), not the row's own person."""
+    hits = [h for h in usable_hits(c.sig.name) if h.entity == "PERSON"]
+    return bool(hits) and all(any(w in NAMING_ROLES or w in ("head", "leader", "president",
+                                                               "chairman", "ceo", "founder")
+                                  for w in h.keyword.split()) for h in hits)
+
+
 def _weight(c: _Column) -> float:
     """How much a column says that the table's rows are (about) people."""
     f = c.finding
@@ -117,6 +136,8 @@ def _weight(c: _Column) -> float:
         return 0.0
     if _is_text_pii(f):
         return 1.0
+    if f.entity == "PERSON" and _role_name(c):
+        return 0.5
     if f.entity in WEAK_PERSON:
         return 0.5
     if f.entity in CONTEXT_DEPENDENT or f.entity in MACHINE_SHARED:
@@ -198,22 +219,34 @@ def _animal_table(cols: list[_Column]) -> None:
 
 
 def _names_organisations(c: _Column) -> bool:
+    if c.sig.stats.mean_words > 8 or c.personal and c.entity != "ORG":
+        return False  # prose (a film's description) is no list of organisation names
     tokens = set(match_tokens(c.sig.name))
-    return c.sig.share("ORGANIZATION") >= 0.3 or bool(tokens & _ORG_TABLE_WORDS) and \
-        bool(tokens & {"name", "names"})
+    named = bool(tokens & _ORG_TABLE_WORDS) and bool(tokens & {"name", "names"})
+    return named or (c.sig.share("ORGANIZATION") >= 0.3 and c.sig.stats.uniqueness >= 0.5)
+
+
+def _contact(c: _Column) -> bool:
+    return has_any(c.sig.name, frozenset({"contact"}))
 
 
 def _organisation_rows(cols: list[_Column]) -> None:
-    """R4: contact details and places of an organisation that names no person."""
-    if not any(_names_organisations(c) and not c.personal for c in cols):
+    """R4/R3: rows that are organisations. Their contact details and places are not personal
+    when no person is named; their keys are an organisation's even when a contact is named."""
+    if not any(_names_organisations(c) for c in cols):
         return
-    if any(c.personal and c.entity in ROW_PERSON - ORG_CONTACT - {"OCCUPATION", "TITLE"}
-           for c in cols):
-        return  # a person is named or described in the rows (a supplier's contact name)
+    people = [c for c in cols if c.personal and not _contact(c)
+              and c.entity in ROW_PERSON - ORG_CONTACT - {"OCCUPATION", "TITLE"}]
+    if people:
+        return  # the rows describe a person (an employee with an employer column)
+    named = any(c.personal and c.entity == "PERSON" for c in cols)
     for c in cols:
-        if c.personal and c.entity in ORG_CONTACT | {"PERSON_ID"}:
-            _demote(c.finding, "contact detail or place of an organisation: the rows name "
-                               "organisations and no person (R4)", "ORG_CONTACT")
+        f = c.finding
+        if c.personal and c.entity == "PERSON_ID" and c.sig.stats.uniqueness >= 0.95:
+            _demote(f, "key of a table whose rows are organisations (R3)", "ORG_KEY")
+        elif c.personal and c.entity in ORG_CONTACT and not named:
+            _demote(f, "contact detail or place of an organisation: the rows name "
+                       "organisations and no person (R4)", "ORG_CONTACT")
 
 
 def _people_only(cols: list[_Column]) -> None:
@@ -293,7 +326,10 @@ def _health_table(cols: list[_Column]) -> None:
               and not _weak_health(c.sig.name)]
     for c in cols:
         f = c.finding
-        if f.entity in ("FINANCIAL", "INCOME") and c.personal:
+        if strong and not c.personal and c.sig.enough("CLINICAL_ATTR", 0.6):
+            _promote(f, "HEALTH", 0.5, "severity, outcome, causality, dose or route values in "
+                                       "a table with health columns")
+        elif f.entity in ("FINANCIAL", "INCOME") and c.personal:
             if strong or has_any(c.sig.name, _HEALTH_MONEY_WORDS):
                 f.special_category = "health"
                 f.evidence.append("money for health care (a health table or a health header)")
@@ -344,14 +380,25 @@ def _review_reasons(c: _Column, people: bool) -> list[str]:
     if sig.is_free_text:
         reasons.append("free text may hold personal data")
     shapes = sorted(((sig.share(e), e) for e in _PERSONAL_CONTENT
-                     if sig.share(e) >= CONTENT_REVIEW), reverse=True)
+                     if sig.share(e) >= (VOCAB_REVIEW if e in _VOCAB_CONTENT
+                                         else CONTENT_REVIEW)), reverse=True)
     if shapes and not demoted:
         reasons.append(f"{shapes[0][1]} shapes in {100 * shapes[0][0]:.0f}% of values")
-    explained = about_thing(sig.name) or has_any(sig.name, BOOKKEEPING_WORDS)
+    # a key of a thing: a thing word and an id word, and values that are opaque (numbers,
+    # UUIDs) or unique; readable codes of a team or a league still say something
+    opaque = st.integer or sig.share("UUID") >= 0.9 or st.uniqueness >= 0.95
+    thing_key = about_thing(sig.name) and opaque and (has_id_token(sig.name)
+                                                      or sig.share("UUID") >= 0.9)
+    statistic = st.numeric and has_any(sig.name, AGGREGATE_WORDS)
+    explained = thing_key or statistic or has_any(sig.name, BOOKKEEPING_WORDS)
     if st.uniqueness > UNIQUE_REVIEW and st.n_distinct > 20 and not explained \
             and not (st.numeric and not st.integer):
         reasons.append("many distinct values: could single people out")
-    if people and not explained and st.n_distinct > 1 and not reasons:
+    # in a table about people, a thing word alone ("team", "category") explains nothing: the
+    # team may be the person's; a key of a thing or a protocol field does
+    explained = explained or has_any(sig.name, TECHNICAL_WORDS)
+    constant = st.n_distinct <= 1 and st.n_missing == 0  # one value in every row says nothing
+    if people and not explained and not constant and not reasons:
         reasons.append("in a table about people, nothing shows it is not about them")
     return reasons
 

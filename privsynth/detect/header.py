@@ -41,10 +41,14 @@ ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "fn": ("first", "name"), "ln": ("last", "name"), "bday": ("birthday",),
     "zipcode": ("zip",), "dob": ("date", "of", "birth"), "doj": ("date", "of", "hire"),
     "doh": ("date", "of", "hire"), "dod": ("date", "of", "death"),
+    "cd": ("code",), "dtc": ("date",), "dt": ("date",), "dttm": ("date",), "fl": ("flag",),
+    "bl": ("baseline",), "lvl": ("level",), "dth": ("death",), "tot": ("total",),
+    "dur": ("duration",), "dy": ("day",), "hgt": ("height",), "wgt": ("weight",),
+    "wt": ("weight",), "ht": ("height",), "occ": ("occupation",), "nat": ("national",),
 }
 # Short pieces a compound may be split into (others need 3+ letters).
 _SHORT_PIECES = frozenset({"id", "no", "nr", "of", "to", "by", "at", "in", "on", "ip", "dt",
-                           "yr", "cd", "gr", "dx", "rx", "tz"})
+                           "yr", "cd", "gr", "dx", "rx", "tz", "fl", "bl", "dy"})
 # Whole headers that name a part of a person's name.
 _NAME_PARTS = frozenset({"first", "last", "middle", "given", "maiden"})
 # Words that link a head noun to its complement: the head is the word before them.
@@ -192,13 +196,31 @@ def _weight(entity: str, toks: tuple[str, ...], keyword: str) -> float:
     return weight
 
 
+_QUESTION_WORDS = frozenset({"what", "how", "do", "does", "did", "have", "has", "are", "is",
+                             "will", "would", "which", "who", "when", "where", "why", "were",
+                             "was", "can", "could", "should", "please", "quel", "quelle",
+                             "combien", "wie", "welche", "cual", "cuanto"})
+
+
+def is_question(name: str) -> bool:
+    """A survey question used as a header ('Do you ever smoke cigarettes?')."""
+    tokens = match_tokens(name)
+    return name.rstrip().endswith("?") or (len(tokens) >= 4 and tokens[0] in _QUESTION_WORDS)
+
+
 @lru_cache(maxsize=8192)
 def header_hits(name: str) -> tuple[HeaderHit, ...]:
-    """All lexicon keywords found in `name`, the best first (head word, then longest)."""
+    """All lexicon keywords found in `name`, the best first (head word, then longest).
+
+    In a survey question the head word is rarely the subject ("... earn last year?") and
+    time words frame the question rather than ask for a date: there, date words other than
+    birth are left out and the longest keyword wins.
+    """
     tokens = match_tokens(name)
     if not tokens:
         return ()
-    head = head_index(tokens)
+    question = is_question(name)
+    head = -1 if question else head_index(tokens)
     raw = _raw_tokens(name)
     found: dict[str, tuple[tuple, HeaderHit]] = {}
     for entity, cls, word, toks, mode in _compiled():
@@ -212,6 +234,8 @@ def header_hits(name: str) -> tuple[HeaderHit, ...]:
                                         for t in raw):
                 starts, covers = [0], True
         if not starts:
+            continue
+        if question and entity == "DATE":
             continue
         length = len("".join(toks))
         hit = HeaderHit(entity, cls, word, _weight(entity, toks, word), covers)

@@ -75,7 +75,10 @@ LEXICON: dict[str, tuple[str, list[str]]] = {
         "==middle", "==given", "name first", "name last", "name given", "name middle",
         "name full", "official full", "=composer", "=director", "=author", "=artist",
         "=actor", "=actress", "=singer", "=writer", "=coach", "=judge", "=physician",
-        "lead actor", "lead actress",
+        "lead actor", "lead actress", "head of state", "head of government", "=leader",
+        "=president", "=chairman", "=chairperson", "=chairwoman", "=ceo", "=founder",
+        "=mayor", "=governor", "=senator", "=representative", "=minister", "=monarch",
+        "=king", "=queen", "=maire", "=elu", "=depute", "=senateur",
         *_role_names(),
     ]),
     "USERNAME": ("direct", [
@@ -218,7 +221,8 @@ LEXICON: dict[str, tuple[str, list[str]]] = {
         "occupation", "=job", "job title", "jobtitle", "profession", "=beruf",
         "berufsbezeichnung", "=metier", "ocupacion", "profesion", "=puesto", "professione",
         "occupazione", "=beroep", "ocupacao", "profissao", "=cargo", "job position",
-        "designation", "=position", "=pos", "=department", "=dept", "=division", "job role", "=role", "=title", "contact title", "specialty",
+        "designation", "=position", "=pos", "=fonction", "=mandate", "=department", "=dept",
+        "=division", "job role", "=role", "=title", "contact title", "specialty",
         "speciality", "=specialization", "=abteilung", "=poste", "categorie socio professionnelle", "socio professionnelle", "=csp", "=paygrade", "pay grade", "=seniority", "=profesion",
     ]),
     "EMPLOYMENT_STATUS": ("quasi", [
@@ -257,7 +261,7 @@ LEXICON: dict[str, tuple[str, list[str]]] = {
         "=commune", "=canton", "=circonscription", "=arrondissement", "=municipality",
         "=birthplace", "birth place", "birth city",
         "birth state", "death place", "=hometown", "home town", "county name", "state name", "country name", "city name",
-        "region name", "place of residence", ]),
+        "region name", "place of residence", "where you live", "where do you live", ]),
     "DATE": ("quasi", [
         "=date", "=datum", "=fecha", "=dttm", "=datetime",
         "=timestamp", "=ts", "=time", "=hour", "=heure", "=hora", "=uhrzeit", "=year",
@@ -294,7 +298,8 @@ LEXICON: dict[str, tuple[str, list[str]]] = {
         "allergies", "disability", "disabilities", "=hiv", "=cancer", "=diabetes",
         "krankheit", "erkrankung", "maladie", "enfermedad", "malattia", "=ziekte",
         "=doenca", "medicamento", "pregnancy", "pregnant", "mental health", "=bmi",
-        "=smoker", "=smoking", "=smokes", "=alcohol", "=drinker", "=therapy", "=drug",
+        "=smoker", "=smoking", "=smokes", "=smoke", "=cigarettes", "=cigarette",
+        "=tobacco", "=vape", "=vaping", "=drink alcohol", "=alcoholic", "=diet", "=disabled", "=alcohol", "=drinker", "=therapy", "=drug",
         "=drugs", "hypertension", "=stroke", "glucose", "cholesterol", "blood pressure",
         "=heart", "=asthma", "=depression", "=anxiety", "=hba1c", "=insulin",
         "=vaccinated", "=vaccination", "=vaccine", "=immunization", "=immunisation",
@@ -319,13 +324,15 @@ LEXICON: dict[str, tuple[str, list[str]]] = {
     "RELIGION": ("sensitive", [
         "religion", "religious", "=faith", "konfession", "religione", "godsdienst",
         "religiao", "denomination", "=belief", "=beliefs", "=church", "=confession",
+        "=pray", "=prayer", "=praying", "=worship", "=mosque", "=synagogue", "=religiously",
     ]),
     "INCOME": ("sensitive", [
         "income", "salary", "=wage", "=wages", "=pay", "compensation", "=earnings",
         "einkommen", "=gehalt", "=lohn", "=revenu", "salaire", "ingresos", "salario",
         "=sueldo", "=reddito", "stipendio", "=inkomen", "salaris", "=loon", "=renda",
         "net worth", "networth", "credit score", "creditscore", "=debt", "=loan",
-        "=bonus", "=pension", "=wealth", "=savings", "=salaries", "=payroll",
+        "=bonus", "=pension", "=wealth", "=savings", "=salaries", "=payroll", "=earn",
+        "=earned", "=earns", "household income", "family income", "personal income",
     ]),
     "FINANCIAL": ("sensitive", [
         "=amount", "=amt", "=fare", "=fares", "=tip", "=tips", "=toll", "=tolls",
@@ -359,7 +366,9 @@ LEXICON: dict[str, tuple[str, list[str]]] = {
     "SEXUAL_ORIENTATION": ("sensitive", [
         "sexual orientation", "=orientation", "sexuality", "sexuelle orientierung",
         "orientation sexuelle", "orientacion sexual", "orientamento sessuale",
-        "=sex life", "sexual activity", "sexual partners", "=lgbt", "=lgbtq",
+        "=sex life", "sexual activity", "sexual partners", "=lgbt", "=lgbtq", "=cheated",
+        "=cheat", "=affair", "=affairs", "=infidelity", "=unfaithful", "=sexual",
+        "=sex partners", "=sexually",
     ]),
     "POLITICAL_OPINION": ("sensitive", [
         "political", "politics", "=party", "party affiliation", "party affiliations",
@@ -455,12 +464,18 @@ ANIMAL_WORDS = frozenset({
     "species", "breed", "animal", "animals", "genus", "taxon", "taxa", "strain", "cultivar",
     "specimen", "penguin", "bird", "dog", "cat", "horse", "cattle", "fish", "plant",
 })
-# Header tokens that mark a count or statistic of many people (R22): never one person's.
+# Header tokens that mark a count or statistic of many (R22): never one person's value.
 AGGREGATE_WORDS = frozenset({
-    "share", "pct", "percent", "percentage", "rate", "ratio", "pop", "population", "count",
-    "counts", "total population", "median", "mean", "avg", "average", "per", "proportion",
-    "number of", "households", "residents", "fatalities", "incidents", "accidents",
-    "deaths", "cases", "utilization", "utilisation", "capacity", "beds",
+    "share", "pct", "percent", "percentage", "rate", "ratio", "population", "median", "mean",
+    "avg", "average", "proportion", "households", "residents", "deaths", "cases",
+    "utilization", "utilisation", "capacity", "beds", "km", "per", "sum", "std", "variance",
+})
+# Header tokens of technical fields of logs and protocols: not about a person by themselves.
+TECHNICAL_WORDS = frozenset({
+    "http", "version", "verb", "method", "protocol", "response", "bytes", "pid", "program",
+    "process", "level", "component", "module", "thread", "checksum", "hash", "encoding",
+    "mime", "format", "status code", "template", "severity level", "loglevel", "facility",
+    "priority", "exit code", "signal", "opcode", "port",
 })
 
 # Plain words of column names, for splitting compounds (TOTALCOST, raceethnicity, homephone).

@@ -187,3 +187,20 @@ ENCOUNTER_CLASSES = frozenset({
     "observation", "pre-admission", "acute", "nonacute", "short stay", "imp", "amb", "emer",
     "obsenc", "prenc", "vr", "hh",
 })
+
+# Attributes of adverse events, doses and outcomes (severity, causality, outcome, frequency,
+# route): health only beside other health columns ("severe" alone could be anything).
+CLINICAL_ATTRIBUTES = frozenset({
+    "mild", "moderate", "severe", "life threatening", "life-threatening", "fatal",
+    "grade 1", "grade 2", "grade 3", "grade 4", "grade 5", "recovered", "resolved",
+    "recovering", "resolving", "not recovered", "not resolved", "recovered/resolved",
+    "not recovered/not resolved", "recovering/resolving", "recovered/resolved with sequelae",
+    "related", "not related", "possible", "possibly related", "probable",
+    "probably related", "remote", "unlikely", "unlikely related", "unrelated", "definite",
+    "definitely related", "serious", "non-serious", "not serious", "qd", "bid", "tid", "qid",
+    "prn", "qhs", "qod", "qw", "q4h", "q6h", "q8h", "q12h", "once", "daily", "twice daily",
+    "oral", "topical", "intravenous", "subcutaneous", "intramuscular", "transdermal",
+    "inhalation", "nasal", "ophthalmic", "mg", "ml", "mcg", "g", "iu", "tablet", "capsule",
+    "placebo", "dose withdrawn", "dose reduced", "dose not changed", "drug withdrawn",
+    "drug interrupted", "not applicable", "unknown",
+})
