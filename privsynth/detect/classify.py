@@ -28,7 +28,7 @@ import pandas as pd
 
 from privsynth.detect import content, medical
 from privsynth.detect.findings import ColumnClass, ColumnFinding
-from privsynth.detect.header import HeaderHit, has_any, usable_hits
+from privsynth.detect.header import HeaderHit, about_thing, has_any, usable_hits
 from privsynth.detect.lexicon import BOOKKEEPING_WORDS, MACHINE_WORDS, METADATA_WORDS
 from privsynth.detect.statistics import ColumnStats
 
@@ -468,6 +468,8 @@ def _vocab_decision(sig: ColumnSignals) -> ColumnFinding | None:
         ("TIME_OF_DAY", "DATE", 0.9, "times of day"),
     ]
     for key, entity, threshold, label in candidates:
+        if key == "MEDICAL_TEXT" and sig.share("ORGANIZATION") >= 0.3:
+            continue  # "Lakeside Community Hospital" names a hospital, not a condition
         if sig.enough(key, threshold):
             s = sig.share(key)
             return _finding(sig, entity, 0.4 + 0.5 * s, [f"{label} {_pct(s)}",
@@ -476,8 +478,6 @@ def _vocab_decision(sig: ColumnSignals) -> ColumnFinding | None:
 
 
 def _place_or_name(sig: ColumnSignals) -> ColumnFinding | None:
-    from privsynth.detect.header import about_thing
-
     st = sig.stats
     loc = sig.share("LOCATION")
     values = sig.names

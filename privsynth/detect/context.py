@@ -20,8 +20,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
+from privsynth.detect import content
 from privsynth.detect.classify import SPECIAL, ColumnSignals, class_of
 from privsynth.detect.findings import ColumnClass, ColumnFinding, Decision
 from privsynth.detect.header import (
@@ -175,6 +177,7 @@ def apply_table_context(findings: list[ColumnFinding], signals: list[ColumnSigna
     _machine_text(cols)
     _animal_table(cols)
     _organisation_rows(cols)
+    _unknown_names(cols)
     _people_only(cols)
     _person_keys(cols)
     if rows is not None:
@@ -261,6 +264,26 @@ def _people_only(cols: list[_Column]) -> None:
             _demote(f, f"looks like {f.entity}, but no column of the table describes a person")
 
 
+def _unknown_names(cols: list[_Column]) -> None:
+    """Names no deny-list knows, under a name header, in a table whose rows are people."""
+    if not _person_rows(cols):
+        return
+    for c in cols:
+        sig = c.sig
+        hits = [h for h in usable_hits(sig.name) if h.entity == "PERSON"]
+        if c.personal or not hits or not hits[0].head or sig.stats.numeric:
+            continue
+        values = sig.names
+        shaped = float(content.name_like(values).mean())
+        cased = float(np.mean([v[:1].isupper() for v in values])) if sig.n else 0.0
+        if (shaped >= 0.9 and cased >= 0.9 and sig.stats.uniqueness >= 0.2
+                and sig.stats.mean_words <= 4 and sig.share("ORGANIZATION") < 0.1
+                and sig.share("LOCATION") < 0.3 and sig.share("POLITICAL") < 0.1
+                and sig.share("COUNTRY") < 0.3):
+            _promote(c.finding, "PERSON", 0.5, "name-shaped values under a name header, in a "
+                                               "table whose rows are people")
+
+
 def _person_rows(cols: list[_Column]) -> bool:
     """Are the rows people (not their events)? Two attributes of a person, and no foreign
     key to a person unless the person is also named."""
@@ -289,7 +312,7 @@ def _person_keys(cols: list[_Column]) -> None:
     n = sum(1 for c in cols if c.personal)
     for c in cols:
         f = c.finding
-        if c.personal or not c.sig.name.strip() or not _key_like(c):
+        if c.personal or not c.sig.name.strip() or not _key_like(c) or f.entity == "ORG_KEY":
             continue
         if has_id_token(c.sig.name) or is_generic_id(c.sig.name):
             _promote(f, "PERSON_ID", 0.55, f"key-like column with unique values in a table "
@@ -382,6 +405,8 @@ def _review_reasons(c: _Column, people: bool) -> list[str]:
     shapes = sorted(((sig.share(e), e) for e in _PERSONAL_CONTENT
                      if sig.share(e) >= (VOCAB_REVIEW if e in _VOCAB_CONTENT
                                          else CONTENT_REVIEW)), reverse=True)
+    if sig.share("GENDER") + sig.share("GENDER_FILLER") < 0.9:
+        shapes = [p for p in shapes if p[1] != "GENDER"]  # L/M/H sizes share letters with sex
     if shapes and not demoted:
         reasons.append(f"{shapes[0][1]} shapes in {100 * shapes[0][0]:.0f}% of values")
     # a key of a thing: a thing word and an id word, and values that are opaque (numbers,

@@ -191,7 +191,7 @@ def _weight(entity: str, toks: tuple[str, ...], keyword: str) -> float:
         weight = 0.6  # a bare role noun ("customer") says less than "customer id"
     if keyword in _NAME_PARTS:
         weight = 0.8  # a header that is only "FIRST" or "MAIDEN" names a name part
-    if toks and toks[0] in AMBIGUOUS_ROLES:
+    if toks and toks[0] in AMBIGUOUS_ROLES and entity != "PERSON":
         weight = min(weight, 0.5)  # "provider", "owner": as often an organisation
     return weight
 
@@ -239,7 +239,9 @@ def header_hits(name: str) -> tuple[HeaderHit, ...]:
             continue
         length = len("".join(toks))
         hit = HeaderHit(entity, cls, word, _weight(entity, toks, word), covers)
-        rank = (covers, length, hit.weight)
+        # in a question the most sensitive subject wins ("... household earn ...?": income)
+        rank = ((cls == "sensitive", length, hit.weight) if question
+                else (covers, length, hit.weight))
         prev = found.get(entity)
         if prev is None or rank > prev[0]:
             found[entity] = (rank, hit)
@@ -249,7 +251,7 @@ def header_hits(name: str) -> tuple[HeaderHit, ...]:
 
 def qualifiers(name: str, hit: HeaderHit | None = None) -> frozenset[str]:
     """Thing words in the name, beside the keyword's own tokens."""
-    tokens = set(match_tokens(name)) | set(tokenize(name))
+    tokens = set(match_tokens(name)) | {t for t in tokenize(name) if t not in ABBREVIATIONS}
     if hit is not None:
         tokens -= set(_raw_tokens(hit.keyword))
     return frozenset(tokens & NOT_PERSON_QUALIFIERS)
@@ -291,6 +293,9 @@ _PERSON_EVENTS = frozenset({
 })
 _EVENT_VETOED = frozenset({"PERSON", "PERSON_ID", "MEDICAL_RECORD_NUMBER", "ACCOUNT_NUMBER",
                            "USERNAME", "NATIONAL_ID", "DEVICE_ID", "PHOTO"})
+_PLACE_ENTITIES = frozenset({"LOCATION", "NATIONALITY", "ZIP", "STREET_ADDRESS"})
+_PLACE_WORDS = frozenset({"region", "country", "city", "location", "street", "district",
+                          "site", "address", "station"})
 # Qualifiers that are themselves about health ("drug_ndc", "lab_loinc"): no veto of HEALTH.
 _HEALTH_THINGS = frozenset({"drug", "medication", "lab", "test", "encounter", "visit", "claim",
                             "hospital", "clinic", "payer", "plan", "policy", "study", "trial",
@@ -300,6 +305,8 @@ _HEALTH_THINGS = frozenset({"drug", "medication", "lab", "test", "encounter", "v
 def vetoed(name: str, hit: HeaderHit) -> bool:
     """Does a qualifier in `name` cancel the person-level reading `hit`?"""
     quals = qualifiers(name, hit)
+    if hit.entity in _PLACE_ENTITIES:
+        quals -= _PLACE_WORDS  # "Location (Census Region)" is a place twice over
     if not quals:
         return False
     if hit.entity == "HEALTH":

@@ -342,7 +342,7 @@ LEXICON: dict[str, tuple[str, list[str]]] = {
         "=donation", "=donations", "=contribution", "=contributions", "=spend", "=spent",
         "=spending", "=purchase amount", "=owed", "=due", "=debit", "=credit amount",
         "=montant", "=betrag", "=importe", "=importo", "=bedrag", "=valor",
-        "=total cost", "=totalcost", "=base cost", "=claim cost", "=payer coverage",
+        "=total cost", "=base cost", "=claim cost", "=payer coverage",
         "=copay", "=deductible", "=premium", "=insurance premium", "=fine", "=fines",
         "=bail", "=rent", "=mortgage",
     ]),
