@@ -105,11 +105,15 @@ def test_snomed_codes_are_recognised_by_their_check_digit():
     assert all(medical.snomed_ok(c) for c in codes)
     assert not medical.snomed_ok("123456789") and not medical.snomed_ok("422973956")
     rng = _rng(6)
-    df = pd.DataFrame({"CODE": rng.choice(codes, N)})
+    df = pd.DataFrame({"CODE": rng.choice(codes, N), **_people(rng)})
     f = scan(df)["CODE"]
     assert f.entity == "HEALTH" and f.cls == ColumnClass.SENSITIVE
     assert f.special_category == "health"
     assert any("SNOMED" in e for e in f.evidence)
+    # a list of codes that describes nobody (a code system, hospital measures) is not health
+    # data about a person, but a human confirms it
+    g = scan(df[["CODE"]])["CODE"]
+    assert g.cls == ColumnClass.OTHER and not g.not_personal
 
 
 @pytest.mark.parametrize(("values", "kind"), [
@@ -119,7 +123,9 @@ def test_snomed_codes_are_recognised_by_their_check_digit():
 ])
 def test_medical_code_shapes_without_a_header(values, kind):
     assert all(medical.code_kind(v) == kind for v in values), [medical.code_kind(v) for v in values]
-    f = scan(pd.DataFrame({"c": [values[i % len(values)] for i in range(N)]}))["c"]
+    rng = _rng(12)
+    f = scan(pd.DataFrame({"c": [values[i % len(values)] for i in range(N)],
+                           **_people(rng)}))["c"]
     assert f.entity == "HEALTH", f
     assert f.entity != "PHONE_NUMBER"  # an NDC is shaped like a phone
 
@@ -129,12 +135,12 @@ def test_medical_descriptions_are_health():
     desc = ["Viral sinusitis (disorder)", "Acute bronchitis (disorder)",
             "Acetaminophen 325 MG Oral Tablet", "Otitis media", "Well child visit (procedure)",
             "Hypertension", "Streptococcal sore throat (disorder)", "Amoxicillin 250 MG"]
-    f = scan(pd.DataFrame({"DESCRIPTION": rng.choice(desc, N)}))["DESCRIPTION"]
+    f = scan(pd.DataFrame({"DESCRIPTION": rng.choice(desc, N), **_people(rng)}))["DESCRIPTION"]
     assert f.entity == "HEALTH" and f.special_category == "health"
     # film blurbs are not
     blurbs = ["A Touching Drama of a Robot And a Dentist", "A Fateful Tale of a Cow",
               "A Epic Story of a Car And a Boat", "A Brilliant Panorama of a Moose"]
-    g = scan(pd.DataFrame({"description": rng.choice(blurbs, N)}))["description"]
+    g = scan(pd.DataFrame({"description": rng.choice(blurbs, N), **_people(rng)}))["description"]
     assert g.entity != "HEALTH"
 
 

@@ -331,12 +331,12 @@ def _suffixed_names(v: Values) -> np.ndarray:
     return _line_mask(_SUFFIXED_NAME, v)
 
 
-_ID_CODE = _lines(r"(?=[^\s]*\d)[A-Za-z0-9][A-Za-z0-9_\-:/.#+]{2,63}")
+_ID_CODE = _lines(r"[A-Za-z0-9][A-Za-z0-9_\-:/.#+]{2,63}")
 
 
 def _id_codes(v: Values) -> np.ndarray:
     """One token of letters and digits with at least one digit: 'S99962701', 'kg:/m/01x68t'."""
-    return _line_mask(_ID_CODE, v)
+    return _refine(_line_mask(_ID_CODE, v), v, lambda x: _DIGITS.search(x) is not None)
 
 
 def _medical_codes(v: Values) -> np.ndarray:

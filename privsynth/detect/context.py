@@ -150,8 +150,10 @@ def _weight(c: _Column) -> float:
 
 
 def _weak_health(name: str) -> bool:
+    """HEALTH read from a weak header word or from the values alone (no health header): a
+    table of diseases or of hospital measures is about nobody."""
     hits = [h for h in usable_hits(name) if h.entity == "HEALTH"]
-    return bool(hits) and all(h.keyword in WEAK_HEALTH for h in hits)
+    return not hits or all(h.keyword in WEAK_HEALTH for h in hits)
 
 
 def _people_score(cols: list[_Column], skip: _Column | None = None) -> float:
@@ -345,8 +347,9 @@ def _self_references(cols: list[_Column], rows: pd.DataFrame) -> None:
 
 def _health_table(cols: list[_Column]) -> None:
     """Medical codes beside health columns; money in a health table is for health care."""
-    strong = [c for c in cols if c.entity == "HEALTH" and c.personal
-              and not _weak_health(c.sig.name)]
+    # health columns still standing after `_people_only` (which drops those of tables
+    # about nobody)
+    strong = [c for c in cols if c.entity == "HEALTH" and c.personal]
     for c in cols:
         f = c.finding
         if strong and not c.personal and c.sig.enough("CLINICAL_ATTR", 0.6):

@@ -87,6 +87,8 @@ class HeaderHit:
 
 def normalize(name: str) -> str:
     """Lowercase ASCII with accents stripped, ß→ss."""
+    if name.isascii():
+        return name.lower()  # the common case, without the Unicode decomposition
     name = name.replace("ß", "ss").replace("ẞ", "ss")
     name = unicodedata.normalize("NFKD", name)
     return "".join(ch for ch in name if not unicodedata.combining(ch)).lower()
@@ -176,9 +178,38 @@ def _compiled() -> list[tuple[str, str, str, tuple[str, ...], str]]:
     return out
 
 
-def _positions(tokens: tuple[str, ...], seq: tuple[str, ...]) -> list[int]:
-    n = len(seq)
-    return [i for i in range(len(tokens) - n + 1) if tokens[i : i + n] == seq]
+@lru_cache(maxsize=1)
+def _index() -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+    """Keyword positions in `_compiled()` by first token, and by joined text for the long
+    keywords that may end a compound: a name is matched in time linear in its tokens."""
+    by_first: dict[str, list[int]] = {}
+    tails: dict[str, list[int]] = {}
+    for k, (_entity, _cls, _word, toks, mode) in enumerate(_compiled()):
+        by_first.setdefault(toks[0], []).append(k)
+        joined = "".join(toks)
+        if mode == "seq" and len(joined) >= 8:
+            tails.setdefault(joined, []).append(k)
+    return by_first, tails
+
+
+def _matches(tokens: tuple[str, ...], raw: list[str]) -> dict[int, list[int]]:
+    """Keyword index -> start positions in `tokens` (-1: the tail of a compound token)."""
+    compiled = _compiled()
+    by_first, tails = _index()
+    found: dict[int, list[int]] = {}
+    for i, t in enumerate(tokens):
+        for k in by_first.get(t, ()):
+            toks, mode = compiled[k][3], compiled[k][4]
+            if mode == "whole":
+                if i == 0 and tokens == toks:
+                    found.setdefault(k, []).append(0)
+            elif tokens[i : i + len(toks)] == toks:
+                found.setdefault(k, []).append(i)
+    for t in raw:
+        for cut in range(4, len(t) - 7):
+            for k in tails.get(t[cut:], ()):
+                found.setdefault(k, [-1])
+    return found
 
 
 def _weight(entity: str, toks: tuple[str, ...], keyword: str) -> float:
@@ -222,21 +253,14 @@ def header_hits(name: str) -> tuple[HeaderHit, ...]:
     question = is_question(name)
     head = -1 if question else head_index(tokens)
     raw = _raw_tokens(name)
+    compiled = _compiled()
     found: dict[str, tuple[tuple, HeaderHit]] = {}
-    for entity, cls, word, toks, mode in _compiled():
-        whole = mode == "whole"
-        starts = ([0] if tokens == toks else []) if whole else _positions(tokens, toks)
-        covers = any(s <= head < s + len(toks) for s in starts)
-        if not starts and mode == "seq":
-            # a long keyword at the tail of a compound: "kundengeburtsdatum"
-            joined = "".join(toks)
-            if len(joined) >= 8 and any(len(t) >= len(joined) + 4 and t.endswith(joined)
-                                        for t in raw):
-                starts, covers = [0], True
-        if not starts:
-            continue
+    for k, starts in sorted(_matches(tokens, raw).items()):
+        entity, cls, word, toks, _mode = compiled[k]
         if question and entity == "DATE":
             continue
+        # a compound's tail ("kundengeburtsdatum") is its head word
+        covers = any(s < 0 or s <= head < s + len(toks) for s in starts)
         length = len("".join(toks))
         hit = HeaderHit(entity, cls, word, _weight(entity, toks, word), covers)
         # in a question the most sensitive subject wins ("... household earn ...?": income)

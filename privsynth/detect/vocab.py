@@ -141,11 +141,11 @@ ORG_WORDS = frozenset({
 # Values of a party column (several countries) - a political opinion (GDPR Art. 9).
 PARTY_WORDS = frozenset({
     "democrat", "democrats", "democratic", "republican", "republicans", "independent",
-    "libertarian", "green", "greens", "labour", "labor", "conservative", "liberal",
-    "liberal democrat", "socialist", "communist", "democratic-farmer-labor", "gop",
-    "bipartisan", "spd", "cdu", "csu", "fdp", "afd", "die linke", "grune", "grunen", "ps",
-    "lr", "rn", "lfi", "modem", "renaissance", "eelv", "psoe", "pp", "vox", "podemos",
-    "pd", "m5s", "lega", "fratelli d'italia", "pvv", "vvd", "cda", "d66", "pt", "psdb",
+    "libertarian", "green party", "greens", "labour", "labour party", "conservative",
+    "conservatives", "liberal", "liberal democrat", "liberal democrats", "socialist",
+    "communist", "democratic-farmer-labor", "gop", "bipartisan", "spd", "cdu", "csu", "fdp",
+    "afd", "die linke", "die grunen", "lfi", "eelv", "psoe", "podemos", "m5s",
+    "fratelli d'italia", "pvv", "vvd", "cda", "d66", "psdb",
     "snp", "ukip", "reform uk", "plaid cymru", "sinn fein", "fianna fail", "fine gael",
     "independant", "sans etiquette", "divers gauche", "divers droite", "divers centre",
     "union de la gauche", "union de la droite", "union du centre", "extreme gauche",
