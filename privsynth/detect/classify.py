@@ -241,7 +241,7 @@ def _plausible(entity: str, sig: ColumnSignals, hit: HeaderHit) -> tuple[bool, f
         return False, 0.0, ""  # "race_known": a data-quality flag, not the race
     if entity in _AREA_VETOED and has_any(sig.name, _AREA_WORDS):
         return False, 0.0, ""  # "county_income", "pct_hispanic": a statistic of an area (R22)
-    if entity in _NO_FLAGS and sig.is_flag:
+    if entity in _NO_FLAGS and (sig.is_flag or sig.share("YES_NO") >= 0.6):
         return False, 0.0, ""  # a yes/no answer is no place, employer or title
     if entity == "PERSON":
         return _person_plausible(sig, hit)
@@ -276,7 +276,8 @@ def _plausible(entity: str, sig: ColumnSignals, hit: HeaderHit) -> tuple[bool, f
             return False, 0.0, ""
         if entity not in ("LOCATION",) and st.numeric and not st.integer:
             return False, 0.0, ""  # category codes are integers; coordinates are places
-        if entity == "ORG" and (sig.share("UUID") >= 0.5 or st.uniqueness > 0.9):
+        if entity == "ORG" and (sig.share("UUID") >= 0.5 or st.integer
+                                or (st.uniqueness > 0.9 and sig.share("ID_CODE") >= 0.8)):
             return False, 0.0, ""  # keys of an organisation table (R3), not its name
         if entity == "OCCUPATION" and hit.weight < 0.7:
             # a bare "title" or "role" is as often a film's or a system's

@@ -339,8 +339,11 @@ def _id_codes(v: Values) -> np.ndarray:
     return _refine(_line_mask(_ID_CODE, v), v, lambda x: _DIGITS.search(x) is not None)
 
 
+_CODE_SHAPE = _lines(r"[A-Z]?\d[\d.\-A-Z]{2,20}")
+
+
 def _medical_codes(v: Values) -> np.ndarray:
-    return _mask((medical.code_kind(x) is not None for x in v.raw), len(v))
+    return _refine(_line_mask(_CODE_SHAPE, v), v, lambda x: medical.code_kind(x) is not None)
 
 
 def _medical_text(v: Values) -> np.ndarray:
@@ -418,6 +421,7 @@ MATCHERS: dict[str, Callable[[pd.Series], np.ndarray]] = {
     "TITLE": _in_set(lambda: vocab.TITLES),
     "OCCUPATION_WORD": _occupation_words,
     "PLACEHOLDER": _in_set(lambda: vocab.PLACEHOLDERS),
+    "YES_NO": _in_set(lambda: vocab.YES_NO),
 }
 
 # Entities whose shape alone is enough (with checksums where they have one).
@@ -467,7 +471,7 @@ _WORD_MATCHERS = {"URL", "PERSON", "LOCATION", "COUNTRY", "GENDER", "GENDER_FILL
                   "OCCUPATION", "DATE", "POSTCODE", "STATUS", "ORGANIZATION", "MONTH_NAME",
                   "WEEKDAY", "MEAL_TIME", "USER_AGENT", "MEDICAL_TEXT", "ENCOUNTER_CLASS",
                   "POLITICAL", "TITLE", "OCCUPATION_WORD", "PLACEHOLDER", "TZ_OFFSET", "ID_CODE",
-                  "MEDICAL_CODE", "CLINICAL_ATTR"}
+                  "MEDICAL_CODE", "CLINICAL_ATTR", "YES_NO"}
 
 
 _DIGITS = re.compile(r"\d")
@@ -491,7 +495,24 @@ def _relevant(values: list[str]) -> set[str]:
         out -= {"DATE", "POSTCODE"}
     if not n_alpha:  # digits and punctuation only
         out -= {"URL", "IBAN_CODE", "MEDICAL_RECORD_NUMBER", "STREET_ADDRESS"}
+    # matchers whose values always carry a telling character
+    for entity, needs in _NEEDS.items():
+        if entity in out and needs.search(text) is None:
+            out.discard(entity)
     return out
+
+
+# A character (or word) without which a matcher cannot match: checked once on the sample.
+_NEEDS = {
+    "TIME_OF_DAY": re.compile(r"\d:\d"),
+    "TZ_OFFSET": re.compile(r"[+\-]\d{2}|UTC|GMT|^Z$", re.M),
+    "MONEY": re.compile(r"[$€£¥₹]|USD|EUR|GBP|CHF|JPY|CAD|AUD|BRL|INR|dollar|euro", re.I),
+    "USER_AGENT": re.compile(r"[/(]"),
+    "SUFFIXED_NAME": re.compile(r"[a-z]\d"),
+    "MEDICAL_CODE": re.compile(r"^[A-Z]?\d[\d.\-A-Z]*$", re.M),
+    "MAC_ADDRESS": re.compile(r"[0-9A-Fa-f]{2}[:\-][0-9A-Fa-f]{2}"),
+    "IP_ADDRESS": re.compile(r"\d\.\d|:[0-9A-Fa-f]*:"),
+}
 
 
 def matches(entity: str, values: pd.Series) -> np.ndarray:

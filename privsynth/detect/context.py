@@ -321,27 +321,44 @@ def _person_keys(cols: list[_Column]) -> None:
                                            f"whose rows are people ({n} person columns)")
 
 
+def _all_in(values: set[str], key: pd.Series) -> bool:
+    """Are all `values` (texts as the scan samples them) values of the column `key`?
+
+    Compared in the key's own type (numbers as numbers), with pandas' hashed `isin`: no
+    conversion of the whole key column to text.
+    """
+    probe = pd.Series(sorted(values), dtype=object)
+    key = key.dropna()
+    if pd.api.types.is_numeric_dtype(key) and not pd.api.types.is_bool_dtype(key):
+        probe = pd.to_numeric(probe, errors="coerce")
+        return bool(probe.notna().all() and probe.isin(key).all())
+    return bool(probe.isin(key).all() or probe.isin(key.astype(str).str.strip()).all())
+
+
 def _self_references(cols: list[_Column], rows: pd.DataFrame) -> None:
-    """A column holding values of the table's own person key (ReportsTo, a manager's id)."""
+    """A column holding values of the table's own person key (ReportsTo, a manager's id).
+
+    Only key-shaped candidates (UUIDs, codes, or integers under a relation word such as
+    "reports to") are looked up, with their sampled distinct values.
+    """
     keys = [c for c in cols if c.personal and c.entity in ("PERSON_ID", "MEDICAL_RECORD_NUMBER")
             and c.sig.stats.uniqueness >= 0.95 and c.sig.name in rows.columns]
     if not keys:
         return
     for c in cols:
-        f = c.finding
-        if c.personal or c.sig.name not in rows.columns or c.sig.stats.n_distinct < 2:
-            continue
         st = c.sig.stats
-        if st.numeric and not (st.integer and has_any(c.sig.name, _RELATION_WORDS)):
-            continue  # small integers are inside any 1..n key by accident
-        vals = set(rows[c.sig.name].dropna().astype(str).str.strip()) - {""}
+        if c.personal or st.n_distinct < 2 or not c.sig.n or st.uniqueness >= 0.95:
+            continue
+        if st.numeric:
+            if not (st.integer and has_any(c.sig.name, _RELATION_WORDS)):
+                continue  # small integers are inside any 1..n key by accident
+        elif max(c.sig.share("UUID"), c.sig.share("ID_CODE")) < 0.5:
+            continue  # words and names are no keys
+        vals = set(c.sig.values)
         for k in keys:
-            if k is c:
-                continue
-            kv = set(rows[k.sig.name].dropna().astype(str).str.strip())
-            if vals and vals <= kv:
-                _promote(f, "PERSON_ID", 0.6, f"values are keys of the person column "
-                                              f"'{k.sig.name}' ({len(vals)} distinct)")
+            if k is not c and _all_in(vals, rows[k.sig.name]):
+                _promote(c.finding, "PERSON_ID", 0.6, f"values are keys of the person column "
+                                                      f"'{k.sig.name}' ({len(vals)} distinct)")
                 break
 
 

@@ -161,18 +161,19 @@ physical therapy occupational speech counseling counselling psychotherapy
 _MED_WORDS = frozenset(_MED_WORD_TEXT.split())
 
 
+_WORDS = re.compile(r"[a-z][a-z'\-]+")
+_FORMS = frozenset(_DOSAGE_FORMS)
+
+
 def medical_text(value: str) -> bool:
     """Does `value` read like a diagnosis, procedure, drug or other health description?"""
     low = value.lower()
-    if _TAG.search(low) or _STRENGTH.search(low):
+    words = _WORDS.findall(low)
+    if not _MED_WORDS.isdisjoint(words) or not _FORMS.isdisjoint(words):
         return True
-    words = re.findall(r"[a-z][a-z'\-]+", low)
-    for w in words:
-        if w in _MED_WORDS or w in _DOSAGE_FORMS:
-            return True
-        if len(w) >= 6 and w.endswith(_MED_SUFFIXES):
-            return True
-    return False
+    if any(len(w) >= 6 and w.endswith(_MED_SUFFIXES) for w in words):
+        return True
+    return ("(" in low and _TAG.search(low) is not None) or _STRENGTH.search(low) is not None
 
 
 def medical_text_mask(values: list[str]) -> np.ndarray:

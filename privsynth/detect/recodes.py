@@ -41,9 +41,10 @@ def _codes(rows: pd.DataFrame) -> list[tuple[np.ndarray, int]]:
             codes, uniques = pd.factorize(s, use_na_sentinel=True)
         except TypeError:  # unhashable cells
             codes, uniques = pd.factorize(s.astype(str), use_na_sentinel=True)
-        if s.dtype == object:  # blank strings are missing too
-            blank = s.astype(str).str.strip().isin(["", "nan", "None"]).to_numpy()
-            codes = np.where(blank, -1, codes)
+        blank = np.fromiter((isinstance(u, str) and u.strip() in ("", "nan", "None")
+                             for u in uniques), dtype=bool, count=len(uniques))
+        if blank.any():  # blank strings are missing too
+            codes = np.where((codes >= 0) & blank[np.maximum(codes, 0)], -1, codes)
         out.append((codes.astype(np.int64), len(uniques)))
     return out
 

@@ -136,7 +136,15 @@ ORG_WORDS = frozenset({
     "pac", "council", "ministry", "authority", "board", "commission", "department", "agency",
     "laboratories", "labs", "pharmacy", "pharmaceuticals", "wellness", "practice",
     "bros", "brothers", "stiftung", "verein", "inc.", "ltd.", "co.", "corp.", "llc.",
+    "municipal", "intl", "airfield", "airpark", "heliport", "aerodrome", "s.a.", "ltda",
+    "s.a", "a/s", "oy", "ab", "kk", "sas", "s.r.l.", "s.p.a.",
 })
+
+# Answers of a yes/no question: no place, employer or title.
+YES_NO = frozenset({"yes", "no", "y", "n", "true", "false", "don't know", "dont know",
+                    "doesn't apply", "does not apply", "not sure", "unsure", "maybe",
+                    "prefer not to say", "prefer not to answer", "n/a", "oui", "non", "ja",
+                    "nein", "si", "sim", "nao"})
 
 # Values of a party column (several countries) - a political opinion (GDPR Art. 9).
 PARTY_WORDS = frozenset({
