@@ -24,6 +24,10 @@ Scores, per split and detector (a column is *flagged* when its class is direct o
   recall when the scanner reports a special category (else n/a) and the share of
   special-category columns protected; wall and CPU seconds.
 
+For a detector that reports a fail-safe decision (privsynth's `ColumnFinding.not_personal`),
+the report also counts the none-labelled columns it confidently keeps and the personal
+(direct/quasi/sensitive) columns it would wrongly keep (the second must stay ~0).
+
 `--errors` lists every column decided wrong, with the scanner's evidence; it refuses to run on
 the heldout split, which must not be used for tuning. The heldout split only runs with
 `--confirm-heldout`, meant for the one final measurement.
