@@ -6,6 +6,8 @@
   identifies nobody). A table about animals (a `species` column) is about nobody.
 - Organisation rows (R4): an organisation's address, phone, city and coordinates, in a table
   whose rows name organisations and no person, are not personal.
+- Names (R1): a name-shaped column under a name header in a table whose rows are people is
+  a name even when no deny-list knows it (invented or rare names).
 - Keys (R2): in a table whose rows are people, every unique key-like column is a key of the
   person (`id.bioguide`, `retroID`, a bare `Id`); in a table of events (a foreign key to a
   person and no names) a bare unique id is the event's. A column whose values are keys of
@@ -373,7 +375,8 @@ def _health_table(cols: list[_Column]) -> None:
             _promote(f, "HEALTH", 0.5, "severity, outcome, causality, dose or route values in "
                                        "a table with health columns")
         elif f.entity in ("FINANCIAL", "INCOME") and c.personal:
-            if strong or has_any(c.sig.name, _HEALTH_MONEY_WORDS):
+            # a salary beside a diagnosis is still a salary; a claim's cost is health care
+            if (strong and f.entity == "FINANCIAL") or has_any(c.sig.name, _HEALTH_MONEY_WORDS):
                 f.special_category = "health"
                 f.evidence.append("money for health care (a health table or a health header)")
         elif not c.personal and strong and has_any(c.sig.name, _CODE_WORDS) \
