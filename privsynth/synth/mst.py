@@ -20,34 +20,72 @@ from privsynth.synth.base import Compression, MarginalSynthesizer, pgm
 from privsynth.synth.ledger import Ledger
 from privsynth.synth.measure import measure_marginal, select_noisy_max
 
+COMPRESS_MODES = ("rare", "runs")
+
+
+def _rare_map(y: np.ndarray, cut: float) -> np.ndarray:
+    """Cells at or above `cut` keep a code each (in order); every cell below it joins one
+    last shared cell."""
+    sup = y >= cut
+    m = np.empty(y.size, dtype=np.int64)
+    m[sup] = np.arange(int(sup.sum()))
+    m[~sup] = int(sup.sum())
+    return m
+
+
+def _runs_map(y: np.ndarray, cut: float) -> np.ndarray:
+    """Adjacent codes grouped into runs whose noisy mass (negative counts taken as 0) reaches
+    `cut`: walking the codes in order, a run closes as soon as its mass reaches the cut, so a
+    cell at or above it that starts a run stays alone; a tail run below the cut joins the
+    run before it. Grouping neighbours keeps what the code order means (ages, amounts, hours
+    stay near their own values) where one shared rare cell would mix 1 hour with 90 hours."""
+    mass = np.clip(y, 0.0, None)
+    m = np.empty(y.size, dtype=np.int64)
+    group, acc, open_run = 0, 0.0, False
+    for j, v in enumerate(mass.tolist()):  # over a column's codes, not over rows
+        m[j] = group
+        acc += v
+        open_run = True
+        if acc >= cut:
+            group, acc, open_run = group + 1, 0.0, False
+    if open_run and group > 0:  # the tail never reached the cut: join the previous run
+        m[m == group] = group - 1
+    return m
+
 
 def compress_oneways(
-    noisy: Mapping[str, np.ndarray], sigmas: Mapping[str, float], threshold: float = 3.0
+    noisy: Mapping[str, np.ndarray],
+    sigmas: Mapping[str, float],
+    threshold: float = 3.0,
+    mode: str = "rare",
 ) -> tuple[Compression, dict[str, np.ndarray], dict[str, np.ndarray | None]]:
-    """Merge cells whose NOISY count is below `threshold` sigma into one cell per column.
+    """Merge cells whose NOISY count is below `threshold` sigma (post-processing only).
 
-    Returns the compression, the 1-way measurements re-expressed over the new domain (the
-    merged cell carries the sum of the merged noisy counts) and, per column, the noise scale of
-    each new cell relative to sigma: sqrt(k) for a cell that sums k noisy cells (None when
-    nothing merged). Only released values are used.
+    `mode="rare"` (MST's paper) merges every such cell of a column into one shared cell;
+    `mode="runs"` merges adjacent codes into runs holding at least `threshold` sigma of noisy
+    mass each (see `_runs_map`). Returns the compression, the 1-way measurements re-expressed
+    over the new domain (a merged cell carries the sum of its noisy cells) and, per column,
+    the noise scale of each new cell relative to sigma: sqrt(k) for a cell that sums k noisy
+    cells (None when nothing merged). Only released values are used.
     """
+    if mode not in COMPRESS_MODES:
+        raise InputError(f"unknown compression mode {mode!r}; use one of {COMPRESS_MODES}")
     maps, values, weights, scales = {}, {}, {}, {}
     for col, y in noisy.items():
-        sup = y >= threshold * sigmas[col]
-        n_sup = int(sup.sum())
-        if n_sup >= y.size - 1:
+        y = np.asarray(y, dtype=np.float64)
+        cut = threshold * sigmas[col]
+        m = _rare_map(y, cut) if mode == "rare" else _runs_map(y, cut)
+        size = np.bincount(m)
+        if size.max() == 1:  # nothing merged
             maps[col] = np.arange(y.size)
             values[col] = y.copy()
             scales[col] = None
             continue
-        m = np.empty(y.size, dtype=np.int64)
-        m[sup] = np.arange(n_sup)
-        m[~sup] = n_sup
         maps[col] = m
-        values[col] = np.append(y[sup], y[~sup].sum())
+        values[col] = np.bincount(m, weights=y, minlength=size.size)
         weights[col] = np.clip(y, 0, None)
-        # the merged cell sums y.size - n_sup independent noisy cells: its std is sqrt(k) sigma
-        scales[col] = np.append(np.ones(n_sup), np.sqrt(y.size - n_sup))
+        # a cell summing k independent noisy cells has noise std sqrt(k) sigma
+        scales[col] = np.sqrt(size.astype(np.float64))
     return Compression(maps, weights), values, scales
 
 
