@@ -11,8 +11,8 @@ help. Swapping values inside a column leaves every 1-way marginal exactly as sam
 Targets are the model's own marginals (already-released information), so this is
 post-processing: no privacy cost, and nothing from the private data is read.
 
-Proposals pair rows that are neighbours in a sort on the other columns (random column priority),
-so a swap changes few target cells; the swaps of one batch are scored independently and then
+Proposals pair rows that are neighbours in a sort on a random half of the other columns (random
+priority), so a swap changes few target cells; the swaps of one batch are scored independently and then
 re-scored once against the net effect of the others, which stops a batch from overshooting a
 cell that many swaps try to fix at once.
 """
@@ -121,9 +121,11 @@ def _net(touched: np.ndarray, moves: np.ndarray) -> tuple[np.ndarray, np.ndarray
 def _neighbour_pairs(
     X: np.ndarray, a: int, pairs: int, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Up to `pairs` disjoint row pairs that are neighbours in a sort on the other columns."""
+    """Up to `pairs` disjoint row pairs that are neighbours in a sort on a random half of the
+    other columns: a pair agrees on the leading sort columns (so its swap touches few target
+    cells) and differs at random on the columns left out (so every target can be reached)."""
     n, d = X.shape
-    others = [b for b in rng.permutation(d) if b != a]
+    others = [b for b in rng.permutation(d) if b != a and rng.random() < 0.5]
     order = np.lexsort([rng.random(n), *(X[:, b] for b in others[::-1])])
     start = int(rng.integers(2))
     m = (n - start) // 2
