@@ -32,7 +32,7 @@ def test_runs_are_contiguous_and_each_holds_the_cut(values, threshold):
     assert m[0] == 0 and np.all(np.diff(m) >= 0) and np.all(np.diff(m) <= 1)
     groups = int(m.max()) + 1
     mass = np.bincount(m, weights=np.clip(y, 0, None), minlength=groups)
-    if groups > 1:  # every group reaches the cut (the tail joined the run before it)
+    if groups > 1 and np.bincount(m).max() > 1:  # each run reaches the cut
         assert np.all(mass >= threshold * sigma - 1e-9)
     # the merged measurement is the sum of its noisy cells, with sqrt(k) noise
     assert np.allclose(merged["a"], np.bincount(m, weights=y, minlength=groups))
@@ -179,3 +179,9 @@ def test_mst_options_keep_the_budget():
         led = model.ledger_
         assert led.spent_rho <= led.rho_budget * (1 + 1e-9)
         assert len(model.sample(300)) == 300
+
+
+def test_runs_never_erase_a_column():
+    # a binary flag whose rare value is under the cut keeps both values
+    comp, _, scales = compress_oneways({"f": np.array([900.0, 12.0])}, {"f": 10.0}, 3.0, "runs")
+    assert comp.maps["f"].tolist() == [0, 1] and scales["f"] is None

@@ -38,7 +38,8 @@ def _runs_map(y: np.ndarray, cut: float) -> np.ndarray:
     `cut`: walking the codes in order, a run closes as soon as its mass reaches the cut, so a
     cell at or above it that starts a run stays alone; a tail run below the cut joins the
     run before it. Grouping neighbours keeps what the code order means (ages, amounts, hours
-    stay near their own values) where one shared rare cell would mix 1 hour with 90 hours."""
+    stay near their own values) where one shared rare cell would mix 1 hour with 90 hours.
+    A column that would become a single run is left unmerged."""
     mass = np.clip(y, 0.0, None)
     m = np.empty(y.size, dtype=np.int64)
     group, acc, open_run = 0, 0.0, False
@@ -50,6 +51,10 @@ def _runs_map(y: np.ndarray, cut: float) -> np.ndarray:
             group, acc, open_run = group + 1, 0.0, False
     if open_run and group > 0:  # the tail never reached the cut: join the previous run
         m[m == group] = group - 1
+    if m[-1] == 0 and y.size > 1:
+        # one run would erase the column (e.g. a binary flag whose rare value is under the
+        # cut): keep its cells apart, as "rare" never merges a single cell either
+        return np.arange(y.size)
     return m
 
 
