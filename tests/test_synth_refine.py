@@ -185,3 +185,20 @@ def test_runs_never_erase_a_column():
     # a binary flag whose rare value is under the cut keeps both values
     comp, _, scales = compress_oneways({"f": np.array([900.0, 12.0])}, {"f": 10.0}, 3.0, "runs")
     assert comp.maps["f"].tolist() == [0, 1] and scales["f"] is None
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.floats(-100, 1000, allow_nan=False), min_size=1, max_size=30), st.floats(1, 5000)
+)
+def test_simplex_projection_is_the_nearest_nonnegative_vector_with_the_total(values, total):
+    from privsynth.synth.mst import _simplex_projection
+
+    y = np.array(values)
+    x = _simplex_projection(y, total)
+    assert np.all(x >= 0) and x.sum() == pytest.approx(total, rel=1e-9, abs=1e-6)
+    # optimality (KKT): cells kept are shifted by one common tau, the dropped ones lie below it
+    kept = x > 0
+    tau = (y - x)[kept]
+    assert np.allclose(tau, tau[0])
+    assert np.all(y[~kept] <= tau[0] + 1e-9)

@@ -94,6 +94,17 @@ def compress_oneways(
     return Compression(maps, weights), values, scales
 
 
+def _simplex_projection(y: np.ndarray, total: float) -> np.ndarray:
+    """Euclidean projection of `y` onto {x >= 0, sum x = total}: x = max(y - tau, 0)."""
+    y = np.asarray(y, dtype=np.float64).ravel()
+    u = np.sort(y)[::-1]
+    css = np.cumsum(u) - total
+    k = np.arange(1, y.size + 1)
+    rho = np.nonzero(u - css / k > 0)[0]
+    tau = css[rho[-1]] / (rho[-1] + 1) if rho.size else (y.sum() - total) / y.size
+    return np.maximum(y - tau, 0.0)
+
+
 class MST(MarginalSynthesizer):
     """Maximum-spanning-tree synthesizer: `MST(epsilon=1.0, delta=1e-9).fit(df, domain).sample(n)`.
 
@@ -101,7 +112,11 @@ class MST(MarginalSynthesizer):
     (cells under `compress_threshold` sigma into one shared cell, as in the MST paper) or
     "runs" (adjacent codes, see `compress_oneways`); `refine` sweeps of the sample toward the
     model's 3-way marginals (post-processing, off by default: on adult-pgm it did not pay its
-    CPU for MST); `iters` / `tol` of the final estimation.
+    CPU for MST); `iters` / `tol` of the final estimation. `project_oneways` (default True):
+    the independent model that scores tree edges uses each noisy 1-way projected onto
+    {x >= 0, sum = estimated total} (as a model fitted to the 1-ways is) instead of the noisy
+    counts clipped at 0, whose noise-level cells inflate the scores of wide columns
+    (`project_oneways=False` is the behaviour before issue 15).
     """
 
     method = "mst"
@@ -120,8 +135,10 @@ class MST(MarginalSynthesizer):
         compress_mode: str = "rare",
         compress_threshold: float = 3.0,
         refine: int = 0,
+        project_oneways: bool = True,
     ):
         super().__init__(epsilon, delta, seed, max_rows_per_person=max_rows_per_person)
+        self.project_oneways = project_oneways
         self.compress_mode = compress_mode
         self.compress_threshold = compress_threshold
         self.refine = refine
@@ -193,14 +210,17 @@ class MST(MarginalSynthesizer):
 
     def _select_tree(self, cdata, cdom, y1, ledger, rho_sel, m) -> list[tuple[str, str]]:
         cols = list(cdom)
-        # The independent model from the released 1-ways (clip to >= 0, normalize): public.
+        # The independent model from the released 1-ways (projected onto the simplex scaled to
+        # the estimated total, or clipped at 0, then normalized): post-processing only.
         probs = {}
-        totals = []
-        for c in cols:
-            v = np.clip(y1[c], 0, None)
-            totals.append(float(y1[c].sum()))
-            probs[c] = v / v.sum() if v.sum() > 0 else np.full(v.size, 1.0 / v.size)
+        totals = [float(y1[c].sum()) for c in cols]
         total = max(1.0, float(np.mean(totals)))
+        for c in cols:
+            if self.project_oneways:
+                v = _simplex_projection(y1[c], total)
+            else:
+                v = np.clip(y1[c], 0, None)
+            probs[c] = v / v.sum() if v.sum() > 0 else np.full(v.size, 1.0 / v.size)
         pairs = list(itertools.combinations(cols, 2))
         exact = cdata.marginals(pairs, cdom)
         weights = {
