@@ -56,7 +56,7 @@ class AIM(MarginalSynthesizer):
       adjacent codes holding >= 3 sigma of noisy mass each (`compress_mode="runs"`,
       `compress_threshold=3`); the sample is then refined toward the model's workload
       marginals (`refine` sweeps, budget-free post-processing, `refine.py`). On adult-pgm
-      at epsilon 1 (5 seeds): 3-way L1 ~0.151 against 0.1725 for the paper's setting
+      at epsilon 1 (5 seeds): 3-way L1 0.156 against 0.174 for the paper's setting
       (benchmarks/results/bench_synth.md).
     - `"paper"`: the AIM paper's 16 x columns rounds, with the rare-cell merge this package
       used before (cells under 1 sigma into one shared cell) and plain sampling.
