@@ -10,7 +10,6 @@ inference, KS, Pearson, pMSE, ML efficacy) runs on uniform row samples of at mos
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,15 +18,35 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from privsynth.engine.source import CHUNK_ROWS, TableSource
+from privsynth.engine.source import TableSource, chunk_rows
 from privsynth.errors import InputError
 from privsynth.io.schema import Schema
+from privsynth.settings import env_int
 
-# Rows per table the row-level metrics look at (uniform sample beyond it).
-AUDIT_SAMPLE_ROWS = int(os.environ.get("PRIVSYNTH_AUDIT_SAMPLE_ROWS", 50_000))
-# Rows per streamed chunk: the coding holds every column as text, so chunks stay small
+# Rows per table the row-level metrics look at (uniform sample beyond it);
+# PRIVSYNTH_AUDIT_SAMPLE_ROWS overrides it, read when an audit runs (see privsynth.settings).
+DEFAULT_AUDIT_SAMPLE_ROWS = 50_000
+# Rows per streamed chunk at most: the coding holds every column as text, so chunks stay small
 # (1M x 18 columns: 100k-row chunks peak under 1 GB, 500k-row chunks near 2.5 GB).
-AUDIT_CHUNK_ROWS = min(CHUNK_ROWS, 100_000)
+MAX_AUDIT_CHUNK_ROWS = 100_000
+
+
+def audit_sample_rows() -> int:
+    """The per-table row sample of the row-level metrics (PRIVSYNTH_AUDIT_SAMPLE_ROWS, checked)."""
+    return env_int("PRIVSYNTH_AUDIT_SAMPLE_ROWS", DEFAULT_AUDIT_SAMPLE_ROWS, minimum=1)
+
+
+def audit_chunk_rows() -> int:
+    return min(chunk_rows(), MAX_AUDIT_CHUNK_ROWS)
+
+
+def __getattr__(name: str) -> Any:
+    # The former module constants, read from the environment when asked.
+    if name == "AUDIT_SAMPLE_ROWS":
+        return audit_sample_rows()
+    if name == "AUDIT_CHUNK_ROWS":
+        return audit_chunk_rows()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 ON_FULL_TABLES = [
     "re-identification risk (equivalence classes of the release)",
@@ -117,7 +136,7 @@ def open_inputs(
     seed: int = 0,
 ) -> ScaledInputs:
     """Open the audit's tables on `engine` and pull each one's row sample (all rows if fewer)."""
-    cap = int(cap or AUDIT_SAMPLE_ROWS)
+    cap = int(cap or audit_sample_rows())
     if cap < 1:
         raise InputError(f"the audit's sample size must be at least 1, got {cap}")
     tables = {}
@@ -217,7 +236,7 @@ class FullCounts:
         if not t.sampled:
             yield t.rows  # the driver holds every row already
             return
-        yield from typed_chunks(t.source, t.schema, AUDIT_CHUNK_ROWS)
+        yield from typed_chunks(t.source, t.schema, audit_chunk_rows())
 
     def _codes(self, chunk: pd.DataFrame, which: str, remap: bool) -> dict[str, np.ndarray]:
         from privsynth.audit._encoding import code_column
