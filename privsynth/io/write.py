@@ -1,4 +1,10 @@
-"""Write a table to CSV or Parquet, atomically, keeping datetime formats where known."""
+"""Write a table to CSV or Parquet, atomically, keeping datetime formats where known.
+
+Every CSV written here goes through `privsynth.io.safety.neutralize_formulas` unless the caller
+passes `neutralize_formulas=False` (a machine consumer that wants the raw text): a text cell
+that a spreadsheet would run as a formula gets a leading quote. Parquet keeps values as they
+are (its readers do not evaluate cells).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from privsynth.io import safety
 from privsynth.io.atomic import atomic_file
 
 
@@ -18,8 +25,12 @@ def write_table(
     *,
     metadata: dict[str, str] | None = None,
     datetime_formats: dict[str, str] | None = None,
+    neutralize_formulas: bool = True,
 ) -> Path:
-    """Write `df` to `path` (`.parquet` or CSV by suffix); `metadata` goes into Parquet's footer."""
+    """Write `df` to `path` (`.parquet` or CSV by suffix); `metadata` goes into Parquet's footer.
+
+    CSV text cells starting like a spreadsheet formula are quoted unless `neutralize_formulas`
+    is False (see `privsynth.io.safety`)."""
     path = Path(path)
     with atomic_file(path) as tmp:
         if path.suffix.lower() in (".parquet", ".pq"):
@@ -30,14 +41,21 @@ def write_table(
                 table = table.replace_schema_metadata(merged)
             pq.write_table(table, tmp)
         else:
-            out = df
-            if datetime_formats:
-                out = df.copy()
-                for col, fmt in datetime_formats.items():
-                    if col in out and pd.api.types.is_datetime64_any_dtype(out[col]):
-                        out[col] = out[col].dt.strftime(fmt)
-            out.to_csv(tmp, index=False)
+            csv_cells(df, datetime_formats, neutralize_formulas).to_csv(tmp, index=False)
     return path
+
+
+def csv_cells(
+    df: pd.DataFrame, datetime_formats: dict[str, str] | None, neutralize_formulas: bool
+) -> pd.DataFrame:
+    """The frame as it goes into a CSV: datetimes in their formats, formulas neutralized."""
+    out = df
+    if datetime_formats:
+        out = df.copy()
+        for col, fmt in datetime_formats.items():
+            if col in out and pd.api.types.is_datetime64_any_dtype(out[col]):
+                out[col] = out[col].dt.strftime(fmt)
+    return safety.neutralize_formulas(out) if neutralize_formulas else out
 
 
 class TableWriter:
@@ -47,6 +65,7 @@ class TableWriter:
     failure mid-stream leaves nothing half-written. Every chunk must have the first chunk's
     columns; Parquet chunks are cast to the first chunk's schema (or to `schema` when given,
     e.g. when the first chunk holds only missing values of a column) so dtypes stay stable.
+    CSV chunks have formula-leading text cells quoted unless `neutralize_formulas` is False.
     """
 
     def __init__(
@@ -56,8 +75,10 @@ class TableWriter:
         metadata: dict[str, str] | None = None,
         datetime_formats: dict[str, str] | None = None,
         schema: pa.Schema | None = None,
+        neutralize_formulas: bool = True,
     ) -> None:
         self.path = Path(path)
+        self.neutralize_formulas = neutralize_formulas
         self._given_schema = schema
         self.metadata = metadata
         self.datetime_formats = datetime_formats or {}
@@ -94,12 +115,7 @@ class TableWriter:
                 self._writer = pq.ParquetWriter(self._tmp, schema)
             self._writer.write_table(table.cast(self._schema))
         else:
-            out = df
-            if self.datetime_formats:
-                out = df.copy()
-                for col, fmt in self.datetime_formats.items():
-                    if col in out and pd.api.types.is_datetime64_any_dtype(out[col]):
-                        out[col] = out[col].dt.strftime(fmt)
+            out = csv_cells(df, self.datetime_formats, self.neutralize_formulas)
             out.to_csv(self._tmp, index=False, header=self.rows == 0 and self._writer is None,
                        mode="w" if self._writer is None else "a")
             self._writer = True
