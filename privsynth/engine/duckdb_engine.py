@@ -100,8 +100,9 @@ def _key_categories_sql(col: str, encoder: KeyCategories) -> str:
 class DuckDBEngine(base.EngineBase):
     """Counts with an embedded DuckDB connection.
 
-    `data` may be a pandas DataFrame, a CSV or Parquet path (a folder or glob of Parquet
-    files too), or a DuckDB relation. `memory_limit` (e.g. "1GB") caps DuckDB's memory; past
+    `data` may be a pandas DataFrame, a CSV or Parquet path (a folder of Parquet files too;
+    paths are taken literally, never as glob patterns: `privsynth.engine.paths`), or a DuckDB
+    relation. `memory_limit` (e.g. "1GB") caps DuckDB's memory; past
     it, aggregations spill to `temp_directory`.
     """
 
@@ -153,13 +154,15 @@ class DuckDBEngine(base.EngineBase):
                 self.con.unregister(name)
             return
         if isinstance(data, str | os.PathLike):
-            path = str(data)
-            if Path(path).is_dir():
-                path = str(Path(path) / "*.parquet")
-            if not any(ch in path for ch in "*?[") and not Path(path).exists():
+            # A path names one file or a folder of Parquet files, literally: never a glob.
+            from privsynth.engine.paths import check_flat_parquet, duckdb_files_sql
+
+            path = Path(data)
+            if not path.exists():
                 raise InputError(f"{path}: no such file")
-            lit = sql_literal(path)
-            if path.lower().endswith((".parquet", ".pq")) or Path(path).suffix == "":
+            lit = duckdb_files_sql(path)
+            if path.is_dir() or path.suffix.lower() in (".parquet", ".pq", ""):
+                check_flat_parquet(path)
                 src = f"read_parquet({lit}, file_row_number = true)"
                 self._check_columns(src, cols)
                 yield src, "file_row_number" if rowid else None

@@ -18,10 +18,23 @@ import pandas as pd
 
 from privsynth.engine.base import CountingEngine
 from privsynth.errors import InputError
+from privsynth.settings import env_int
 
 # Rows per chunk when a file is streamed: 200k rows of a 26-column CSV peak near 1.5 GB in all
-# (500k: 2.6 GB) at the same speed.
-CHUNK_ROWS = int(os.environ.get("PRIVSYNTH_CHUNK_ROWS", 200_000))
+# (500k: 2.6 GB) at the same speed. PRIVSYNTH_CHUNK_ROWS overrides it (read when used).
+DEFAULT_CHUNK_ROWS = 200_000
+
+
+def chunk_rows() -> int:
+    """Rows per streamed chunk: PRIVSYNTH_CHUNK_ROWS (checked: a whole number >= 1) or 200,000."""
+    return env_int("PRIVSYNTH_CHUNK_ROWS", DEFAULT_CHUNK_ROWS, minimum=1)
+
+
+def __getattr__(name: str) -> Any:
+    # `from privsynth.engine.source import CHUNK_ROWS` reads the variable at that moment.
+    if name == "CHUNK_ROWS":
+        return chunk_rows()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass
@@ -80,8 +93,10 @@ class TableSource:
 
         return typed_sample(self, n, seed=seed)[0]
 
-    def chunks(self, rows: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
-        """The rows in file order, `rows` at a time, typed from a row sample's schema."""
+    def chunks(self, rows: int | None = None) -> Iterator[pd.DataFrame]:
+        """The rows in file order, `rows` (default `chunk_rows()`) at a time, typed from a row
+        sample's schema."""
+        rows = int(rows or chunk_rows())
         if self.in_memory:
             for start in range(0, max(len(self.data), 1), rows):
                 yield self.data.iloc[start : start + rows]
@@ -104,12 +119,10 @@ class TableSource:
         """A DuckDB relation over the file (used for sampling and chunks by every file source)."""
         if self.path is None:
             raise InputError("this source has no file to read")
-        from privsynth.engine.duckdb_engine import sql_literal
+        from privsynth.engine.paths import duckdb_files_sql
 
-        lit = sql_literal(str(self.path))
+        lit = duckdb_files_sql(self.path)
         if _is_parquet(self.path):
-            if self.path.is_dir():
-                lit = sql_literal(str(self.path / "*.parquet"))
             return self._con().sql(f"SELECT * FROM read_parquet({lit})")
         return self._con().sql(f"SELECT * FROM read_csv({lit}, header = true)")
 
@@ -153,6 +166,12 @@ def open_source(
         if load is None:
             from privsynth.io import read_table as load
         return TableSource(load(path), get_engine("memory"), path=path)
+    if not path.is_dir() and not path.is_file():
+        raise InputError(f"{path}: not a regular file (a device, pipe or socket)")
+    if _is_parquet(path):
+        from privsynth.engine.paths import check_flat_parquet
+
+        check_flat_parquet(path)
     if engine == "duckdb":
         return TableSource(path, get_engine("duckdb", memory_limit=memory_limit or "2GB"), path=path)
     opts = {"master": spark_master} if spark_master else {}

@@ -23,7 +23,13 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from privsynth.engine.source import CHUNK_ROWS, TableSource, _is_parquet
+from privsynth.engine.paths import (
+    check_flat_parquet,
+    duckdb_files_sql,
+    hadoop_literal_path,
+    parquet_files,
+)
+from privsynth.engine.source import TableSource, _is_parquet, chunk_rows
 from privsynth.errors import InputError
 from privsynth.io.schema import Schema, convert_columns, infer_schema
 
@@ -98,25 +104,25 @@ def csv_sql(path: Path, *, parallel: bool = True) -> str:
     column text, its NA tokens missing (quoted ones kept). `parallel=False` keeps file order
     for a row numbering."""
     from privsynth.engine.duckdb_engine import sql_literal
-    from privsynth.io.read import NA_TOKENS
+    from privsynth.io.read import MAX_ROW_BYTES, NA_TOKENS
 
     d = csv_dialect(path)
     names = "[" + ", ".join(sql_literal(c) for c in d.names) + "]"
     nulls = "[" + ", ".join(sql_literal(t) for t in NA_TOKENS) + "]"
     order = "" if parallel else ", parallel = false"
     return (
-        f"read_csv({sql_literal(str(path))}, delim = {sql_literal(d.delimiter)}, "
+        f"read_csv({duckdb_files_sql(path)}, delim = {sql_literal(d.delimiter)}, "
         f"header = {str(d.header).lower()}, names = {names}, all_varchar = true, "
-        f"nullstr = {nulls}, allow_quoted_nulls = false, quote = '\"', escape = '\"'{order})"
+        f"nullstr = {nulls}, allow_quoted_nulls = false, quote = '\"', escape = '\"', "
+        f"max_line_size = {MAX_ROW_BYTES}{order})"
     )
 
 
 def file_sql(path: Path) -> str:
-    """A DuckDB table function reading the file (CSV as text, Parquet as typed)."""
-    from privsynth.engine.duckdb_engine import sql_literal
-
+    """A DuckDB table function reading the file (CSV as text, Parquet as typed); the path is
+    taken literally (`privsynth.engine.paths`)."""
     if is_parquet(path):
-        return f"read_parquet({sql_literal(str(path / '*.parquet') if path.is_dir() else str(path))})"
+        return f"read_parquet({duckdb_files_sql(path)})"
     return csv_sql(path)
 
 
@@ -129,11 +135,12 @@ def readable(path: Path | None) -> Iterator[None]:
     try:
         yield
     except (duckdb.Error, pa.ArrowInvalid) as exc:
-        from privsynth.io.read import _first_line
+        from privsynth.io.read import _first_line, csv_error
 
-        csv_file = path is not None and not is_parquet(Path(path))
-        what = "malformed CSV" if csv_file else "not a readable Parquet file"
-        raise InputError(f"{path}: {what}: {_first_line(exc)}") from None
+        if path is not None and not is_parquet(Path(path)):
+            d = csv_dialect(Path(path))
+            raise csv_error(Path(path), exc, delimiter=d.delimiter) from None
+        raise InputError(f"{path}: not a readable Parquet file: {_first_line(exc)}") from None
 
 
 def arrow_table(rel: Any) -> pa.Table:
@@ -144,7 +151,7 @@ def arrow_table(rel: Any) -> pa.Table:
 
 
 def _parquet_files(path: Path) -> list[Path]:
-    return sorted(path.glob("*.parquet")) if path.is_dir() else [path]
+    return parquet_files(path)
 
 
 def _to_pandas(table: pa.Table, path: Path) -> pd.DataFrame:
@@ -171,6 +178,8 @@ def sample_file(con: Any, path: Path, n: int, *, seed: int = 0) -> pd.DataFrame:
     """Up to `n` uniform rows of the file, CSV columns still text (all rows, in file order,
     if there are fewer). `con` is the DuckDB connection that reads it."""
     path = Path(path)
+    if is_parquet(path):
+        check_flat_parquet(path)
     with readable(path):
         rel = con.sql(f"SELECT * FROM {file_sql(path)}")
         total = int(rel.aggregate("count(*)").fetchall()[0][0])
@@ -275,9 +284,11 @@ def text_tables(path: Path, rows: int) -> Iterator[pa.Table]:
 
 
 def typed_chunks(
-    source: TableSource, schema: Schema, rows: int = CHUNK_ROWS
+    source: TableSource, schema: Schema, rows: int | None = None
 ) -> Iterator[pd.DataFrame]:
-    """Every row in file order, `rows` at a time, typed with `schema` (from `typed_sample`)."""
+    """Every row in file order, `rows` (default `chunk_rows()`) at a time, typed with `schema`
+    (from `typed_sample`)."""
+    rows = int(rows or chunk_rows())
     if source.in_memory:
         yield from source.chunks(rows)
         return
@@ -335,7 +346,12 @@ def spark_text_frame(spark: Any, path: Path) -> Any:
 
     d = csv_dialect(path)
     sdf = spark.read.csv(
-        str(path), header=d.header, sep=d.delimiter, quote='"', escape='"', inferSchema=False
+        hadoop_literal_path(path),
+        header=d.header,
+        sep=d.delimiter,
+        quote='"',
+        escape='"',
+        inferSchema=False,
     ).toDF(*d.names)
     # Spark has one null token per read: map the others to null as the reader does.
     return sdf.select(

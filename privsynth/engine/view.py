@@ -42,10 +42,10 @@ class Conversion:
 def _raw_sql(path: Path) -> str:
     """A DuckDB subquery with the file's columns as `read_table` reads them (before type
     conversion) plus the file-order columns __ps_file, __ps_row."""
-    from privsynth.engine.duckdb_engine import sql_literal
+    from privsynth.engine.paths import duckdb_files_sql
 
     if is_parquet(path):
-        lit = sql_literal(str(path / "*.parquet") if path.is_dir() else str(path))
+        lit = duckdb_files_sql(path)  # literal paths: never a glob
         return (
             f"SELECT * EXCLUDE (filename, file_row_number), filename AS __ps_file, "
             f"file_row_number AS __ps_row FROM read_parquet({lit}, filename = true, "
@@ -180,7 +180,12 @@ def _spark_view(source, columns, conversions, id_column, max_rows):
 
     spark = source.engine.spark
     path = Path(source.path)
-    sdf = spark.read.parquet(str(path)) if is_parquet(path) else spark_text_frame(spark, path)
+    if is_parquet(path):
+        from privsynth.engine.paths import spark_paths
+
+        sdf = spark.read.parquet(*spark_paths(path))
+    else:
+        sdf = spark_text_frame(spark, path)
     if id_column is not None:
         # monotonically_increasing_id grows with the row's position in the file.
         sdf = sdf.withColumn("__ps_row", F.monotonically_increasing_id())

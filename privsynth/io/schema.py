@@ -72,7 +72,11 @@ class ColumnSchema:
 
 @dataclass
 class Schema:
+    """Every column's `ColumnSchema`; `encoding` is the text encoding decided for a CSV file
+    (utf-8 or latin-1, see `privsynth.io.read`), None for Parquet files and DataFrames."""
+
     columns: dict[str, ColumnSchema]
+    encoding: str | None = None
 
     def __getitem__(self, name: str) -> ColumnSchema:
         return self.columns[name]
