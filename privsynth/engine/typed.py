@@ -204,7 +204,7 @@ def type_rows(raw: pd.DataFrame) -> tuple[pd.DataFrame, Schema]:
     """`read_table`'s typing of raw rows: the schema inferred from them, and the rows converted."""
     raw.columns = [str(c) for c in raw.columns]
     schema = infer_schema(raw)
-    return convert_columns(raw, schema).reset_index(drop=True), schema
+    return convert_columns(raw, schema, on_unfit="text").reset_index(drop=True), schema
 
 
 def typed_sample(source: TableSource, n: int = SAMPLE_ROWS, *, seed: int = 0) -> tuple[pd.DataFrame, Schema]:
@@ -292,10 +292,12 @@ def typed_chunks(
     if source.in_memory:
         yield from source.chunks(rows)
         return
+    done = 0
     with readable(source.path):
         for table in text_tables(source.path, rows):
             chunk = _to_pandas(table, source.path)
-            yield convert_columns(chunk, schema).reset_index(drop=True)
+            yield convert_columns(chunk, schema, row_offset=done).reset_index(drop=True)
+            done += len(chunk)
 
 
 # ----------------------------------------------------------------------- engine data

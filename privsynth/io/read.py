@@ -99,7 +99,7 @@ def load_table(
     schema = infer_schema(df)
     schema.encoding = encoding
     if infer_types:
-        df = convert_columns(df, schema)
+        df = convert_columns(df, schema, on_unfit="text")
     df.attrs["encoding"] = encoding
     return df, schema
 
