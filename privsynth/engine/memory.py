@@ -32,9 +32,10 @@ def _codes(data: pd.DataFrame, column: str, size: int, encoder: Encoder | None =
             raise InputError(f"column {column!r} has missing values; encode them as a code first")
         arr = arr.astype(np.int64)
     if arr.size and (arr.min() < 0 or arr.max() >= size):
+        # the row, not the value: a code's value is a fact about the private data
+        row = int(np.flatnonzero((arr < 0) | (arr >= size))[0]) + 1
         raise InputError(
-            f"column {column!r} has a value outside its domain 0..{size - 1} "
-            f"(found {int(arr.min())}..{int(arr.max())})"
+            f"column {column!r} has a value outside its domain 0..{size - 1} (row {row:,})"
         )
     return arr.astype(np.int64, copy=False)
 

@@ -334,10 +334,8 @@ class SparkEngine(base.EngineBase):
             if nulls:
                 raise InputError(f"column {c!r} has missing values; encode them as a code first")
             if lo is not None and (lo < 0 or hi >= domain[c]):
-                raise InputError(
-                    f"column {c!r} has a value outside its domain 0..{domain[c] - 1} "
-                    f"(found {lo}..{hi})"
-                )
+                # no values in the message: a code's value is a fact about the private data
+                raise InputError(f"column {c!r} has a value outside its domain 0..{domain[c] - 1}")
 
     # --------------------------------------------------------------- equivalence classes
     def equivalence_classes(self, data: Any, columns: Sequence[str]) -> EquivalenceClasses:
