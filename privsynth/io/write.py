@@ -8,6 +8,7 @@ are (its readers do not evaluate cells).
 
 from __future__ import annotations
 
+import csv
 import os
 from pathlib import Path
 
@@ -41,8 +42,34 @@ def write_table(
                 table = table.replace_schema_metadata(merged)
             pq.write_table(table, tmp)
         else:
-            csv_cells(df, datetime_formats, neutralize_formulas).to_csv(tmp, index=False)
+            cells = csv_cells(df, datetime_formats, neutralize_formulas)
+            cells.to_csv(tmp, index=False, quoting=csv_quoting(cells))
     return path
+
+
+def csv_quoting(df: pd.DataFrame) -> int:
+    """The csv quoting for `df`: minimal, unless a text cell or a name holds a carriage return.
+
+    Python's csv writer (3.11) quotes a field with a line feed but not one with a lone CR, which
+    every reader (pyarrow's, spreadsheets') takes for the end of a row: the rest of the cell
+    would become a row of its own, starting wherever the writer of the cell wanted. Such a
+    table is written with every text field quoted.
+    """
+    names = pd.Series([str(c) for c in df.columns], dtype=object)
+    if names.str.contains("\r", regex=False).any():
+        return csv.QUOTE_NONNUMERIC
+    for i in range(df.shape[1]):
+        s = df.iloc[:, i]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            s = pd.Series(s.cat.categories.astype(str), dtype=object)
+        elif not (pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)):
+            continue
+        try:
+            if s.str.contains("\r", regex=False, na=False).any():
+                return csv.QUOTE_NONNUMERIC
+        except AttributeError:  # an object column without strings
+            continue
+    return csv.QUOTE_MINIMAL
 
 
 def csv_cells(
@@ -116,8 +143,13 @@ class TableWriter:
             self._writer.write_table(table.cast(self._schema))
         else:
             out = csv_cells(df, self.datetime_formats, self.neutralize_formulas)
-            out.to_csv(self._tmp, index=False, header=self.rows == 0 and self._writer is None,
-                       mode="w" if self._writer is None else "a")
+            out.to_csv(
+                self._tmp,
+                index=False,
+                header=self.rows == 0 and self._writer is None,
+                mode="w" if self._writer is None else "a",
+                quoting=csv_quoting(out),
+            )
             self._writer = True
         self.rows += len(df)
 
