@@ -161,7 +161,7 @@ class DuckDBEngine(base.EngineBase):
             if not path.exists():
                 raise InputError(f"{path}: no such file")
             lit = duckdb_files_sql(path)
-            if path.is_dir() or path.suffix.lower() in (".parquet", ".pq", ""):
+            if path.is_dir() or path.suffix.lower() in (".parquet", ".pq"):
                 check_flat_parquet(path)
                 src = f"read_parquet({lit}, file_row_number = true)"
                 self._check_columns(src, cols)

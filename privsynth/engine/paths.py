@@ -8,7 +8,8 @@ nothing else, so every path goes through this module on its way to an engine:
 - DuckDB: each of its glob characters (`*`, `?`, `[`) is wrapped in a one-character class
   (`[*]`, `[?]`, `[[]`), which DuckDB's globbing matches literally (a path without them is not
   globbed at all). Paths are made absolute first, so `~` or a `scheme://` look-alike is a
-  local name, not the home folder or a remote file system.
+  local name, not the home folder or a remote file system. A name with a backslash and a
+  glob character cannot be expressed to DuckDB (its glob has no literal backslash): refused.
 - Spark/Hadoop: each glob character (`\\ { } [ ] * ?`) gets a backslash, Hadoop's escape, and
   the path becomes a `file://` URI, so a `:` in a name is not read as a scheme.
 - A folder of Parquet files is listed here, in Python (sorted by name, `*.parquet` only), and
@@ -33,8 +34,18 @@ def absolute(path: str | os.PathLike[str]) -> str:
 
 
 def duckdb_literal_path(path: str | os.PathLike[str]) -> str:
-    """A path string DuckDB's readers take as naming exactly this one file."""
-    return _DUCKDB_GLOB.sub(r"[\1]", absolute(path))
+    """A path string DuckDB's readers take as naming exactly this one file.
+
+    DuckDB's globbing has no way to match a literal backslash, so a path holding both a
+    backslash and a glob character cannot be named: refused with a clear error.
+    """
+    full = absolute(path)
+    if "\\" in full and _DUCKDB_GLOB.search(full):
+        raise InputError(
+            f"{path}: DuckDB cannot read a path with both '\\' and one of * ? [ in it; rename it "
+            "or use --engine memory"
+        )
+    return _DUCKDB_GLOB.sub(r"[\1]", full)
 
 
 def hadoop_literal_path(path: str | os.PathLike[str]) -> str:
@@ -54,12 +65,12 @@ def hadoop_literal_path(path: str | os.PathLike[str]) -> str:
 def parquet_files(path: str | os.PathLike[str]) -> list[Path]:
     """The Parquet files of `path`: the file itself, or a folder's `*.parquet` files sorted by
     name (listed by Python, so nothing in the folder's name is a pattern); none is an error."""
-    p = Path(path)
+    p = Path(absolute(path))  # absolute: pyarrow would expand a leading ~
     if not p.is_dir():
         return [p]
     files = sorted(f for f in p.iterdir() if f.suffix == ".parquet" and f.is_file())
     if not files:
-        raise InputError(f"{p}: a folder without .parquet files")
+        raise InputError(f"{path}: a folder without .parquet files")
     return files
 
 

@@ -36,6 +36,8 @@ from privsynth.io.schema import Schema, convert_columns, infer_schema
 _parsed = itertools.count()
 
 SAMPLE_ROWS = 20_000
+# pyarrow's parse block when a CSV is streamed: a row (a long cell) may not be longer.
+STREAM_BLOCK_BYTES = 16 * 1024 * 1024
 
 
 def is_parquet(path: Path) -> bool:
@@ -70,7 +72,14 @@ def csv_dialect(path: Path) -> CsvDialect:
     """
     import pyarrow.csv as pacsv
 
-    from privsynth.io.read import _first_line, _has_header, sniff_delimiter, sniff_head
+    from privsynth.io.read import (
+        MAX_ROW_BYTES,
+        _has_header,
+        csv_error,
+        literal_path,
+        sniff_delimiter,
+        sniff_head,
+    )
 
     path = Path(path)
     stat = path.stat()
@@ -82,14 +91,21 @@ def csv_dialect(path: Path) -> CsvDialect:
         raise InputError(f"{path}: not utf-8; files at scale are read as utf-8 CSV only")
     delimiter = sniff_delimiter(text)
     header = _has_header(text, delimiter)
-    try:
-        probe = pacsv.open_csv(
-            path,
-            read_options=pacsv.ReadOptions(autogenerate_column_names=not header),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char='"'),
-        )
-    except pa.ArrowInvalid as exc:
-        raise InputError(f"{path}: malformed CSV: {_first_line(exc)}") from None
+    probe = None
+    for block in (1 << 20, MAX_ROW_BYTES):  # the default block first; long rows need more
+        try:
+            probe = pacsv.open_csv(
+                literal_path(path),
+                read_options=pacsv.ReadOptions(
+                    autogenerate_column_names=not header, block_size=block
+                ),
+                parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char='"'),
+            )
+            break
+        except pa.ArrowInvalid as exc:
+            if "straddl" in str(exc) and block < MAX_ROW_BYTES:
+                continue
+            raise csv_error(path, exc, delimiter=delimiter) from None
     raw = tuple(probe.schema.names)
     probe.close()
     names = tuple(str(c).strip() for c in raw) if header else tuple(
@@ -232,12 +248,14 @@ def _text_batches(path: Path, rows: int) -> Iterator[pa.RecordBatch]:
         return
     import pyarrow.csv as pacsv
 
-    from privsynth.io.read import NA_TOKENS
+    from privsynth.io.read import NA_TOKENS, literal_path
 
     d = csv_dialect(path)
     reader = pacsv.open_csv(
-        path,
-        read_options=pacsv.ReadOptions(autogenerate_column_names=not d.header, block_size=1 << 22),
+        literal_path(path),
+        read_options=pacsv.ReadOptions(
+            autogenerate_column_names=not d.header, block_size=STREAM_BLOCK_BYTES
+        ),
         parse_options=pacsv.ParseOptions(
             delimiter=d.delimiter, quote_char='"', newlines_in_values=True
         ),

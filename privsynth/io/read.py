@@ -104,6 +104,12 @@ def load_table(
     return df, schema
 
 
+def literal_path(path: str | os.PathLike[str]) -> str:
+    """`path` as pyarrow must get it to open that file: absolute (pyarrow expands a leading
+    `~` to the home folder, so a file named `~` would not be read)."""
+    return os.path.abspath(os.fspath(path))
+
+
 def check_input_file(path: Path) -> None:
     """Refuse, with one line, a path that is missing, a folder, or not a regular file (a FIFO,
     a device such as /dev/zero, a socket): reading one would hang or never end."""
@@ -117,7 +123,7 @@ def check_input_file(path: Path) -> None:
 
 def _read_parquet(path: Path) -> pd.DataFrame:
     try:
-        table = pq.read_table(path)
+        table = pq.read_table(literal_path(path))
     except (pa.ArrowInvalid, OSError) as exc:
         raise InputError(f"{path}: not a readable Parquet file ({_first_line(exc)})") from None
     check_flat(table.schema, path)
@@ -208,8 +214,9 @@ def csv_error(
             )
     if "straddl" in raw:
         return InputError(
-            f"{path}: malformed CSV: a row is longer than {MAX_ROW_BYTES // 2**20} MiB "
-            "(or a quote is never closed)"
+            f"{path}: malformed CSV: a row is too long to parse (the limit is 16 MiB when a "
+            f"file is streamed, {MAX_ROW_BYTES // 2**20} MiB otherwise), or a quote is never "
+            "closed"
         )
     m = re.search(r"Expected (\d+) columns?, got (\d+)", raw) or re.search(
         r"Expected Number of Columns: (\d+) Found: (\d+)", raw
@@ -275,7 +282,7 @@ def _arrow_csv(
     )
     parse_opts = pacsv.ParseOptions(delimiter=delimiter, quote_char='"', newlines_in_values=True)
     # Read every column as text: conversion happens in one place, after inference.
-    probe = pacsv.open_csv(path, read_options=read_opts, parse_options=parse_opts)
+    probe = pacsv.open_csv(literal_path(path), read_options=read_opts, parse_options=parse_opts)
     names = probe.schema.names
     probe.close()
     convert_opts = pacsv.ConvertOptions(
@@ -284,7 +291,7 @@ def _arrow_csv(
         strings_can_be_null=True,
         quoted_strings_can_be_null=False,
     )
-    table = pacsv.read_csv(path, read_opts, parse_opts, convert_opts)
+    table = pacsv.read_csv(literal_path(path), read_opts, parse_opts, convert_opts)
     df = table.to_pandas()
     if not header:
         df.columns = [f"col_{i + 1}" for i in range(df.shape[1])]
