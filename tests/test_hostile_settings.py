@@ -279,3 +279,16 @@ def test_wide_tables_read_and_scan_in_linear_time():
         ps.scan(typed, use_presidio=False)
         times[width] = time.perf_counter() - start
     assert times[2_000] < 8 * times[500] + 2, times
+
+
+def test_too_wide_a_synthesis_is_refused_before_any_discovery():
+    """Key discovery costs ~20 ms per column; a table no method can take is refused first."""
+    from privsynth.synth.ledger import Ledger
+    from privsynth.synth.preprocess import build_encoder
+
+    width = 300
+    df = pd.DataFrame({f"c{i}": ["a", "b"] * 10 for i in range(width)})
+    start = time.perf_counter()
+    with pytest.raises(InputError, match="DP synthesis cannot take 300 columns"):
+        build_encoder(df, dict.fromkeys(df.columns), ledger=Ledger.from_epsilon_delta(1.0, 1e-9))
+    assert time.perf_counter() - start < 1

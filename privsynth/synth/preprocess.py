@@ -401,6 +401,9 @@ def build_encoder(
     columns' types (a row sample is enough); `counts` counts the private rows (default: the
     in-memory engine over `df`, for tables held in memory).
     """
+    from privsynth.synth.limits import check_synthesis_width
+
+    check_synthesis_width(len(specs))  # before a column's budget is spent on discovery
     plan = plan or BudgetPlan()
     counts = counts or PrivateCounts(MemoryEngine(), df)
     codecs: dict[str, ColumnCodec] = {}
