@@ -288,7 +288,9 @@ def test_too_wide_a_synthesis_is_refused_before_any_discovery():
 
     width = 300
     df = pd.DataFrame({f"c{i}": ["a", "b"] * 10 for i in range(width)})
+    ledger = Ledger.from_epsilon_delta(1.0, 1e-9)
     start = time.perf_counter()
     with pytest.raises(InputError, match="DP synthesis cannot take 300 columns"):
-        build_encoder(df, dict.fromkeys(df.columns), ledger=Ledger.from_epsilon_delta(1.0, 1e-9))
+        build_encoder(df, dict.fromkeys(df.columns), ledger=ledger)
     assert time.perf_counter() - start < 1
+    assert ledger.spent_rho == 0
