@@ -297,3 +297,30 @@ def test_a_carriage_return_in_a_cell_does_not_start_a_row(tmp_path, writer):
     back = read_table(path, infer_types=False, restore_formulas=True)
     assert len(back) == 3
     assert back["note"].tolist() == df["note"].tolist()
+
+
+def test_a_release_folder_of_an_earlier_version_is_still_ours(tmp_path):
+    """Release folders written before the marker (e.g. the committed demo audits/) hold only
+    release files and a manifest naming privsynth: they may be replaced; anything else is not."""
+    import json
+
+    out = tmp_path / "audits"
+    legacy = out / "anonymized"
+    legacy.mkdir(parents=True)
+    (legacy / "manifest.json").write_text(json.dumps({"privsynth_version": "0.1.0"}))
+    (legacy / "release.csv").write_text("a\n1\n")
+    assert is_privsynth_output(legacy)
+    with atomic_dir(out) as tmp:
+        (tmp / "anonymized").mkdir()
+        (tmp / "anonymized" / "release.csv").write_text("a\n2\n")
+    assert (legacy / "release.csv").read_text() == "a\n2\n"
+    assert not (legacy / "manifest.json").exists()
+    # one extra file of the user's, or a manifest of someone else's: not ours
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "manifest.json").write_text(json.dumps({"privsynth_version": "0.1.0"}))
+    (other / "thesis.docx").write_text("x")
+    assert not is_privsynth_output(other)
+    (other / "thesis.docx").unlink()
+    (other / "manifest.json").write_text(json.dumps({"tool": "else"}))
+    assert not is_privsynth_output(other)

@@ -34,10 +34,32 @@ OUTPUT_MARKER = ".privsynth-output"
 _MARKER_TEXT = json.dumps({"written_by": "privsynth", "what": "an output folder"}) + "\n"
 
 
+# What a release folder of privsynth versions before the marker held; such a folder (its
+# manifest names privsynth) counts as ours too, so `make demo` can refresh older outputs.
+_LEGACY_FILES = {"manifest.json", "README.md", "release.csv", "release.parquet", "release.pq",
+                 "synthetic.csv", "synthetic.parquet"}
+
+
 def is_privsynth_output(path: str | os.PathLike[str]) -> bool:
-    """True if `path` is a folder that privsynth wrote (it holds the marker file)."""
+    """True if `path` is a folder that privsynth wrote: it holds the marker file, or it is a
+    release folder of an earlier version (only release files, and a manifest naming privsynth)."""
     p = Path(path)
-    return p.is_dir() and not p.is_symlink() and (p / OUTPUT_MARKER).is_file()
+    if not p.is_dir() or p.is_symlink():
+        return False
+    return (p / OUTPUT_MARKER).is_file() or _legacy_release(p)
+
+
+def _legacy_release(p: Path) -> bool:
+    names = {item.name for item in p.iterdir()}
+    if "manifest.json" not in names or not names <= _LEGACY_FILES:
+        return False
+    try:
+        manifest = json.loads((p / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return False
+    return isinstance(manifest, dict) and (
+        "privsynth_version" in manifest or manifest.get("generator") == "privsynth"
+    )
 
 
 def mark_output(folder: str | os.PathLike[str]) -> None:
