@@ -294,3 +294,9 @@ def test_too_wide_a_synthesis_is_refused_before_any_discovery():
         build_encoder(df, dict.fromkeys(df.columns), ledger=ledger)
     assert time.perf_counter() - start < 1
     assert ledger.spent_rho == 0
+
+
+def test_a_huge_policy_value_gives_a_short_error_line():
+    with pytest.raises(PolicyError) as err:
+        parse_policy('name: x\nrelease: {mode: anonymize, epsilon: "' + "a" * 5000 + '"}\n')
+    assert len(str(err.value)) < 200 and "\n" not in str(err.value)

@@ -333,29 +333,36 @@ def _message(err: dict[str, Any]) -> str:
         hint = _suggest(name)
         return "unknown field" + (f" (did you mean {hint!r}?)" if hint else "")
     if kind == "literal_error":
-        return f"expected one of {ctx.get('expected', '')}, got {err.get('input')!r}"
+        return f"expected one of {ctx.get('expected', '')}, got {_shown(err.get('input'))}"
     if kind == "union_tag_invalid":
         return f"unknown type {ctx.get('tag')!r}; expected one of {ctx.get('expected_tags')}"
     if kind == "union_tag_not_found":
         return "needs a type (intervals, dates, prefix, arx or topcode)"
     if kind in ("int_parsing", "int_type", "int_from_float"):
-        return f"expected an integer, got {err.get('input')!r}"
+        return f"expected an integer, got {_shown(err.get('input'))}"
     if kind in ("float_parsing", "float_type"):
-        return f"expected a number, got {err.get('input')!r}"
+        return f"expected a number, got {_shown(err.get('input'))}"
     if kind in ("list_type", "tuple_type"):
         return f"expected a list, got {type(err.get('input')).__name__}"
     if kind in ("dict_type", "model_type", "model_attributes_type"):
         return f"expected a mapping, got {type(err.get('input')).__name__}"
     if kind == "string_type":
-        return f"expected a string, got {err.get('input')!r}"
+        return f"expected a string, got {_shown(err.get('input'))}"
     if kind == "bool_parsing":
-        return f"expected true or false, got {err.get('input')!r}"
+        return f"expected true or false, got {_shown(err.get('input'))}"
     if kind == "value_error":
         return str(ctx.get("error", err["msg"]))
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-        return f"{err['msg'][0].lower()}{err['msg'][1:]}, got {err.get('input')!r}"
+        return f"{err['msg'][0].lower()}{err['msg'][1:]}, got {_shown(err.get('input'))}"
     msg = err["msg"]
     return msg[0].lower() + msg[1:]
+
+
+def _shown(value: Any) -> str:
+    """A policy value for an error line: its repr, cut to 60 characters (a 1 MB string in a
+    policy would otherwise make the one line a megabyte)."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _suggest(name: str) -> str | None:
