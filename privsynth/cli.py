@@ -13,6 +13,10 @@ from typing import Annotated
 
 import typer
 
+from privsynth.commands.audit import run_audit
+from privsynth.commands.release import run_release
+from privsynth.commands.scan import run_scan
+from privsynth.demo import run_demo
 from privsynth.errors import PrivsynthError
 
 app = typer.Typer(
@@ -76,8 +80,6 @@ def scan(
 
     Large file: privsynth scan big.parquet --engine duckdb (samples and counts, never loaded whole)
     """
-    from privsynth.detect.cli import run_scan
-
     run_scan(
         file, json_out=json_out, sample=sample, write_policy=write_policy, engine=engine,
         spark_master=spark_master, memory_limit=memory_limit,
@@ -110,8 +112,6 @@ def release(
 
     Large file: privsynth release big.parquet -p dp-synthetic -o out/ --engine duckdb --memory-limit 4GB
     """
-    from privsynth.release import run_release
-
     run_release(
         file, policy, out, seed=seed, key_file=key_file, json_out=json_out, engine=engine,
         spark_master=spark_master, memory_limit=memory_limit,
@@ -162,8 +162,6 @@ def audit(
     tvd_1way_max, tvd_2way_max, tvd_3way_max, correlation_diff_max, pmse_ratio_max,
     ml_efficacy_ratio_min.
     """
-    from privsynth.audit.cli import run_audit
-
     code = run_audit(
         original=original, release=release, holdout=holdout, policy=policy, manifest=manifest,
         scan=scan, qi=qi, secret=secret, target=target, report=report, json_out=json_out,
@@ -183,8 +181,6 @@ def demo(
 
     Example: privsynth demo --out demo/
     """
-    from privsynth.demo import run_demo
-
     run_demo(out)
 
 

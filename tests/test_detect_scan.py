@@ -50,7 +50,7 @@ def test_bad_input():
 
 
 def test_draft_policy_calls_the_policy_package(monkeypatch):
-    import privsynth.policy as policy
+    import privsynth.detect.scan as policy
 
     seen = {}
 

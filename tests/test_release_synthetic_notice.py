@@ -92,7 +92,7 @@ def test_synthetic_manifest_withholds_the_input_row_count_and_digest(tmp_path, e
     """Privacy rule 2: the exact row count (and a digest of the private rows) never ship."""
     import yaml
 
-    from privsynth.release import run_release
+    from privsynth.commands.release import run_release
 
     data = small_raw(437)[["city", "income"]]
     src = tmp_path / "in.csv"

@@ -6,6 +6,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from privsynth.audit import audit
+from privsynth.audit.measure import STEPS
+from privsynth.engine.select import announce, choose_engine
 from privsynth.errors import InputError
 from privsynth.io import atomic_file
 
@@ -44,13 +51,6 @@ def run_audit(
     `engine` (None = auto) is chosen for the largest input file and said on stderr when it is
     not the silent default (`engine.select.announce`).
     """
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-    from rich.table import Table
-
-    from privsynth.audit.report import STEPS, audit
-    from privsynth.engine.select import announce, choose_engine
-
     if report is None and json_out is None:
         raise InputError("nothing to write: give --report out.html and/or --json out.json")
     files = [p for p in (original, release, holdout) if p is not None]

@@ -13,44 +13,37 @@ than memory is synthesized without loading it, and `write_synthetic_release` str
 
 from __future__ import annotations
 
-import json
 import os
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from privsynth.detect import ColumnFinding
+from privsynth.engine.source import TableSource, open_source
+from privsynth.engine.view import private_view, typed_sample
 from privsynth.errors import InputError
-from privsynth.synth.base import NOISE_NOTE, MarginalSynthesizer
-from privsynth.synth.ledger import Ledger, check_epsilon_delta
+from privsynth.pipeline.manifest import synthesis_record
+from privsynth.pipeline.plan import resolve_mapping, resolve_table
+from privsynth.policy import Policy, ResolvedPolicy
+from privsynth.synth import AIM, MST, Ledger
+from privsynth.synth.coded import EngineCodes, GroupedCodes
+from privsynth.synth.ledger import check_epsilon_delta
 from privsynth.synth.measure import measure_count
-from privsynth.synth.preprocess import (
-    BudgetPlan,
-    Encoder,
-    PrivateCounts,
-    build_encoder,
-    needs_budget,
-)
+from privsynth.synth.preprocess import BudgetPlan, PrivateCounts, build_encoder, needs_budget
+from privsynth.synth.table import SAMPLE_CHUNK_ROWS, TableSynthesizer
 
-SYNTHETIC_NOTICE = (
-    "SYNTHETIC DATA: every row was sampled from a differentially private model; no row "
-    "describes a real person. Do not use it to look up or contact individuals."
-)
 # Actions whose columns are synthesized (a domain block says how); any other action
 # (drop, pseudonymize, redact, mask, ...) removes the column: identifiers are never synthesized.
-_SYNTH_ACTIONS = {"keep", "synthesize", "generalize", "noise"}
+SYNTH_ACTIONS = {"keep", "synthesize", "generalize", "noise"}
 # Budget shares for preprocessing (of the total rho); the synthesizer gets the rest.
-_SHARE_DISCOVERY = 0.05
-_SHARE_QUANTILES = 0.05
-_SHARE_ROWS = 0.01
-_DELTA_SHARE_DISCOVERY = 0.1
-# Synthetic rows are sampled and decoded this many at a time, each chunk with a generator seeded
-# from (seed, chunk number): fixed, so the rows do not depend on the engine or the writer.
-SAMPLE_CHUNK_ROWS = 100_000
+SHARE_DISCOVERY = 0.05
+SHARE_QUANTILES = 0.05
+SHARE_ROWS = 0.01
+DELTASHARE_DISCOVERY = 0.1
+ID_COLUMN_NOTE = "unit-of-privacy id column (used to bound contributions)"
 
 
 def _get(obj: Any, name: str, default: Any = None) -> Any:
@@ -65,126 +58,54 @@ def _get(obj: Any, name: str, default: Any = None) -> Any:
     return val
 
 
-def _action(entry: Any) -> str:
-    act = _get(entry, "action", "keep")
-    return str(act).lower()
-
-
 @dataclass
 class ColumnPlan:
+    """Which columns are synthesized (each with its public domain spec) and which are dropped."""
+
     synthesize: dict[str, Any] = field(default_factory=dict)  # column -> domain spec
     dropped: dict[str, str] = field(default_factory=dict)  # column -> why
 
 
-def plan_columns(df: pd.DataFrame, policy: Any, findings: Any = None) -> ColumnPlan:
+def plan_columns(
+    df: pd.DataFrame,
+    policy: Any,
+    findings: list[ColumnFinding] | None = None,
+    resolved: ResolvedPolicy | None = None,
+) -> ColumnPlan:
     """Which columns are synthesized (with their public domain spec) and which are dropped.
 
-    A `privsynth.policy.Policy` is resolved by the policy package (entries, rules, unmatched);
-    a plain dict / duck-typed object with the same field names is resolved here.
+    A `Policy` is resolved by `pipeline.plan` (unless `resolved` already is); a plain mapping
+    with the same field names is resolved there by `resolve_mapping`.
     """
-    resolved = _resolve_with_policy_package(df, policy, findings)
-    if resolved is not None:
-        return resolved
-    columns = _get(policy, "columns", {}) or {}
-    rules = list(_get(policy, "rules", []) or [])
-    unmatched = str(_get(policy, "unmatched", "error")).lower()
     unit = _get(_get(policy, "release"), "unit_of_privacy")
     id_col = _get(unit, "id_column")
-    for col in columns:
-        if col not in df.columns:
-            raise InputError(f"the policy names column {col!r}, which is not in the data")
     plan = ColumnPlan()
-    scan_classes: dict[str, tuple[str | None, str | None]] | None = None
-    for col in df.columns:
-        if col == id_col:
-            plan.dropped[col] = "unit-of-privacy id column (used to bound contributions)"
-            continue
-        entry = columns.get(col)
-        how = "policy entry"
-        if entry is None:
-            for rule in rules:
-                match = _get(rule, "match", {})
-                pattern = _get(match, "name")
-                cls = _get(match, "class") or _get(match, "cls")
-                entity = _get(match, "entity")
-                hit = False
-                if pattern is not None and re.search(str(pattern), str(col)):
-                    hit = True
-                elif cls is not None or entity is not None:
-                    if scan_classes is None:
-                        scan_classes = _scan_classes(df)
-                    c_cls, c_ent = scan_classes.get(col, (None, None))
-                    hit = (cls is None or str(cls).lower() == (c_cls or "")) and (
-                        entity is None or str(entity) == (c_ent or "")
-                    )
-                if hit:
-                    entry, how = rule, "rule"
-                    break
-        if entry is None:
-            if unmatched == "drop":
-                plan.dropped[col] = "no policy entry (unmatched: drop)"
-                continue
-            if unmatched != "keep":
-                raise InputError(
-                    f"column {col!r} has no policy entry; add one under columns: (with a domain "
-                    "for synthesis) or set unmatched: drop"
-                )
-            plan.synthesize[col] = None
-            continue
-        act = _action(entry)
-        if act in _SYNTH_ACTIONS:
-            plan.synthesize[col] = _get(entry, "domain")
-        else:
-            plan.dropped[col] = f"action {act} ({how}): not synthesized"
+    if isinstance(policy, Policy):
+        if resolved is None:
+            resolved, _ = resolve_table(policy, df, findings)
+        for name, col in resolved.columns.items():
+            if name == id_col:
+                plan.dropped[name] = ID_COLUMN_NOTE
+            elif col.kind.value in SYNTH_ACTIONS:
+                plan.synthesize[name] = col.action.domain
+            else:
+                plan.dropped[name] = f"action {col.kind.value} ({col.source}): not synthesized"
+    else:
+        skip = {id_col} if id_col is not None else set()
+        mapped = resolve_mapping(policy, df, findings, skip=skip)
+        for name in df.columns:
+            entry = mapped.get(name)
+            if name == id_col:
+                plan.dropped[name] = ID_COLUMN_NOTE
+            elif entry is None:
+                plan.dropped[name] = "no policy entry (unmatched: drop)"
+            elif entry.action in SYNTH_ACTIONS:
+                plan.synthesize[name] = entry.domain
+            else:
+                plan.dropped[name] = f"action {entry.action} ({entry.how}): not synthesized"
     if not plan.synthesize:
         raise InputError("the policy leaves no column to synthesize")
     return plan
-
-
-def _resolve_with_policy_package(df: pd.DataFrame, policy: Any, findings: Any) -> ColumnPlan | None:
-    try:
-        from privsynth.policy import Policy, resolve
-        from privsynth.policy.resolve import NeedsScanError
-    except ImportError:  # pragma: no cover  (policy package absent)
-        return None
-    if not isinstance(policy, Policy):
-        return None
-    try:
-        resolved = resolve(policy, df, findings)
-    except NeedsScanError:
-        from privsynth.release import scan_findings
-
-        resolved = resolve(policy, df, scan_findings(df))
-    unit = policy.release.unit_of_privacy
-    id_col = unit.id_column if unit is not None else None
-    plan = ColumnPlan()
-    for name, col in resolved.columns.items():
-        if name == id_col:
-            plan.dropped[name] = "unit-of-privacy id column (used to bound contributions)"
-            continue
-        act = str(col.kind.value)
-        if act in _SYNTH_ACTIONS:
-            plan.synthesize[name] = col.action.domain
-        else:
-            plan.dropped[name] = f"action {act} ({col.source}): not synthesized"
-    if not plan.synthesize:
-        raise InputError("the policy leaves no column to synthesize")
-    return plan
-
-
-def _scan_classes(df: pd.DataFrame) -> dict[str, tuple[str | None, str | None]]:
-    """Column -> (class, entity) from the PII scan, for class/entity rules."""
-    from privsynth.detect import scan
-
-    result = scan(df)
-    out = {}
-    for f in getattr(result, "findings", None) or getattr(result, "columns", []) or []:
-        cls = getattr(f, "cls", None)
-        out[f.name] = (
-            str(getattr(cls, "value", cls)).lower() if cls is not None else None,
-            getattr(f, "entity", None),
-        )
-    return out
 
 
 def bound_contributions(df: pd.DataFrame, id_column: str | None, max_rows: int) -> pd.DataFrame:
@@ -199,90 +120,6 @@ def bound_contributions(df: pd.DataFrame, id_column: str | None, max_rows: int) 
         raise InputError(f"unit_of_privacy.id_column {id_column!r} is not in the data")
     keep = df.groupby(id_column, sort=False, dropna=False).cumcount() < max_rows
     return df.loc[keep.to_numpy()]
-
-
-class TableSynthesizer:
-    """A fitted synthesizer for raw tables: encoder + MST/AIM model. Sample, save, load."""
-
-    def __init__(
-        self,
-        encoder: Encoder,
-        synthesizer: MarginalSynthesizer,
-        manifest: dict[str, Any],
-        seed: int | None = None,
-    ):
-        self.encoder = encoder
-        self.synthesizer = synthesizer
-        self.manifest = manifest
-        self._rng = np.random.default_rng(seed)
-
-    @property
-    def ledger(self) -> Ledger:
-        return self.synthesizer.ledger_
-
-    def sample(self, n: int | None = None, where: Mapping[str, Any] | None = None) -> pd.DataFrame:
-        """Synthetic rows in the original column types; `where` uses raw values ({"income": ">50K"})."""
-        codes = self.encoder.encode_where(where)
-        raw = self.synthesizer.sample(n, where=codes)
-        return self.encoder.decode(raw, self._rng)
-
-    def other_possible(self) -> dict[str, bool]:
-        """Per categorical column, whether "other" can be sampled (its model cell has mass).
-
-        Decided once from the model so every streamed chunk decodes a column to one type.
-        """
-        syn = self.synthesizer
-        comp = syn.compression_
-        out = {}
-        for c, k in self.encoder.codecs.items():
-            if k.kind != "categorical":
-                continue
-            j = int(comp.maps[c][k.other_code])
-            members = np.flatnonzero(comp.maps[c] == j)
-            w = comp.weights.get(c)
-            share = 1.0
-            if len(members) > 1 and w is not None and w[members].sum() > 0:
-                share = float(w[k.other_code])
-            out[c] = bool(syn.model_.marginal((c,))[j] > 0 and share > 0)
-        return out
-
-    def sample_chunks(
-        self, n: int, *, seed: int, chunk_rows: int | None = None
-    ) -> Iterator[pd.DataFrame]:
-        """`n` rows, `chunk_rows` at a time (never all at once), each chunk sampled and decoded
-        with its own generator seeded from (`seed`, chunk number): the same rows whatever engine
-        fitted the model, and whoever consumes the chunks."""
-        chunk_rows = int(chunk_rows or SAMPLE_CHUNK_ROWS)
-        other = self.other_possible()
-        for k, start in enumerate(range(0, max(int(n), 1), chunk_rows)):
-            size = min(chunk_rows, int(n) - start)
-            rng = np.random.default_rng([int(seed), k])
-            raw = self.synthesizer.sample(size, rng=rng)
-            yield self.encoder.decode(raw, rng, other=other)
-
-    def save(self, path: str | Path) -> Path:
-        """Directory with the model, encoder and ledger: sample more later without the data."""
-        from privsynth.io import atomic_dir
-
-        path = Path(path)
-        with atomic_dir(path) as tmp:
-            tmp = Path(tmp)
-            self.synthesizer.save(tmp / "synthesizer")
-            (tmp / "encoder.json").write_text(
-                json.dumps(self.encoder.to_dict(), indent=1, default=str)
-            )
-            (tmp / "manifest.json").write_text(json.dumps(self.manifest, indent=1, default=str))
-        return path
-
-    @classmethod
-    def load(cls, path: str | Path, seed: int | None = None) -> TableSynthesizer:
-        path = Path(path)
-        if not (path / "encoder.json").exists():
-            raise InputError(f"{path} does not hold a saved table synthesizer (no encoder.json)")
-        enc = Encoder.from_dict(json.loads((path / "encoder.json").read_text()))
-        syn = MarginalSynthesizer.load(path / "synthesizer")
-        manifest = json.loads((path / "manifest.json").read_text())
-        return cls(enc, syn, manifest, seed)
 
 
 def _available_memory() -> float:
@@ -368,23 +205,26 @@ class SyntheticRelease:
             raise InputError("this release has no fitted model to sample from")
         return self.synthesizer.sample(n, where=where)
 
-    def parquet_metadata(self) -> dict[str, str]:
-        return synthetic_metadata(self.manifest)
-
 
 def synthesize(
-    df: pd.DataFrame, policy: Any, *, seed: int | None = None, findings: Any = None
+    df: pd.DataFrame,
+    policy: Any,
+    *,
+    seed: int | None = None,
+    findings: list[ColumnFinding] | None = None,
+    resolved: ResolvedPolicy | None = None,
 ) -> SyntheticRelease:
     """A DP synthetic release of `df` under a `mode: synthesize` policy (see module doc).
 
-    `findings` (from a PII scan) resolve class/entity rules without scanning again. The
-    in-memory case of `synthesize_source`.
+    `findings` (from a PII scan) resolve class/entity rules without scanning again; a policy
+    already `resolved` against the table is not resolved again. The in-memory case of
+    `synthesize_source`.
     """
     if not isinstance(df, pd.DataFrame):
         raise InputError("synthesize() expects a pandas DataFrame")
-    from privsynth.engine.source import open_source
-
-    return synthesize_source(open_source(df, "memory"), policy, seed=seed, findings=findings)
+    return synthesize_source(
+        open_source(df, "memory"), policy, seed=seed, findings=findings, resolved=resolved
+    )
 
 
 @dataclass
@@ -427,7 +267,12 @@ def _settings(policy: Any, seed: int | None) -> _Settings:
 
 
 def synthesize_source(
-    source: Any, policy: Any, *, seed: int | None = None, findings: Any = None
+    source: TableSource,
+    policy: Any,
+    *,
+    seed: int | None = None,
+    findings: list[ColumnFinding] | None = None,
+    resolved: ResolvedPolicy | None = None,
 ) -> SyntheticRelease:
     """A DP synthetic release of a `TableSource` (`privsynth.engine.source.open_source`).
 
@@ -439,12 +284,6 @@ def synthesize_source(
     seeded from `seed`, so a release is the same for every engine and streams to disk
     (`write_synthetic_release`).
     """
-    from privsynth.engine.source import TableSource
-    from privsynth.engine.view import private_view, typed_sample
-    from privsynth.synth.aim import AIM
-    from privsynth.synth.coded import EngineCodes, GroupedCodes
-    from privsynth.synth.mst import MST
-
     if not isinstance(source, TableSource):
         raise InputError("synthesize_source() expects a TableSource (privsynth.engine.open_source)")
     cfg = _settings(policy, seed)
@@ -458,17 +297,17 @@ def synthesize_source(
         typed, conversions = bound_contributions(source.frame, cfg.id_col, m), {}
     else:
         typed, conversions = typed_sample(source)
-    plan = plan_columns(typed, policy, findings)
+    plan = plan_columns(typed, policy, findings, resolved)
     cols = list(plan.synthesize)
     disc, quant = needs_budget(plan.synthesize)
     ledger = Ledger.from_epsilon_delta(
-        cfg.epsilon, cfg.delta, delta_reserve=cfg.delta * _DELTA_SHARE_DISCOVERY if disc else 0.0
+        cfg.epsilon, cfg.delta, delta_reserve=cfg.delta * DELTASHARE_DISCOVERY if disc else 0.0
     )
     total = ledger.rho_budget
     bplan = BudgetPlan(
-        discover_rho=total * _SHARE_DISCOVERY / max(len(disc), 1),
+        discover_rho=total * SHARE_DISCOVERY / max(len(disc), 1),
         discover_delta=ledger.delta_reserve / max(len(disc), 1),
-        quantile_rho=total * _SHARE_QUANTILES / max(len(quant), 1),
+        quantile_rho=total * SHARE_QUANTILES / max(len(quant), 1),
     )
     view = private_view(
         source, cols, conversions=conversions, id_column=cfg.id_col, max_rows=m
@@ -492,7 +331,7 @@ def synthesize_source(
         raise InputError("the table has no rows")
     if cfg.rows is None:
         n_noisy = measure_count(
-            coded.n_rows, ledger=ledger, rho=total * _SHARE_ROWS, sensitivity=m, what="row count"
+            coded.n_rows, ledger=ledger, rho=total * SHARE_ROWS, sensitivity=m, what="row count"
         )
         n_rows, rows_source = max(1, int(round(n_noisy))), "DP row count (charged)"
     else:
@@ -502,10 +341,20 @@ def synthesize_source(
     model = klass(cfg.epsilon, cfg.delta, cfg.seed, max_rows_per_person=m).fit(
         coded, encoder.domain, ledger=ledger
     )
-    manifest = _manifest(
-        cfg.method, cfg.epsilon, cfg.delta, ledger, encoder, plan, n_rows, rows_source,
-        cfg.id_col, m, cfg.seed, model,
-    )  # fmt: skip
+    manifest = synthesis_record(
+        method=cfg.method,
+        epsilon=cfg.epsilon,
+        delta=cfg.delta,
+        ledger=ledger,
+        encoder=encoder,
+        dropped=plan.dropped,
+        rows=n_rows,
+        rows_source=rows_source,
+        id_column=cfg.id_col,
+        max_rows_per_person=m,
+        seed=cfg.seed,
+        model=model,
+    )
     # where the counting ran (the release itself does not depend on it)
     manifest["engine"] = source.engine_name
     table = TableSynthesizer(encoder, model, manifest, cfg.seed)
@@ -514,110 +363,3 @@ def synthesize_source(
         None, ledger, manifest, table, rows=n_rows, sample_seed=sample_seed
     )
 
-
-def _manifest(
-    method, epsilon, delta, ledger, encoder, plan, n_rows, rows_source, id_col, m, seed, model
-) -> dict[str, Any]:
-    return {
-        "synthetic": True,
-        "notice": SYNTHETIC_NOTICE,
-        "generator": "privsynth",
-        "method": method,
-        "privacy": {
-            "definition": "differential privacy (zCDP accounting, converted to (epsilon, delta))",
-            "epsilon": epsilon,
-            "delta": delta,
-            "unit_of_privacy": {"id_column": id_col, "max_rows_per_person": m}
-            if id_col
-            else "one row",
-        },
-        "rows": n_rows,
-        "rows_source": rows_source,
-        "columns": {
-            c: {
-                "kind": k.kind,
-                "codes": k.size,
-                "domain_source": k.source,
-                **(
-                    {"categories": len(k.categories)}
-                    if k.kind == "categorical"
-                    else {"bins": len(k.edges) - 1}
-                ),
-            }
-            for c, k in encoder.codecs.items()
-        },
-        "dropped_columns": plan.dropped,
-        "selected_marginals": [list(c) for c in getattr(model, "cliques_", [])],
-        "seed": seed,
-        "randomness": NOISE_NOTE,
-        "ledger": ledger.to_dict(),
-    }
-
-
-def synthetic_metadata(manifest: Mapping[str, Any]) -> dict[str, str]:
-    """Parquet key-value metadata saying the table is synthetic (and how it was made)."""
-    return {
-        "privsynth.synthetic": "true",
-        "privsynth.notice": SYNTHETIC_NOTICE,
-        "privsynth.manifest": json.dumps(manifest, default=str),
-    }
-
-
-def synthetic_readme(manifest: Mapping[str, Any]) -> str:
-    """A short README for the folder of a synthetic release."""
-    priv = manifest.get("privacy", {})
-    led = manifest.get("ledger", {})
-    lines = [
-        "# Synthetic data (privsynth)",
-        "",
-        SYNTHETIC_NOTICE,
-        "",
-        f"- Method: {str(manifest.get('method', '?')).upper()} (marginal-based DP synthesis)",
-        f"- Privacy: (epsilon={priv.get('epsilon')}, delta={priv.get('delta')})-differential privacy; "
-        f"unit of privacy: {priv.get('unit_of_privacy')}",
-        f"- Budget spent: rho={led.get('rho_spent', 0):.6g} of {led.get('rho_budget', 0):.6g} "
-        f"(epsilon {led.get('epsilon_spent', 0):.4g}); {len(led.get('steps', []))} recorded DP steps, listed in manifest.json",
-        f"- Rows: {manifest.get('rows')} ({manifest.get('rows_source')})",
-        f"- Dropped columns: {', '.join(manifest.get('dropped_columns', {})) or 'none'}",
-        f"- Randomness: {manifest.get('randomness', NOISE_NOTE)}",
-        "",
-        "Statistics that involve many columns at once are approximations; small groups and",
-        "rare combinations are the least reliable. Check the audit report before use.",
-        "",
-    ]
-    return "\n".join(lines)
-
-
-def write_synthetic_readme(directory: str | Path, manifest: Mapping[str, Any]) -> Path:
-    """Write README.md beside the data (call inside the release writer's atomic_dir)."""
-    path = Path(directory) / "README.md"
-    path.write_text(synthetic_readme(manifest))
-    return path
-
-
-def write_synthetic_release(
-    release: SyntheticRelease,
-    out: str | Path,
-    *,
-    fmt: str = "parquet",
-    chunk_rows: int | None = None,
-) -> Path:
-    """Write data (Parquet with metadata, or CSV), manifest.json and README.md, all-or-nothing.
-
-    The rows are streamed chunk by chunk through `privsynth.io.TableWriter` (sampled on the
-    fly when the release was not materialized), so N rows never sit in memory at once.
-    """
-    from privsynth.io import TableWriter, atomic_dir
-
-    if fmt not in ("parquet", "csv"):
-        raise InputError(f"output format must be parquet or csv (got {fmt!r})")
-    out = Path(out)
-    with atomic_dir(out) as tmp:
-        tmp = Path(tmp)
-        name = "synthetic.parquet" if fmt == "parquet" else "synthetic.csv"
-        with TableWriter(tmp / name, metadata=synthetic_metadata(release.manifest)) as w:
-            for chunk in release.chunks(chunk_rows):
-                w.write(chunk)
-        (tmp / "manifest.json").write_text(json.dumps(release.manifest, indent=1, default=str))
-        write_synthetic_readme(tmp, release.manifest)
-    return out
