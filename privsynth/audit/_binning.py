@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from privsynth.audit.suppression import is_suppressed
+from privsynth.engine import count_marginals
 
 NUMERIC = "numeric"
 CATEGORICAL = "categorical"
@@ -52,8 +53,6 @@ class EncodedPair:
         whole tables when full counts are attached, else over the coded rows."""
         if self.full_counts is not None:
             return self.full_counts(which, sets)
-        from privsynth.engine import count_marginals
-
         return count_marginals(self.original if which == "o" else self.release, sets, self.domain)
 
     def one_way_labels(self, col: str) -> list[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,6 @@ import yaml
 from privsynth.audit import _scale
 from privsynth.audit.utility import _clean
 from privsynth.detect import ColumnFinding, ScanResult
-from privsynth.engine.select import choose_engine
 from privsynth.errors import InputError
 from privsynth.io import file_sha256, frame_sha256, read_table
 from privsynth.pipeline.manifest import Manifest
@@ -65,25 +64,6 @@ class AuditInputs:
     digests: dict[str, str | None]  # original, release, holdout
     rows: dict[str, int | None]  # the full row counts: original, release, holdout
     scaled: _scale.ScaledInputs | None = None
-
-
-def audit_engine(
-    inputs: Sequence[Any],
-    engine: str | None,
-    *,
-    spark_master: str | None = None,
-    memory_limit: str | None = None,
-) -> str:
-    """One engine for the audit's tables: `auto` leaves memory when any input file is large."""
-    chosen = [
-        choose_engine(x, engine, spark_master=spark_master, memory_limit=memory_limit).name
-        for x in inputs
-        if x is not None
-    ]
-    for name in ("spark", "duckdb"):
-        if name in chosen:
-            return name
-    return "memory"
 
 
 def _load(source: Any, what: str) -> tuple[pd.DataFrame, str]:

@@ -20,7 +20,6 @@ from privsynth.audit import _scale
 from privsynth.audit import thresholds as _thr
 from privsynth.audit.columns import choose_columns, memory_inventory
 from privsynth.audit.inputs import (
-    audit_engine,
     dig,
     dp_promise,
     first,
@@ -32,6 +31,7 @@ from privsynth.audit.inputs import (
 )
 from privsynth.audit.measure import Progress, measure
 from privsynth.audit.report import AuditReport, assemble_report, privacy_statement
+from privsynth.engine.select import choose_engine
 
 
 def audit(
@@ -70,9 +70,9 @@ def audit(
     if hasattr(release, "data") and hasattr(release, "manifest"):  # a ps.release() Release
         manifest = manifest if manifest is not None else release.manifest
         release = release.data
-    engine_name = audit_engine(
-        (original, release, holdout), engine, spark_master=spark_master, memory_limit=memory_limit
-    )
+    engine_name = choose_engine(
+        [original, release, holdout], engine, spark_master=spark_master, memory_limit=memory_limit
+    ).name
     inputs = load_inputs(
         original, release, holdout, engine=engine_name, spark_master=spark_master,
         memory_limit=memory_limit, sample_rows=sample_rows, seed=seed,

@@ -53,9 +53,9 @@ def run_audit(
     """
     if report is None and json_out is None:
         raise InputError("nothing to write: give --report out.html and/or --json out.json")
-    files = [p for p in (original, release, holdout) if p is not None]
-    largest = max(files, key=lambda p: Path(p).stat().st_size if Path(p).is_file() else -1)
-    choice = choose_engine(largest, engine, spark_master=spark_master, memory_limit=memory_limit)
+    choice = choose_engine(
+        [original, release, holdout], engine, spark_master=spark_master, memory_limit=memory_limit
+    )
     for out in (report, json_out):
         if out is not None and out.exists() and out.is_dir():
             raise InputError(f"{out}: is a folder, expected a file path")

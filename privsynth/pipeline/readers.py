@@ -37,7 +37,6 @@ from privsynth.engine.typed import (
 )
 from privsynth.errors import InputError
 from privsynth.io.schema import ColumnType, Schema, convert_columns, infer_schema
-from privsynth.transform.noise import numeric_values
 
 _TYPED = (ColumnType.INTEGER, ColumnType.FLOAT, ColumnType.BOOLEAN, ColumnType.DATETIME)
 
@@ -84,7 +83,7 @@ def _dates_only(s: pd.Series) -> bool:
 def _whole(s: pd.Series) -> bool:
     if pd.api.types.is_integer_dtype(s):
         return True
-    vals = numeric_values(s)
+    vals = pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
     present = vals[~np.isnan(vals)]
     return bool(present.size and np.all(np.floor(present) == present))
 

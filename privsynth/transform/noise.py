@@ -40,7 +40,7 @@ class NoiseResult:
         return d
 
 
-def numeric_values(series: pd.Series) -> np.ndarray:
+def _numeric(series: pd.Series) -> np.ndarray:
     if pd.api.types.is_bool_dtype(series) or not pd.api.types.is_numeric_dtype(series):
         conv = pd.to_numeric(series, errors="coerce")
         if (conv.isna() & series.notna()).any():
@@ -104,7 +104,7 @@ def dp_noise(
     lo, hi = float(bounds[0]), float(bounds[1])
     if not lo < hi:
         raise InputError(f"noise bounds must be increasing, got {list(bounds)}")
-    vals = numeric_values(series)
+    vals = _numeric(series)
     present = ~np.isnan(vals)
     clamped = np.clip(vals[present], lo, hi)
     span = hi - lo
@@ -159,7 +159,7 @@ def statistical_noise(
     """Gaussian jitter with standard deviation `scale`: blurs values, guarantees nothing."""
     if not scale > 0:
         raise InputError(f"noise scale must be > 0, got {scale}")
-    vals = numeric_values(series)
+    vals = _numeric(series)
     present = ~np.isnan(vals)
     noisy = vals[present] + rng.normal(0.0, scale, size=int(present.sum()))
     if bounds is not None:
