@@ -57,15 +57,15 @@ def test_anonymized_release_has_no_synthetic_readme(tmp_path):
 
 
 def test_release_hands_its_findings_to_the_synthesizer(monkeypatch):
-    import privsynth.synth as synth
+    import privsynth.pipeline.run as synth  # where release() finds the synthesizer
     from privsynth.policy import Policy
 
     seen = {}
     real = synth.synthesize
 
-    def spy(df, policy, *, seed=None, findings=None):
+    def spy(df, policy, *, seed=None, findings=None, **resolved):
         seen["findings"] = findings
-        return real(df, policy, seed=seed, findings=findings)
+        return real(df, policy, seed=seed, findings=findings, **resolved)
 
     monkeypatch.setattr(synth, "synthesize", spy)
     findings: list = []

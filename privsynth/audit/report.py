@@ -1,15 +1,7 @@
-"""`audit()`: measure a release's privacy risk next to its utility, and render the report.
-
-The audit works on any release (ours, anonymized or DP-synthetic, or another tool's), given the
-original table and ideally a holdout of real rows the release was NOT built from. It runs:
-
-1. re-identification risk over the quasi-identifiers (anonymized / masked releases that keep them),
-2. the three Article 29 WP attacks: singling out, linkability, inference of each secret column,
-3. membership inference (needs the holdout; without it the report says so),
-4. utility (marginals, tests, correlations, propensity, ML efficacy),
-
-then checks the thresholds (`privsynth.audit.thresholds`) and returns an `AuditReport` that
-writes one JSON document and one self-contained HTML file.
+"""The audit report: `AuditReport` (the JSON document and the signed HTML page) and how it is
+assembled from what the audit measured — the threshold checks with their intervals, the
+privacy statement (what the release promises, from its typed manifest and the policy, beside
+what was measured), the inputs and their digests, how to reproduce the run.
 """
 
 from __future__ import annotations

@@ -33,15 +33,15 @@ def scan_findings(table: pd.DataFrame | TableSource) -> list[ColumnFinding]:
 
 def resolve_table(
     policy: Policy, table: pd.DataFrame, findings: Sequence[ColumnFinding] | None = None
-) -> tuple[ResolvedPolicy, list[ColumnFinding] | None]:
-    """`policy` resolved on `table`'s columns, and the findings used (scanned if needed).
+) -> tuple[ResolvedPolicy, Sequence[ColumnFinding] | None]:
+    """`policy` resolved on `table`'s columns, and the findings used (the ones given, or a
+    scan's when one was needed).
 
     The table is scanned only when a column reaches a rule on detected class/entity (or the
     privacy section leaves the quasi-identifiers to the scan) and no findings were given.
     """
-    found = list(findings) if findings is not None else None
     try:
-        return resolve(policy, table, found), found
+        return resolve(policy, table, findings), findings
     except NeedsScanError:
         found = scan_findings(table)
         return resolve(policy, table, found), found
@@ -49,7 +49,7 @@ def resolve_table(
 
 def resolve_for(
     reader: TableReader, policy: Policy, findings: Sequence[ColumnFinding] | None = None
-) -> tuple[ResolvedPolicy, list[ColumnFinding] | None]:
+) -> tuple[ResolvedPolicy, Sequence[ColumnFinding] | None]:
     """`resolve_table` on the reader's row sample (the whole frame in memory): a streamed
     release resolves the policy without reading the file whole."""
     return resolve_table(policy, reader.sample(), findings)

@@ -95,7 +95,7 @@ def _synthesize(
     resolved: ResolvedPolicy,
     *,
     seed: int | None,
-    findings: list[ColumnFinding] | None,
+    findings: Sequence[ColumnFinding] | None,
 ) -> Release:
     """The DP synthesizer on the table, generalized columns coarsened first.
 

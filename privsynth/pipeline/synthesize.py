@@ -14,7 +14,7 @@ than memory is synthesized without loading it, and `write_synthetic_release` str
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,7 +69,7 @@ class ColumnPlan:
 def plan_columns(
     df: pd.DataFrame,
     policy: Any,
-    findings: list[ColumnFinding] | None = None,
+    findings: Sequence[ColumnFinding] | None = None,
     resolved: ResolvedPolicy | None = None,
 ) -> ColumnPlan:
     """Which columns are synthesized (with their public domain spec) and which are dropped.
@@ -211,7 +211,7 @@ def synthesize(
     policy: Any,
     *,
     seed: int | None = None,
-    findings: list[ColumnFinding] | None = None,
+    findings: Sequence[ColumnFinding] | None = None,
     resolved: ResolvedPolicy | None = None,
 ) -> SyntheticRelease:
     """A DP synthetic release of `df` under a `mode: synthesize` policy (see module doc).
@@ -271,7 +271,7 @@ def synthesize_source(
     policy: Any,
     *,
     seed: int | None = None,
-    findings: list[ColumnFinding] | None = None,
+    findings: Sequence[ColumnFinding] | None = None,
     resolved: ResolvedPolicy | None = None,
 ) -> SyntheticRelease:
     """A DP synthetic release of a `TableSource` (`privsynth.engine.source.open_source`).
