@@ -2,6 +2,10 @@
 
 Exit codes: 0 ok, 1 audit thresholds failed, 2 bad input. Errors are one line on stderr;
 set PRIVSYNTH_DEBUG=1 to see the traceback of an unexpected error.
+
+Each command's module (`privsynth.commands.*`, `privsynth.demo`) is imported when the command
+runs, not here: importing them all costs seconds (presidio, scikit-learn, OpenDP) that
+`privsynth --help` and a mistyped option should not pay.
 """
 
 from __future__ import annotations
@@ -13,10 +17,6 @@ from typing import Annotated
 
 import typer
 
-from privsynth.commands.audit import run_audit
-from privsynth.commands.release import run_release
-from privsynth.commands.scan import run_scan
-from privsynth.demo import run_demo
 from privsynth.errors import PrivsynthError
 
 app = typer.Typer(
@@ -80,6 +80,8 @@ def scan(
 
     Large file: privsynth scan big.parquet --engine duckdb (samples and counts, never loaded whole)
     """
+    from privsynth.commands.scan import run_scan  # on use: `--help` stays instant (see module doc)
+
     run_scan(
         file, json_out=json_out, sample=sample, write_policy=write_policy, engine=engine,
         spark_master=spark_master, memory_limit=memory_limit,
@@ -112,6 +114,8 @@ def release(
 
     Large file: privsynth release big.parquet -p dp-synthetic -o out/ --engine duckdb --memory-limit 4GB
     """
+    from privsynth.commands.release import run_release
+
     run_release(
         file, policy, out, seed=seed, key_file=key_file, json_out=json_out, engine=engine,
         spark_master=spark_master, memory_limit=memory_limit,
@@ -162,6 +166,8 @@ def audit(
     tvd_1way_max, tvd_2way_max, tvd_3way_max, correlation_diff_max, pmse_ratio_max,
     ml_efficacy_ratio_min.
     """
+    from privsynth.commands.audit import run_audit
+
     code = run_audit(
         original=original, release=release, holdout=holdout, policy=policy, manifest=manifest,
         scan=scan, qi=qi, secret=secret, target=target, report=report, json_out=json_out,
@@ -181,6 +187,8 @@ def demo(
 
     Example: privsynth demo --out demo/
     """
+    from privsynth.demo import run_demo
+
     run_demo(out)
 
 
