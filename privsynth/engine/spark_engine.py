@@ -26,7 +26,7 @@ from privsynth.errors import InputError
 _RID = "__ps_rid"
 
 
-def _bq(name: str) -> str:
+def backquote(name: str) -> str:
     """Backquote a column name so dots, dashes and spaces are taken literally."""
     return "`" + str(name).replace("`", "``") + "`"
 
@@ -159,7 +159,7 @@ class SparkEngine(base.EngineBase):
         missing = [c for c in cols if c not in sdf.columns]
         if missing:
             raise InputError(f"column {missing[0]!r} is not in the data")
-        sdf = sdf.select(*[F.col(_bq(c)).alias(f"c{i}") for i, c in enumerate(cols)])
+        sdf = sdf.select(*[F.col(backquote(c)).alias(f"c{i}") for i, c in enumerate(cols)])
         if rowid:
             # zipWithIndex numbers rows in partition order, i.e. file order for one file.
             schema = sdf.schema.add(_RID, "long")

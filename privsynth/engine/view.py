@@ -176,7 +176,7 @@ def _spark_view(source, columns, conversions, id_column, max_rows):
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    from privsynth.engine.spark_engine import _bq
+    from privsynth.engine.spark_engine import backquote
 
     spark = source.engine.spark
     path = Path(source.path)
@@ -184,11 +184,11 @@ def _spark_view(source, columns, conversions, id_column, max_rows):
     if id_column is not None:
         # monotonically_increasing_id grows with the row's position in the file.
         sdf = sdf.withColumn("__ps_row", F.monotonically_increasing_id())
-        pid = _convert_spark(F.col(_bq(id_column)), conversions.get(id_column))
+        pid = _convert_spark(F.col(backquote(id_column)), conversions.get(id_column))
         w = Window.partitionBy(pid).orderBy("__ps_row")
         sdf = sdf.withColumn("__ps_k", F.row_number().over(w)).where(
             F.col("__ps_k") <= int(max_rows)
         )
     return sdf.select(
-        *[_convert_spark(F.col(_bq(c)), conversions.get(c)).alias(c) for c in columns]
+        *[_convert_spark(F.col(backquote(c)), conversions.get(c)).alias(c) for c in columns]
     )
