@@ -9,13 +9,15 @@ from hypothesis import strategies as st
 
 from privsynth.errors import InputError
 from privsynth.transform import (
-    arx_hierarchy,
     dates_hierarchy,
     default_hierarchy,
     generalize,
     intervals_hierarchy,
     prefix_hierarchy,
     topcode_hierarchy,
+)
+from privsynth.transform import (
+    read_arx_hierarchy as arx_hierarchy,
 )
 
 

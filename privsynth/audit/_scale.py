@@ -18,8 +18,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from privsynth.engine.source import TableSource, chunk_rows
+from privsynth.audit._binning import code_column
+from privsynth.audit.risk import reidentification_risk
+from privsynth.audit.utility import _clean, marginal_sets
+from privsynth.engine import count_marginals
+from privsynth.engine.source import TableSource, chunk_rows, open_source
+from privsynth.engine.typed import text_data, typed_chunks, typed_sample
 from privsynth.errors import InputError
+from privsynth.io import file_sha256, frame_sha256, infer_schema
 from privsynth.io.schema import Schema
 from privsynth.settings import env_int
 
@@ -107,8 +113,6 @@ class ScaledInputs:
 
 
 def _open(data: Any, what: str, engine: str, spark_master, memory_limit) -> TableSource:
-    from privsynth.engine.source import open_source
-
     if data is None:
         raise InputError(f"the {what} table is missing")
     if isinstance(data, pd.DataFrame):
@@ -117,8 +121,6 @@ def _open(data: Any, what: str, engine: str, spark_master, memory_limit) -> Tabl
 
 
 def _table(source: TableSource, cap: int, seed: int) -> Table:
-    from privsynth.engine.typed import typed_sample
-
     rows, schema = typed_sample(source, cap, seed=seed)
     n = len(rows) if len(rows) < cap else source.n_rows()
     return Table(source, rows.reset_index(drop=True), schema, int(n))
@@ -158,12 +160,10 @@ def open_inputs(
 
 def file_digest(table: Table) -> str:
     """sha256 of the input file (streamed), or of the DataFrame's rows."""
-    from privsynth.audit.report import _sha256_file, _sha256_frame
-
     src = table.source
     if src.path is not None:
-        return _sha256_file(Path(src.path))
-    return _sha256_frame(src.frame)
+        return file_sha256(Path(src.path))
+    return frame_sha256(src.frame)
 
 
 # ----------------------------------------------------------------------- engine counts
@@ -171,9 +171,6 @@ def reidentification(
     inputs: ScaledInputs, qis: Sequence[str], threshold: float, sensitive: Sequence[str]
 ) -> dict[str, Any]:
     """Re-identification risk with the release's equivalence classes counted in the engine."""
-    from privsynth.audit.risk import reidentification_risk
-    from privsynth.audit.utility import _clean
-
     src = inputs.release.source
     res = reidentification_risk(
         src.data,
@@ -187,9 +184,6 @@ def reidentification(
 
 def inventory(inputs: ScaledInputs, release_columns: Sequence[str], scan: list | None) -> list[dict]:
     """The report's column inventory with whole-column counts from the engine."""
-    from privsynth.engine.typed import text_data
-    from privsynth.io import infer_schema
-
     orig = inputs.original
     # types as the memory path reports them: inferred again on the typed rows
     types = infer_schema(orig.rows)
@@ -230,8 +224,6 @@ class FullCounts:
         self._count(list(dict.fromkeys(tuple(s) for s in sets)))
 
     def _chunks(self, which: str):
-        from privsynth.engine.typed import typed_chunks
-
         t = self.inputs.original if which == "o" else self.inputs.release
         if not t.sampled:
             yield t.rows  # the driver holds every row already
@@ -239,8 +231,6 @@ class FullCounts:
         yield from typed_chunks(t.source, t.schema, audit_chunk_rows())
 
     def _codes(self, chunk: pd.DataFrame, which: str, remap: bool) -> dict[str, np.ndarray]:
-        from privsynth.audit._encoding import code_column
-
         out = {}
         for col in self.columns:
             codes = code_column(self.enc.codings[col], chunk[col].reset_index(drop=True), which)
@@ -261,8 +251,6 @@ class FullCounts:
             self.enc.full_domain[col] = int(used[col].sum())
 
     def _count(self, sets: list[tuple[str, ...]]) -> None:
-        from privsynth.engine import count_marginals
-
         domain = self.enc.full_domain
         for which in ("o", "r"):
             totals = [np.zeros(tuple(domain[c] for c in s)) for s in sets]
@@ -285,8 +273,6 @@ def attach_full_counts(inputs: ScaledInputs, max_triples: int, seed: int):
     """A hook for `utility(..., attach=...)`: counts the whole tables on the sample's coding."""
 
     def attach(enc: Any) -> None:
-        from privsynth.audit.utility import marginal_sets
-
         cols = list(enc.columns)
         sets = [(c,) for c in cols]
         sets += marginal_sets(cols, 2, 10**9, seed)

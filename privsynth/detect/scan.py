@@ -21,11 +21,15 @@ import pandas as pd
 
 from privsynth.detect import content
 from privsynth.detect.classify import ColumnSignals, apply_table_context, classify_column
+from privsynth.detect.draft import draft_policy
 from privsynth.detect.findings import ColumnClass, ColumnFinding
+from privsynth.detect.presidio_engine import get_analyzer
 from privsynth.detect.statistics import ColumnStats, column_stats, column_type
 from privsynth.engine import MemoryEngine
-from privsynth.engine.source import TableSource
+from privsynth.engine.source import TableSource, open_source
+from privsynth.engine.typed import parsed_text_data, typed_sample
 from privsynth.errors import InputError
+from privsynth.io import load_table
 from privsynth.settings import check_seed
 
 MAX_ROWS = 200_000  # rows looked at per column for statistics and sampling
@@ -81,12 +85,8 @@ class ScanResult:
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
 
-    def draft_policy(self):
-        """A draft policy for this table (privsynth.policy.draft_policy over the findings)."""
-        try:
-            from privsynth.policy import draft_policy
-        except ImportError as exc:  # the policy package is built by another part of the project
-            raise InputError(f"drafting a policy needs privsynth.policy.draft_policy ({exc})") from None
+    def draft_policy(self) -> str:
+        """A draft policy (YAML) for this table, one commented entry per column (`detect.draft`)."""
         return draft_policy(self.findings)
 
 
@@ -119,8 +119,6 @@ def scan(
     check_seed(seed)
     start = time.perf_counter()
     if engine is not None and not isinstance(data, pd.DataFrame | TableSource):
-        from privsynth.engine.source import open_source
-
         data = open_source(data, engine, spark_master=spark_master, memory_limit=memory_limit)
     if isinstance(data, TableSource):
         if not data.in_memory:
@@ -140,8 +138,6 @@ def scan(
         if names.duplicated().any():
             raise InputError(f"duplicate column name {names[names.duplicated()][0]!r}")
     else:
-        from privsynth.io import load_table
-
         source = str(data)
         df, schema = load_table(Path(data))
     n_rows = len(df)
@@ -214,8 +210,6 @@ def _scan_source(
     show_values: bool = False,
 ) -> ScanResult:
     """The scan of a file an engine holds: nothing but samples and counts reach Python."""
-    from privsynth.engine.typed import parsed_text_data, typed_sample
-
     rows, schema = typed_sample(source, max_rows, seed=seed)
     if rows.shape[1] == 0:
         raise InputError(f"{source.path}: the table has no columns")
@@ -277,8 +271,6 @@ def _confirm_with_presidio(sig: ColumnSignals, candidates: dict[str, list[str]])
     wanted = {k: v for k, v in PRESIDIO_CONFIRM.items() if sig.shares.get(k, 0) >= 0.2}
     if not wanted:
         return
-    from privsynth.detect.presidio_engine import get_analyzer
-
     analyzer = get_analyzer()
     for key, entity in wanted.items():
         cand = pd.Series(candidates.get(key, [])[:CONFIRM_CAP], dtype=object)
@@ -301,8 +293,6 @@ def _confirm_with_presidio(sig: ColumnSignals, candidates: dict[str, list[str]])
 
 def _text_entities(values: pd.Series) -> dict[str, float]:
     """Share of free-text values in which presidio finds each entity."""
-    from privsynth.detect.presidio_engine import get_analyzer
-
     text, starts, _ = _joined(values)
     analyzer = get_analyzer()
     results = []

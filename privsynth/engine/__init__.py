@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from privsynth.engine.base import CountingEngine, EquivalenceClasses, GroupCounts
+from privsynth.engine.duckdb_engine import DuckDBEngine
 from privsynth.engine.encoding import Bins, Categories, Encoder, KeyCategories, category_key
 from privsynth.engine.memory import MemoryEngine
+from privsynth.engine.spark_engine import SparkEngine
 from privsynth.errors import InputError
 from privsynth.settings import env_int
 
@@ -35,12 +37,8 @@ def get_engine(name: str = "memory", data: Any = None, **options: Any) -> Counti
     if name == "memory":
         return _DEFAULT if not options else MemoryEngine()
     if name == "duckdb":
-        from privsynth.engine.duckdb_engine import DuckDBEngine
-
         return DuckDBEngine(**options)
     if name == "spark":
-        from privsynth.engine.spark_engine import SparkEngine
-
         return SparkEngine(**options)
     raise InputError(f"unknown engine {name!r}; choose one of: {', '.join(ENGINES)}")
 

@@ -9,7 +9,6 @@ marginals are then summed from the groups (GROUPING SETS when there are too many
 from __future__ import annotations
 
 import itertools
-import math
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -23,6 +22,8 @@ import pyarrow as pa
 from privsynth.engine import base
 from privsynth.engine.base import ColumnCounts, EquivalenceClasses, marginals_from_groups
 from privsynth.engine.encoding import Bins, Categories, Encoder, KeyCategories
+from privsynth.engine.paths import check_flat_parquet, duckdb_files_sql
+from privsynth.engine.sql import quote_ident, sql_literal
 from privsynth.errors import InputError
 
 # Counting many cliques in one GROUPING SETS query keeps to one scan; very many sets make one
@@ -30,25 +31,6 @@ from privsynth.errors import InputError
 _SETS_PER_QUERY = 32
 _ROWID = "__privsynth_rowid"
 _counter = itertools.count()
-
-
-def quote_ident(name: str) -> str:
-    return '"' + str(name).replace('"', '""') + '"'
-
-
-def sql_literal(value: Any) -> str:
-    """A SQL literal for a public category value (never for private data)."""
-    if isinstance(value, bool | np.bool_):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int | np.integer):
-        return str(int(value))
-    if isinstance(value, float | np.floating):
-        if not math.isfinite(value):
-            raise InputError(f"category value {value!r} is not a finite number")
-        return repr(float(value))
-    if isinstance(value, pd.Timestamp):
-        return f"TIMESTAMP '{value.isoformat(sep=' ')}'"
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 def code_sql(column: str, size: int, encoder: Encoder | None) -> str:
@@ -155,8 +137,6 @@ class DuckDBEngine(base.EngineBase):
             return
         if isinstance(data, str | os.PathLike):
             # A path names one file or a folder of Parquet files, literally: never a glob.
-            from privsynth.engine.paths import check_flat_parquet, duckdb_files_sql
-
             path = Path(data)
             if not path.exists():
                 raise InputError(f"{path}: no such file")

@@ -22,7 +22,12 @@ import os
 import re
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from privsynth.engine.sql import sql_literal
 from privsynth.errors import InputError
+from privsynth.io.read import check_flat, parser_message
 
 _DUCKDB_GLOB = re.compile(r"([*?\[])")
 _HADOOP_GLOB = re.compile(r"([\\{}\[\]*?])")
@@ -62,6 +67,12 @@ def hadoop_literal_path(path: str | os.PathLike[str]) -> str:
     return "file://" + _HADOOP_GLOB.sub(r"\\\1", full)
 
 
+def is_parquet(path: str | os.PathLike[str]) -> bool:
+    """A Parquet file or a folder of Parquet files (anything else is read as CSV)."""
+    p = Path(path)
+    return p.is_dir() or p.suffix.lower() in (".parquet", ".pq")
+
+
 def parquet_files(path: str | os.PathLike[str]) -> list[Path]:
     """The Parquet files of `path`: the file itself, or a folder's `*.parquet` files sorted by
     name (listed by Python, so nothing in the folder's name is a pattern); none is an error."""
@@ -77,8 +88,6 @@ def parquet_files(path: str | os.PathLike[str]) -> list[Path]:
 def duckdb_files_sql(path: str | os.PathLike[str]) -> str:
     """The first argument of `read_parquet(...)`/`read_csv(...)` for `path`: one quoted literal
     path, or a list of them for a folder of Parquet files."""
-    from privsynth.engine.duckdb_engine import sql_literal
-
     p = Path(path)
     if p.is_dir():
         files = parquet_files(p)
@@ -99,14 +108,9 @@ def spark_paths(path: str | os.PathLike[str]) -> list[str]:
 def check_flat_parquet(path: str | os.PathLike[str]) -> None:
     """Refuse a Parquet file (or folder) with nested columns before an engine reads it, with
     the one-line error the memory reader gives (an engine would fail later, on a row sample)."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    from privsynth.io.read import _first_line, check_flat
-
     for file in parquet_files(path):
         try:
             schema = pq.read_schema(file)
         except (pa.ArrowInvalid, OSError) as exc:
-            raise InputError(f"{file}: not a readable Parquet file ({_first_line(exc)})") from None
+            raise InputError(f"{file}: not a readable Parquet file ({parser_message(exc)})") from None
         check_flat(schema, Path(path))

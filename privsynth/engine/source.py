@@ -16,19 +16,16 @@ from typing import Any
 
 import pandas as pd
 
+from privsynth.engine import ENGINES, _is_large_file, get_engine
 from privsynth.engine.base import CountingEngine
+from privsynth.engine.paths import check_flat_parquet, duckdb_files_sql
+from privsynth.engine.paths import is_parquet as _is_parquet
+from privsynth.engine.typed import csv_dialect, typed_chunks, typed_sample
 from privsynth.errors import InputError
-from privsynth.settings import env_int
+from privsynth.io import read_table
+from privsynth.settings import DEFAULT_CHUNK_ROWS, chunk_rows
 
-# Rows per chunk when a file is streamed: 200k rows of a 26-column CSV peak near 1.5 GB in all
-# (500k: 2.6 GB) at the same speed. PRIVSYNTH_CHUNK_ROWS overrides it (read when used).
-DEFAULT_CHUNK_ROWS = 200_000
-
-
-def chunk_rows() -> int:
-    """Rows per streamed chunk: PRIVSYNTH_CHUNK_ROWS (checked: a whole number >= 1) or 200,000."""
-    return env_int("PRIVSYNTH_CHUNK_ROWS", DEFAULT_CHUNK_ROWS, minimum=1)
-
+__all__ = ["DEFAULT_CHUNK_ROWS", "TableSource", "chunk_rows", "open_source"]
 
 def __getattr__(name: str) -> Any:
     # `from privsynth.engine.source import CHUNK_ROWS` reads the variable at that moment.
@@ -71,8 +68,6 @@ class TableSource:
             if self.in_memory:
                 self._columns = [str(c) for c in self.data.columns]
             elif self.path is not None and not _is_parquet(self.path):
-                from privsynth.engine.typed import csv_dialect
-
                 self._columns = list(csv_dialect(self.path).names)  # as read_table names them
             else:
                 self._columns = list(self._duck_relation().columns)
@@ -89,8 +84,6 @@ class TableSource:
         if self.in_memory:
             df = self.data
             return df if len(df) <= n else df.sample(n=n, random_state=seed).sort_index()
-        from privsynth.engine.typed import typed_sample
-
         return typed_sample(self, n, seed=seed)[0]
 
     def chunks(self, rows: int | None = None) -> Iterator[pd.DataFrame]:
@@ -101,8 +94,6 @@ class TableSource:
             for start in range(0, max(len(self.data), 1), rows):
                 yield self.data.iloc[start : start + rows]
             return
-        from privsynth.engine.typed import typed_chunks, typed_sample
-
         yield from typed_chunks(self, typed_sample(self)[1], rows)
 
     # ------------------------------------------------------------------ file access
@@ -119,17 +110,10 @@ class TableSource:
         """A DuckDB relation over the file (used for sampling and chunks by every file source)."""
         if self.path is None:
             raise InputError("this source has no file to read")
-        from privsynth.engine.paths import duckdb_files_sql
-
         lit = duckdb_files_sql(self.path)
         if _is_parquet(self.path):
             return self._con().sql(f"SELECT * FROM read_parquet({lit})")
         return self._con().sql(f"SELECT * FROM read_csv({lit}, header = true)")
-
-
-def _is_parquet(path: Path) -> bool:
-    """A Parquet file or a folder of Parquet files (anything else is read as CSV)."""
-    return path.is_dir() or path.suffix.lower() in (".parquet", ".pq")
 
 
 def open_source(
@@ -146,8 +130,6 @@ def open_source(
     AUTO_DUCKDB_BYTES to DuckDB. `load` (default `privsynth.io.read_table`) reads a file for
     the memory engine, with privsynth's own CSV sniffing and type inference.
     """
-    from privsynth.engine import ENGINES, _is_large_file, get_engine
-
     if engine not in ENGINES:
         raise InputError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
     if isinstance(data, pd.DataFrame):
@@ -164,13 +146,11 @@ def open_source(
         engine = "duckdb" if _is_large_file(path) else "memory"
     if engine == "memory":
         if load is None:
-            from privsynth.io import read_table as load
+            load = read_table
         return TableSource(load(path), get_engine("memory"), path=path)
     if not path.is_dir() and not path.is_file():
         raise InputError(f"{path}: not a regular file (a device, pipe or socket)")
     if _is_parquet(path):
-        from privsynth.engine.paths import check_flat_parquet
-
         check_flat_parquet(path)
     if engine == "duckdb":
         return TableSource(path, get_engine("duckdb", memory_limit=memory_limit or "2GB"), path=path)

@@ -21,13 +21,14 @@ import pandas as pd
 from privsynth.engine import base
 from privsynth.engine.base import ColumnCounts, EquivalenceClasses, marginals_from_groups
 from privsynth.engine.encoding import Bins, Categories, Encoder, KeyCategories
+from privsynth.engine.paths import check_flat_parquet, spark_paths
 from privsynth.errors import InputError
 from privsynth.settings import env_int, env_size
 
 _RID = "__ps_rid"
 
 
-def _bq(name: str) -> str:
+def backquote(name: str) -> str:
     """Backquote a column name so dots, dashes and spaces are taken literally."""
     return "`" + str(name).replace("`", "``") + "`"
 
@@ -147,8 +148,6 @@ class SparkEngine(base.EngineBase):
             return self.spark.createDataFrame(pdf)
         if isinstance(data, str | os.PathLike):
             # Literal paths (privsynth.engine.paths): Hadoop would expand {a,b}, [1], * and ?.
-            from privsynth.engine.paths import check_flat_parquet, spark_paths
-
             path = Path(data)
             if not path.exists():
                 raise InputError(f"{path}: no such file")
@@ -164,7 +163,7 @@ class SparkEngine(base.EngineBase):
         missing = [c for c in cols if c not in sdf.columns]
         if missing:
             raise InputError(f"column {missing[0]!r} is not in the data")
-        sdf = sdf.select(*[F.col(_bq(c)).alias(f"c{i}") for i, c in enumerate(cols)])
+        sdf = sdf.select(*[F.col(backquote(c)).alias(f"c{i}") for i, c in enumerate(cols)])
         if rowid:
             # zipWithIndex numbers rows in partition order, i.e. file order for one file.
             schema = sdf.schema.add(_RID, "long")

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pyarrow as pa
@@ -29,9 +29,24 @@ from privsynth.engine.paths import (
     hadoop_literal_path,
     parquet_files,
 )
-from privsynth.engine.source import TableSource, _is_parquet, chunk_rows
+from privsynth.engine.paths import is_parquet as _is_parquet
+from privsynth.engine.sql import sql_literal
 from privsynth.errors import InputError
+from privsynth.io.read import (
+    MAX_ROW_BYTES,
+    NA_TOKENS,
+    csv_error,
+    has_header,
+    literal_path,
+    parser_message,
+    sniff_delimiter,
+    sniff_head,
+)
 from privsynth.io.schema import Schema, convert_columns, infer_schema
+from privsynth.settings import chunk_rows
+
+if TYPE_CHECKING:
+    from privsynth.engine.source import TableSource
 
 _parsed = itertools.count()
 
@@ -72,14 +87,6 @@ def csv_dialect(path: Path) -> CsvDialect:
     """
     import pyarrow.csv as pacsv
 
-    from privsynth.io.read import (
-        MAX_ROW_BYTES,
-        _has_header,
-        csv_error,
-        literal_path,
-        sniff_delimiter,
-        sniff_head,
-    )
 
     path = Path(path)
     stat = path.stat()
@@ -90,7 +97,7 @@ def csv_dialect(path: Path) -> CsvDialect:
     if encoding != "utf-8":  # DuckDB and pyarrow would have to agree on every byte's decoding
         raise InputError(f"{path}: not utf-8; files at scale are read as utf-8 CSV only")
     delimiter = sniff_delimiter(text)
-    header = _has_header(text, delimiter)
+    header = has_header(text, delimiter)
     probe = None
     for block in (1 << 20, MAX_ROW_BYTES):  # the default block first; long rows need more
         try:
@@ -119,9 +126,6 @@ def csv_sql(path: Path, *, parallel: bool = True) -> str:
     """A DuckDB `read_csv(...)` of the file as `read_table` reads it: the sniffed dialect, every
     column text, its NA tokens missing (quoted ones kept). `parallel=False` keeps file order
     for a row numbering."""
-    from privsynth.engine.duckdb_engine import sql_literal
-    from privsynth.io.read import MAX_ROW_BYTES, NA_TOKENS
-
     d = csv_dialect(path)
     names = "[" + ", ".join(sql_literal(c) for c in d.names) + "]"
     nulls = "[" + ", ".join(sql_literal(t) for t in NA_TOKENS) + "]"
@@ -151,12 +155,10 @@ def readable(path: Path | None) -> Iterator[None]:
     try:
         yield
     except (duckdb.Error, pa.ArrowInvalid) as exc:
-        from privsynth.io.read import _first_line, csv_error
-
         if path is not None and not is_parquet(Path(path)):
             d = csv_dialect(Path(path))
             raise csv_error(Path(path), exc, delimiter=d.delimiter) from None
-        raise InputError(f"{path}: not a readable Parquet file: {_first_line(exc)}") from None
+        raise InputError(f"{path}: not a readable Parquet file: {parser_message(exc)}") from None
 
 
 def arrow_table(rel: Any) -> pa.Table:
@@ -247,8 +249,6 @@ def _text_batches(path: Path, rows: int) -> Iterator[pa.RecordBatch]:
             yield from pq.ParquetFile(file).iter_batches(batch_size=rows, use_pandas_metadata=True)
         return
     import pyarrow.csv as pacsv
-
-    from privsynth.io.read import NA_TOKENS, literal_path
 
     d = csv_dialect(path)
     reader = pacsv.open_csv(
@@ -361,8 +361,6 @@ def spark_text_frame(spark: Any, path: Path) -> Any:
     """The CSV as a Spark DataFrame read as `read_table` reads it: the sniffed dialect, the
     same column names, every column text, every NA token missing."""
     from pyspark.sql import functions as F
-
-    from privsynth.io.read import NA_TOKENS
 
     d = csv_dialect(path)
     sdf = spark.read.csv(

@@ -31,6 +31,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from privsynth.errors import InputError
+from privsynth.io.safety import restore_formulas as restore_formula_cells
 from privsynth.io.schema import Schema, convert_columns, infer_schema
 
 NA_TOKENS = ["", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None", "none", "#N/A"]
@@ -90,9 +91,7 @@ def load_table(
         else:
             df, encoding = _read_csv(path, header=header, delimiter=delimiter)
     if restore_formulas:
-        from privsynth.io.safety import restore_formulas as _restore
-
-        df = _restore(df)
+        df = restore_formula_cells(df)
     if df.columns.duplicated().any():
         dup = df.columns[df.columns.duplicated()][0]
         raise InputError(f"duplicate column name {dup!r}")
@@ -125,7 +124,7 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     try:
         table = pq.read_table(literal_path(path))
     except (pa.ArrowInvalid, OSError) as exc:
-        raise InputError(f"{path}: not a readable Parquet file ({_first_line(exc)})") from None
+        raise InputError(f"{path}: not a readable Parquet file ({parser_message(exc)})") from None
     check_flat(table.schema, path)
     if table.num_rows == 0:
         raise InputError(f"{path}: the file has columns but no rows")
@@ -180,7 +179,7 @@ def _read_csv(
     if delimiter is None:
         delimiter = sniff_delimiter(text)
     if header is None:
-        header = _has_header(text, delimiter)
+        header = has_header(text, delimiter)
     block = _BLOCK_BYTES
     while True:
         try:
@@ -228,7 +227,7 @@ def csv_error(
             f"{path}: malformed CSV: {at} has {m.group(2)} fields where the header has "
             f"{m.group(1)}"
         )
-    return InputError(f"{path}: malformed CSV: {_first_line(exc)}")
+    return InputError(f"{path}: malformed CSV: {parser_message(exc)}")
 
 
 def first_invalid_utf8(path: Path) -> tuple[int, int] | None:
@@ -379,7 +378,7 @@ def _looks_numeric(value: str) -> bool:
         return False
 
 
-def _has_header(text: str, delimiter: str) -> bool:
+def has_header(text: str, delimiter: str) -> bool:
     """Guess whether the first row is a header.
 
     A header if some column is numeric in the body but not in the first row, or if every
@@ -407,7 +406,7 @@ def _has_header(text: str, delimiter: str) -> bool:
     return True
 
 
-def _first_line(exc: BaseException) -> str:
+def parser_message(exc: BaseException) -> str:
     """The first line of a parser's message without anything of the data in it.
 
     pyarrow appends the offending row ("Expected 2 columns, got 3: <the row>") and DuckDB quotes
@@ -421,3 +420,8 @@ def _first_line(exc: BaseException) -> str:
     first = re.sub(r"(invalid value|string) ('[^']*'|\"[^\"]*\"|\S+)", r"\1 '...'", first)
     first = re.sub(r"'[^']*'|\"[^\"]*\"", "'...'", first)
     return first[:300]
+
+
+# The former private names, for code that still uses them.
+_first_line = parser_message
+_has_header = has_header

@@ -26,7 +26,8 @@ import pandas as pd
 from privsynth.errors import InputError
 
 _SAMPLE = 5_000
-_BOOL_TRUE = {"true", "yes", "y", "t"}
+BOOL_TRUE = frozenset({"true", "yes", "y", "t"})
+_BOOL_TRUE = BOOL_TRUE
 _BOOL_FALSE = {"false", "no", "n", "f"}
 # Tried in order; the first one that parses (almost) every sampled value wins.
 DATETIME_FORMATS = [

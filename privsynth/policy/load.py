@@ -28,7 +28,7 @@ import yaml
 from pydantic import ValidationError
 
 from privsynth.errors import PolicyError
-from privsynth.policy.models import Policy
+from privsynth.policy.models import Audit, ColumnAction, Match, Policy, Privacy, ReleaseSettings
 
 BUILTIN_PACKAGE = "privsynth.policies"
 # The built-in policies are under 5 KB; a policy past 1 MiB is a mistake or an attack.
@@ -366,14 +366,6 @@ def _shown(value: Any) -> str:
 
 
 def _suggest(name: str) -> str | None:
-    from privsynth.policy.models import (
-        Audit,
-        ColumnAction,
-        Match,
-        Privacy,
-        ReleaseSettings,
-    )
-
     known: set[str] = set(_FIELDS_OF["policy"]) | {"match"}
     for model in (ColumnAction, Match, Privacy, ReleaseSettings, Audit):
         known |= set(model.model_fields)

@@ -233,22 +233,30 @@ def topcode_hierarchy(
     return _frame([distinct.to_numpy(dtype=object), coded])
 
 
-def arx_hierarchy(path: str | os.PathLike[str], *, delimiter: str = ";") -> pd.DataFrame:
-    """A user hierarchy from an ARX CSV (no header, one row per value, last level `*`)."""
+def read_arx_hierarchy(path: str | os.PathLike[str], sep: str = ";") -> pd.DataFrame:
+    """A hierarchy from an ARX CSV: no header, one row per value, column 0 the value, the last
+    column the root `*`. The one reader for `kanonymize` users and policy `type: arx` specs."""
     path = Path(path)
     if not path.is_file():
-        raise InputError(f"{path}: hierarchy file not found")
+        raise InputError(f"hierarchy file {str(path)!r} does not exist")
     try:
         df = pd.read_csv(
-            path, sep=delimiter, header=None, dtype=str, keep_default_na=False, engine="python"
+            path,
+            sep=sep,
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            engine="python" if len(sep) > 1 else "c",
         )
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: not an ARX hierarchy CSV ({exc})") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise InputError(f"hierarchy file {str(path)!r} is not a {sep!r}-separated table: {exc}") from None
+    if df.empty:
+        raise InputError(f"hierarchy file {str(path)!r} is empty")
     if df.shape[1] < 2:
         raise InputError(f"{path}: an ARX hierarchy needs at least two levels (value and *)")
     if df[0].duplicated().any():
         raise InputError(f"{path}: value {df[0][df[0].duplicated()].iloc[0]!r} appears twice")
-    df.columns = range(df.shape[1])
+    df.columns = list(range(df.shape[1]))
     return df.astype(object)
 
 
@@ -309,7 +317,7 @@ def build_hierarchy(spec, values: pd.Series, *, base_dir: str | os.PathLike[str]
         path = Path(spec.file)
         if not path.is_absolute() and base_dir is not None:
             path = Path(base_dir) / path
-        h = arx_hierarchy(path, delimiter=spec.delimiter)
+        h = read_arx_hierarchy(path, sep=spec.delimiter)
         if spec.levels is not None and h.shape[1] != spec.levels:
             raise InputError(f"{path}: has {h.shape[1]} levels, the policy declares {spec.levels}")
         return h
