@@ -265,7 +265,9 @@ def test_release_cli_duckdb_anonymize_equals_memory_and_synthesize_streams(cli, 
     assert res.code == 0, res.stderr
     assert "released 200 rows x 3 columns under policy 'synth'" in res.stdout
     assert "DP synthetic (mst): epsilon spent" in res.stdout
-    assert sorted(p.name for p in out.iterdir()) == ["README.md", "manifest.json", "release.csv"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".privsynth-output", "README.md", "manifest.json", "release.csv"
+    ]
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["mode"] == "synthesize" and manifest["synthesis"]["synthetic"] is True
     assert "rows" not in manifest["input"]  # the private input row count is not recorded

@@ -1,7 +1,7 @@
 """The package's architecture (issue 10), checked on its imports.
 
 * Layers (import-linter, contract in pyproject.toml): cli > commands > {pipeline, audit, demo} >
-  {transform, synth} > policy > detect > engine > io > errors; a module imports only from
+  {transform, synth} > policy > detect > engine > io > settings > errors; a module imports only from
   layers below its own. The same contract is run on a synthetic package with one upward
   import to show that it breaks.
 * No import cycle runs through pipeline/, transform/ or synth/ (imports inside functions count).
@@ -32,22 +32,9 @@ LAZY_ALLOWED = {
     "privsynth.cli": "keeps `privsynth --help` and usage errors instant",
     # presidio-analyzer takes ~2 s to import; a scan with use_presidio=False never pays it
     "privsynth.detect.presidio_engine": "keeps presidio-analyzer out of `import privsynth.detect`",
-    # engine/ and policy/load.py are being reworked on the `hostile` branch (paths, settings);
-    # their lazy imports are left for after that merge (issue 10 report).
-    "privsynth.engine": "pending the hostile branch",
-    "privsynth.engine.base": "pending the hostile branch",
-    "privsynth.engine.memory": "pending the hostile branch",
-    "privsynth.engine.source": "pending the hostile branch",
-    "privsynth.engine.typed": "pending the hostile branch",
-    "privsynth.engine.view": "pending the hostile branch",
-    "privsynth.policy.load": "pending the hostile branch",
 }
-# Private names imported across packages that remain (engine <-> io, both on the hostile branch).
-PRIVATE_ALLOWED = {
-    ("privsynth.engine.typed", "privsynth.io.read", "_first_line"),
-    ("privsynth.engine.typed", "privsynth.io.read", "_has_header"),
-    ("privsynth.engine.view", "privsynth.io.schema", "_BOOL_TRUE"),
-}
+# Private names imported across packages that remain (none since the hostile branch).
+PRIVATE_ALLOWED: set[tuple[str, str, str]] = set()
 ACYCLIC = ("privsynth.pipeline", "privsynth.transform", "privsynth.synth")
 
 
@@ -166,7 +153,7 @@ def _synthetic_package(tmp_path: Path, extra: dict[str, str]) -> Path:
     pkg = tmp_path / "fakeps"
     for name in (
         "cli", "commands", "pipeline", "audit", "demo", "transform", "synth", "policy",
-        "detect", "engine", "io", "errors",
+        "detect", "engine", "io", "settings", "errors",
     ):  # fmt: skip
         (pkg / name).mkdir(parents=True)
         (pkg / name / "__init__.py").write_text("")
@@ -182,7 +169,8 @@ def _synthetic_package(tmp_path: Path, extra: dict[str, str]) -> Path:
     (pkg / "policy" / "load.py").write_text("import fakeps.detect\n")
     (pkg / "detect" / "scan.py").write_text("import fakeps.engine\n")
     (pkg / "engine" / "count.py").write_text("import fakeps.io\n")
-    (pkg / "io" / "read.py").write_text("import fakeps.errors\n")
+    (pkg / "io" / "read.py").write_text("import fakeps.settings\n")
+    (pkg / "settings" / "env.py").write_text("import fakeps.errors\n")
     for rel, text in extra.items():
         (pkg / rel).write_text(text)
     conf = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]

@@ -32,7 +32,9 @@ def synthetic(tmp_path_factory):
 
 def test_csv_release_has_synthetic_readme(synthetic, tmp_path):
     out = ps.write_release(synthetic, tmp_path / "out", fmt="csv")
-    assert sorted(p.name for p in out.iterdir()) == ["README.md", "manifest.json", "release.csv"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".privsynth-output", "README.md", "manifest.json", "release.csv"
+    ]
     readme = (out / "README.md").read_text()
     assert readme.startswith("# Synthetic data") and "SYNTHETIC DATA" in readme
 

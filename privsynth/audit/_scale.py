@@ -10,7 +10,6 @@ inference, KS, Pearson, pMSE, ML efficacy) runs on uniform row samples of at mos
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,17 +22,37 @@ from privsynth.audit._binning import code_column
 from privsynth.audit.risk import reidentification_risk
 from privsynth.audit.utility import _clean, marginal_sets
 from privsynth.engine import count_marginals
-from privsynth.engine.source import CHUNK_ROWS, TableSource, open_source
+from privsynth.engine.source import TableSource, chunk_rows, open_source
 from privsynth.engine.typed import text_data, typed_chunks, typed_sample
 from privsynth.errors import InputError
 from privsynth.io import file_sha256, frame_sha256, infer_schema
 from privsynth.io.schema import Schema
+from privsynth.settings import env_int
 
-# Rows per table the row-level metrics look at (uniform sample beyond it).
-AUDIT_SAMPLE_ROWS = int(os.environ.get("PRIVSYNTH_AUDIT_SAMPLE_ROWS", 50_000))
-# Rows per streamed chunk: the coding holds every column as text, so chunks stay small
+# Rows per table the row-level metrics look at (uniform sample beyond it);
+# PRIVSYNTH_AUDIT_SAMPLE_ROWS overrides it, read when an audit runs (see privsynth.settings).
+DEFAULT_AUDIT_SAMPLE_ROWS = 50_000
+# Rows per streamed chunk at most: the coding holds every column as text, so chunks stay small
 # (1M x 18 columns: 100k-row chunks peak under 1 GB, 500k-row chunks near 2.5 GB).
-AUDIT_CHUNK_ROWS = min(CHUNK_ROWS, 100_000)
+MAX_AUDIT_CHUNK_ROWS = 100_000
+
+
+def audit_sample_rows() -> int:
+    """The per-table row sample of the row-level metrics (PRIVSYNTH_AUDIT_SAMPLE_ROWS, checked)."""
+    return env_int("PRIVSYNTH_AUDIT_SAMPLE_ROWS", DEFAULT_AUDIT_SAMPLE_ROWS, minimum=1)
+
+
+def audit_chunk_rows() -> int:
+    return min(chunk_rows(), MAX_AUDIT_CHUNK_ROWS)
+
+
+def __getattr__(name: str) -> Any:
+    # The former module constants, read from the environment when asked.
+    if name == "AUDIT_SAMPLE_ROWS":
+        return audit_sample_rows()
+    if name == "AUDIT_CHUNK_ROWS":
+        return audit_chunk_rows()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 ON_FULL_TABLES = [
     "re-identification risk (equivalence classes of the release)",
@@ -119,7 +138,7 @@ def open_inputs(
     seed: int = 0,
 ) -> ScaledInputs:
     """Open the audit's tables on `engine` and pull each one's row sample (all rows if fewer)."""
-    cap = int(cap or AUDIT_SAMPLE_ROWS)
+    cap = int(cap or audit_sample_rows())
     if cap < 1:
         raise InputError(f"the audit's sample size must be at least 1, got {cap}")
     tables = {}
@@ -209,7 +228,7 @@ class FullCounts:
         if not t.sampled:
             yield t.rows  # the driver holds every row already
             return
-        yield from typed_chunks(t.source, t.schema, AUDIT_CHUNK_ROWS)
+        yield from typed_chunks(t.source, t.schema, audit_chunk_rows())
 
     def _codes(self, chunk: pd.DataFrame, which: str, remap: bool) -> dict[str, np.ndarray]:
         out = {}

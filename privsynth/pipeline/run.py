@@ -20,7 +20,8 @@ from typing import Any
 import pandas as pd
 
 from privsynth.detect import ColumnFinding
-from privsynth.engine.source import CHUNK_ROWS, TableSource
+from privsynth.engine.source import TableSource
+from privsynth.engine.source import chunk_rows as chunk_rows_setting
 from privsynth.errors import InputError
 from privsynth.io import file_sha256, read_table
 from privsynth.pipeline.anonymize import plan_anonymize
@@ -214,7 +215,7 @@ def anonymize_source(
     reader = reader_for(source)
     resolved, _ = resolve_for(reader, policy, findings)
     plan = plan_anonymize(reader, resolved, seed=seed, key_file=key_file)
-    rows = int(chunk_rows or CHUNK_ROWS)
+    rows = int(chunk_rows or chunk_rows_setting())
     return write_plan(plan, reader, out_dir, fmt=fmt, rows=rows, input_path=source.path)
 
 

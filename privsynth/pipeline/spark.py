@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
+from privsynth.engine.paths import spark_paths
 from privsynth.engine.source import TableSource
 from privsynth.engine.spark_engine import backquote
 from privsynth.errors import InputError
@@ -53,7 +54,7 @@ class SparkFileReader:
     def wrap(reader: Any, spark: Any, path: Path) -> Any:
         from pyspark.sql import functions as F
 
-        sdf = spark.read.parquet(str(path))
+        sdf = spark.read.parquet(*spark_paths(path))
 
         def group_sizes(columns):
             cols = list(columns)
@@ -139,7 +140,7 @@ def anonymize_spark(
             pdf.columns = columns
             yield plan.apply(norm(pdf)).reset_index(drop=True)
 
-    sdf = spark.read.parquet(str(path))
+    sdf = spark.read.parquet(*spark_paths(path))
     n_in = reader.n_rows()
     out = check_out_dir(out_dir)
     with atomic_dir(out) as tmp:

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from privsynth.errors import InputError
+from privsynth.errors import InputError, first_row
 
 STAR = "*"
 
@@ -52,6 +52,12 @@ def _distinct(series: pd.Series) -> pd.Series:
     return pd.Series(pd.unique(labels.dropna()), dtype=object)
 
 
+def _not_numeric_row(values: pd.Series) -> str:
+    """`row 17: ` for the first present value of `values` that is not a number."""
+    bad = pd.to_numeric(values, errors="coerce").isna() & values.notna()
+    return f"row {first_row(bad):,}: " if bad.any() else ""
+
+
 def _column(values: pd.Series) -> str:
     """`column 'age': ` for error messages when the values carry their column's name."""
     name = getattr(values, "name", None)
@@ -78,8 +84,7 @@ def intervals_hierarchy(
     distinct = _distinct(values)
     nums = pd.to_numeric(distinct, errors="coerce").to_numpy(dtype=float)
     if np.isnan(nums).any():
-        bad = distinct[np.isnan(nums)].iloc[0]
-        raise InputError(f"{_column(values)}interval hierarchy needs numbers, got {bad!r}")
+        raise InputError(f"{_column(values)}{_not_numeric_row(values)}interval hierarchy needs numbers")
     anchor = 0.0 if bottom is None else float(bottom)
     integral = bool(np.all(np.floor(nums) == nums)) and all(float(w).is_integer() for w in widths)
     levels: list = [distinct.to_numpy(dtype=object)]
@@ -131,8 +136,8 @@ def dates_hierarchy(
     else:
         dates = pd.to_datetime(values, errors="coerce", format="mixed")
         if (dates.isna() & values.notna()).any():
-            bad = values[dates.isna() & values.notna()].iloc[0]
-            raise InputError(f"{_column(values)}date hierarchy needs dates, got {bad!r}")
+            row = first_row(dates.isna() & values.notna())
+            raise InputError(f"{_column(values)}row {row:,}: date hierarchy needs dates")
     labels = value_strings(dates)
     keep = labels.notna() & ~labels.duplicated()
     d, lab0 = dates[keep].reset_index(drop=True), labels[keep].reset_index(drop=True)
@@ -219,8 +224,7 @@ def topcode_hierarchy(
     distinct = _distinct(values)
     nums = pd.to_numeric(distinct, errors="coerce").to_numpy(dtype=float)
     if np.isnan(nums).any():
-        bad = distinct[np.isnan(nums)].iloc[0]
-        raise InputError(f"{_column(values)}top/bottom coding needs numbers, got {bad!r}")
+        raise InputError(f"{_column(values)}{_not_numeric_row(values)}top/bottom coding needs numbers")
     coded = distinct.to_numpy(dtype=object).copy()
     if top is not None:
         coded[nums >= top] = label if label is not None else f"{_fmt1(top)}+"
@@ -336,7 +340,10 @@ def generalize(series: pd.Series, hierarchy: pd.DataFrame, level: int) -> pd.Ser
     out = labels.map(mapping)
     unknown = out.isna() & labels.notna()
     if unknown.any():
-        bad = labels[unknown].iloc[0]
-        name = f" of column {series.name!r}" if series.name is not None else ""
-        raise InputError(f"value {bad!r}{name} is not in its hierarchy ({int(unknown.sum())} rows)")
+        # the row, never the value (privacy rule 6): the value is a cell of the private data
+        name = f"column {series.name!r}, " if series.name is not None else ""
+        raise InputError(
+            f"{name}row {first_row(unknown):,}: a value that is not in its hierarchy "
+            f"({int(unknown.sum())} rows)"
+        )
     return out.astype(object)
