@@ -21,6 +21,7 @@ import pandas as pd
 from privsynth.errors import InputError
 from privsynth.synth.base import Compression, MarginalSynthesizer, pgm
 from privsynth.synth.ledger import Ledger
+from privsynth.synth.limits import check_method_width
 from privsynth.synth.measure import measure_marginal, select_noisy_max
 from privsynth.synth.mst import compress_oneways
 
@@ -38,9 +39,17 @@ def downward_closure(cliques: Iterable[Sequence[str]]) -> list[Clique]:
 
 
 def workload_weights(workload: Sequence[Sequence[str]]) -> dict[Clique, float]:
-    """Candidate -> weight = how many workload attributes it shares with each workload query."""
-    sets = [set(w) for w in workload]
-    return {cl: float(sum(len(set(cl) & w) for w in sets)) for cl in downward_closure(workload)}
+    """Candidate -> weight = how many workload attributes it shares with each workload query.
+
+    The sum over queries w of |cl & w| is the sum over cl's attributes of the number of queries
+    holding that attribute: linear in the workload (the pairwise form was quadratic, 15 s of
+    a 28-column fit).
+    """
+    holding: dict[str, int] = {}
+    for w in workload:
+        for a in set(w):
+            holding[a] = holding.get(a, 0) + 1
+    return {cl: float(sum(holding.get(a, 0) for a in cl)) for cl in downward_closure(workload)}
 
 
 VARIANTS = ("privsynth", "paper")
@@ -125,6 +134,8 @@ class AIM(MarginalSynthesizer):
         workload: Sequence[Sequence[str]] | None = None,
         ledger: Ledger | None = None,
     ) -> AIM:
+        if workload is None:
+            check_method_width("aim", len(domain))
         data, dom, ledger = self._start(df, domain, ledger)
         if self.max_model_size <= 0:
             raise InputError("max_model_size must be positive (MB)")

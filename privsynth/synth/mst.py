@@ -18,6 +18,7 @@ import pandas as pd
 from privsynth.errors import InputError
 from privsynth.synth.base import Compression, MarginalSynthesizer, pgm
 from privsynth.synth.ledger import Ledger
+from privsynth.synth.limits import check_method_width
 from privsynth.synth.measure import measure_marginal, select_noisy_max
 
 COMPRESS_MODES = ("rare", "runs")
@@ -155,6 +156,7 @@ class MST(MarginalSynthesizer):
     def fit(
         self, df: pd.DataFrame, domain: Mapping[str, int], *, ledger: Ledger | None = None
     ) -> MST:
+        check_method_width("mst", len(domain))
         data, dom, ledger = self._start(df, domain, ledger)
         m = int(self.max_rows_per_person)
         cols = list(dom)

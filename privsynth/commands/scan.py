@@ -1,0 +1,93 @@
+"""`privsynth scan FILE`: the findings as a rich table, or JSON for machines."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from privsynth.detect import ColumnClass, ScanResult, scan
+from privsynth.engine.select import announce, choose_engine
+from privsynth.engine.source import open_source
+from privsynth.errors import InputError
+from privsynth.io import atomic_file
+
+_STYLE = {
+    ColumnClass.DIRECT: "bold red",
+    ColumnClass.QUASI: "yellow",
+    ColumnClass.SENSITIVE: "magenta",
+    ColumnClass.OTHER: "dim",
+}
+
+
+def run_scan(file: Path, json_out: bool = False, sample: int = 1000,
+             write_policy: Path | None = None, engine: str | None = None,
+             spark_master: str | None = None, memory_limit: str | None = None) -> ScanResult:
+    """Scan `file`, print the result, optionally write a draft policy. Bad input: InputError.
+
+    `engine` (None = auto): a file left to DuckDB or Spark is scanned from samples and engine
+    counts, never loaded whole; the choice is said on stderr (`engine.select`).
+    """
+    choice = choose_engine(file, engine, spark_master=spark_master, memory_limit=memory_limit)
+    if sample < 1:
+        raise InputError(f"--sample must be at least 1, got {sample}")
+    if write_policy is not None and Path(write_policy).is_dir():
+        # Checked before the (slow) scan, not after it.
+        raise InputError(f"{write_policy}: is a folder, expected a file path (--write-policy)")
+    if choice.name == "memory":
+        result = scan(Path(file), sample=sample)
+        announce(choice, engine, None)
+    else:
+        source = open_source(
+            file, choice.name, spark_master=spark_master, memory_limit=memory_limit
+        )
+        result = scan(source, sample=sample)
+        announce(choice, engine, None)  # after the scan: a bad file stays a one-line error
+    # Draft before printing: a policy that cannot be drafted fails the command up front.
+    policy = result.draft_policy() if write_policy is not None else None
+    if json_out:
+        cols = [
+            {"name": f.name, "class": str(f.cls), "entity": f.entity,
+             "confidence": f.confidence, "evidence": f.evidence, "type": f.type,
+             "entities": f.entities}
+            for f in result.findings
+        ]
+        sys.stdout.write(json.dumps({"columns": cols}, ensure_ascii=False, indent=2) + "\n")
+    else:
+        print_table(result)
+    if write_policy is not None:
+        _write_policy(policy, Path(write_policy))
+    return result
+
+
+def print_table(result: ScanResult) -> None:
+    """The findings as a rich table, one row per column, then the count per class."""
+    console = Console() if sys.stdout.isatty() else Console(width=160)
+    title = f"{result.source or 'table'}: {result.n_rows:,} rows, {len(result)} columns"
+    table = Table(title=title, show_lines=False, expand=False)
+    table.add_column("column", overflow="fold")
+    table.add_column("class")
+    table.add_column("entity")
+    table.add_column("conf.", justify="right")
+    table.add_column("evidence", overflow="fold")
+    for f in result.findings:
+        style = _STYLE.get(f.cls, "")
+        entity = f.entity if len(f.entities) <= 1 else ", ".join(f.entities)
+        table.add_row(f.name, f"[{style}]{f.cls}[/]", entity, f"{f.confidence:.2f}",
+                      "; ".join(f.evidence[:3]))
+    console.print(table)
+    counts = {c: sum(f.cls == c for f in result.findings) for c in ColumnClass}
+    console.print(
+        f"{counts[ColumnClass.DIRECT]} direct identifiers, {counts[ColumnClass.QUASI]} "
+        f"quasi-identifiers, {counts[ColumnClass.SENSITIVE]} sensitive, "
+        f"{counts[ColumnClass.OTHER]} other  ({result.seconds:.2f} s)"
+    )
+
+
+def _write_policy(text: str, path: Path) -> None:
+    with atomic_file(path) as tmp:
+        Path(tmp).write_text(text, encoding="utf-8")
+    print(f"draft policy written to {path}", file=sys.stderr)
