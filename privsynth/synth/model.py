@@ -22,6 +22,7 @@ from privsynth.synth.junction_tree import (
     build_junction_tree,
     junction_tree_size,
 )
+from privsynth.synth.refine import refine_frame
 
 _FORMAT = "privsynth.pgm/1"
 _CACHE_CELLS = 16 * 2**20  # cached out-of-clique marginals, in float64 cells (128 MB)
@@ -307,8 +308,6 @@ class GraphicalModel:
                 done.append(attr)
         out = pd.DataFrame({a: cols[a] for a in self.domain.attrs})
         if not where and self.refine_cliques and self.refine_sweeps > 0:
-            from privsynth.synth.refine import refine_frame
-
             out = refine_frame(self, out, self.refine_cliques, rng, self.refine_sweeps)
         return out
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 
 _SIGN = np.array([-1.0, -1.0, 1.0, 1.0])[:, None, None]
 
@@ -153,8 +154,6 @@ def plan_sweeps(n: int, widths: Sequence[int], sweeps: int) -> int:
 def refine_frame(model, frame, cliques: Sequence[Sequence[str]], rng, sweeps: int):
     """`frame` (rows sampled from `model`, integer codes) nudged toward the model's marginals
     on `cliques`; columns keep their 1-way counts. Post-processing of the model only."""
-    import pandas as pd
-
     n = len(frame)
     attrs = list(model.domain.attrs)
     index = {a: i for i, a in enumerate(attrs)}
