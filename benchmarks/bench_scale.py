@@ -355,9 +355,10 @@ def _kanon_child(mode: str, path: Path, repeats: int, memory_limit: str) -> dict
     os.environ.setdefault("PRIVSYNTH_KEY", "benchmark-key-0123456789abcdef")
     from privsynth.engine.source import open_source
     from privsynth.io import read_table
-    from privsynth.release import release, write_release
-    from privsynth.transform.readers import FileReader
-    from privsynth.transform.stream import anonymize_source, plan_anonymize, resolve_for
+    from privsynth.pipeline.anonymize import plan_anonymize
+    from privsynth.pipeline.plan import resolve_for
+    from privsynth.pipeline.readers import FileReader
+    from privsynth.pipeline.run import anonymize_source, release, write_release
 
     times, info = [], {}
     for _ in range(repeats):
@@ -370,7 +371,7 @@ def _kanon_child(mode: str, path: Path, repeats: int, memory_limit: str) -> dict
             plan = plan_anonymize(reader, resolved, seed=0)
             info = plan.privacy["achieved"]
         elif mode == "search-memory":
-            from privsynth.transform.readers import FrameReader
+            from privsynth.pipeline.readers import FrameReader
 
             df = read_table(path)
             reader = FrameReader(df)

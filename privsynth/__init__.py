@@ -34,10 +34,11 @@ _EXPORTS: dict[str, str] = {
     "resolve": "privsynth.policy",
     "Policy": "privsynth.policy",
     "policy_json_schema": "privsynth.policy",
-    "release": "privsynth.release",
-    "Release": "privsynth.release",
-    "write_release": "privsynth.release",
-    "anonymize_source": "privsynth.transform.stream",
+    "release": "privsynth.pipeline.run",
+    "Release": "privsynth.pipeline.run",
+    "write_release": "privsynth.pipeline.run",
+    "anonymize_source": "privsynth.pipeline.run",
+    "Manifest": "privsynth.pipeline.manifest",
     "PolicyError": "privsynth.errors",
     "MissingKeyError": "privsynth.errors",
     "audit": "privsynth.audit",
@@ -46,11 +47,13 @@ _EXPORTS: dict[str, str] = {
     "MST": "privsynth.synth",
     "AIM": "privsynth.synth",
     "Ledger": "privsynth.synth",
-    "synthesize": "privsynth.synth",
-    "synthesize_source": "privsynth.synth",
-    "SyntheticRelease": "privsynth.synth",
+    "synthesize": "privsynth.pipeline.synthesize",
+    "synthesize_source": "privsynth.pipeline.synthesize",
+    "SyntheticRelease": "privsynth.pipeline.synthesize",
 }
-_SUBMODULES = {"io", "detect", "policy", "transform", "synth", "audit", "engine", "datasets"}
+_SUBMODULES = {
+    "io", "detect", "policy", "transform", "synth", "pipeline", "audit", "engine", "datasets"
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -2,6 +2,10 @@
 
 Exit codes: 0 ok, 1 audit thresholds failed, 2 bad input. Errors are one line on stderr;
 set PRIVSYNTH_DEBUG=1 to see the traceback of an unexpected error.
+
+Each command's module (`privsynth.commands.*`, `privsynth.demo`) is imported when the command
+runs, not here: importing them all costs seconds (presidio, scikit-learn, OpenDP) that
+`privsynth --help` and a mistyped option should not pay.
 """
 
 from __future__ import annotations
@@ -76,7 +80,7 @@ def scan(
 
     Large file: privsynth scan big.parquet --engine duckdb (samples and counts, never loaded whole)
     """
-    from privsynth.detect.cli import run_scan
+    from privsynth.commands.scan import run_scan  # on use: `--help` stays instant (see module doc)
 
     run_scan(
         file, json_out=json_out, sample=sample, write_policy=write_policy, engine=engine,
@@ -110,7 +114,7 @@ def release(
 
     Large file: privsynth release big.parquet -p dp-synthetic -o out/ --engine duckdb --memory-limit 4GB
     """
-    from privsynth.release import run_release
+    from privsynth.commands.release import run_release
 
     run_release(
         file, policy, out, seed=seed, key_file=key_file, json_out=json_out, engine=engine,
@@ -162,7 +166,7 @@ def audit(
     tvd_1way_max, tvd_2way_max, tvd_3way_max, correlation_diff_max, pmse_ratio_max,
     ml_efficacy_ratio_min.
     """
-    from privsynth.audit.cli import run_audit
+    from privsynth.commands.audit import run_audit
 
     code = run_audit(
         original=original, release=release, holdout=holdout, policy=policy, manifest=manifest,

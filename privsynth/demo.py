@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,8 +20,12 @@ from rich.console import Console, RenderableType
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from privsynth.errors import PrivsynthError
+from privsynth.audit import audit
+from privsynth.datasets import example_path, example_split
+from privsynth.detect import ColumnFinding, ScanResult, scan
 from privsynth.io import atomic_dir
+from privsynth.pipeline.run import Release, release, write_release
+from privsynth.policy import load_policy
 
 
 @dataclass
@@ -80,8 +84,6 @@ class DemoResult:
 # ------------------------------------------------------------------------------------- steps
 def load_example(ctx: DemoContext) -> StepOutcome:
     """Read the bundled table and cut it into a training half and a holdout half."""
-    from privsynth.datasets import example_path, example_split
-
     ctx.train, ctx.holdout = example_split(seed=0)
     ctx.table = pd.concat([ctx.train, ctx.holdout], ignore_index=True)
     rows, cols = ctx.table.shape
@@ -94,15 +96,10 @@ def load_example(ctx: DemoContext) -> StepOutcome:
 
 def scan_columns(ctx: DemoContext) -> StepOutcome:
     """Flag every column: direct identifier, quasi-identifier, sensitive attribute, or other."""
-    from privsynth import detect
-
-    scan = getattr(detect, "scan", None)
-    if scan is None:
-        raise PrivsynthError("this build has no scanner yet (privsynth.detect.scan is missing)")
     result = scan(ctx.table)
     ctx.results["scan"] = result
-    findings = _findings(result)
-    payload = {**_scan_dict(result, findings), "source": "privsynth/datasets/example.csv"}
+    findings = result.findings
+    payload = {**result.to_dict(), "source": "privsynth/datasets/example.csv"}
     payload.setdefault("n_rows", len(ctx.table))
     ctx.write_json("scan.json", payload)
     return StepOutcome(_scan_summary(findings), _scan_view(findings), ["scan.json"])
@@ -110,11 +107,9 @@ def scan_columns(ctx: DemoContext) -> StepOutcome:
 
 def _release(ctx: DemoContext, policy_name: str, folder: str) -> StepOutcome:
     """Release the training half under a built-in policy into `folder` (release + manifest)."""
-    from privsynth.policy import load_policy
-    from privsynth.release import release, write_release
-
     policy = load_policy(policy_name)
-    findings = _findings(ctx.results["scan"]) if "scan" in ctx.results else None
+    scanned: ScanResult | None = ctx.results.get("scan")
+    findings = scanned.findings if scanned is not None else None
     rel = release(ctx.train, policy, seed=DEMO_SEED, findings=findings)
     ctx.results[f"release:{folder}"] = (rel, policy)
     write_release(rel, ctx.work / folder, fmt="csv")
@@ -134,8 +129,6 @@ def release_synthetic(ctx: DemoContext) -> StepOutcome:
 
 def _audit(ctx: DemoContext, folder: str) -> StepOutcome:
     """Audit one release against the training half, with the holdout half as control."""
-    from privsynth.audit import audit
-
     rel, policy = ctx.results[f"release:{folder}"]
     report = audit(
         ctx.train,
@@ -222,7 +215,7 @@ def run_demo(
     return result
 
 
-def _release_summary(rel: Any) -> str:
+def _release_summary(rel: Release) -> str:
     """One line on what a release achieved: k/l/suppression, or the privacy budget spent."""
     m = rel.manifest
     rows, cols = rel.data.shape
@@ -247,23 +240,6 @@ def _release_summary(rel: Any) -> str:
 
 
 # --------------------------------------------------------------------------- scan rendering
-def _findings(result: Any) -> list[Any]:
-    """The per-column findings of a scan result, whatever container it keeps them in."""
-    for attr in ("columns", "findings"):
-        value = getattr(result, attr, None)
-        if value is not None and not callable(value):
-            return list(value.values()) if isinstance(value, Mapping) else list(value)
-    return list(result)
-
-
-def _scan_dict(result: Any, findings: list[Any]) -> dict[str, Any]:
-    to_dict = getattr(result, "to_dict", None)
-    if callable(to_dict):
-        d = to_dict()
-        if isinstance(d, Mapping) and "columns" in d:
-            return dict(d)
-    return {"columns": [f.to_dict() for f in findings]}
-
 
 _CLASS_STYLE = {"direct": "bold red", "quasi": "yellow", "sensitive": "magenta", "other": "dim"}
 _CLASS_LABEL = {  # singular, plural
@@ -274,7 +250,7 @@ _CLASS_LABEL = {  # singular, plural
 }
 
 
-def _scan_summary(findings: list[Any]) -> str:
+def _scan_summary(findings: list[ColumnFinding]) -> str:
     counts = {c: sum(str(f.cls) == c for f in findings) for c in _CLASS_LABEL}
     parts = [f"{n} {_CLASS_LABEL[c][n != 1]}" for c, n in counts.items()]
     text = [f for f in findings if str(getattr(f, "type", "")) == "text" and f.entities]
@@ -285,7 +261,7 @@ def _scan_summary(findings: list[Any]) -> str:
     return line
 
 
-def _scan_view(findings: list[Any]) -> Table:
+def _scan_view(findings: list[ColumnFinding]) -> Table:
     table = Table(header_style="bold")
     for header in ("column", "class", "entity", "confidence", "why"):
         table.add_column(header, overflow="fold")

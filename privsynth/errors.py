@@ -32,3 +32,12 @@ class BudgetExceededError(PrivsynthError):
 
 class MissingKeyError(InputError):
     """A keyed transform was asked for but no key was supplied (privacy rule 5)."""
+
+
+def first_row(mask) -> int:
+    """The 1-based position of the first True in `mask` (a boolean array or Series): how an
+    error names the row of a bad cell instead of quoting it (privacy rule 6)."""
+    import numpy as np
+
+    hits = np.flatnonzero(np.asarray(mask, dtype=bool))
+    return int(hits[0]) + 1 if hits.size else 0

@@ -21,10 +21,9 @@ import privsynth as ps
 from privsynth.engine.source import open_source
 from privsynth.errors import InputError
 from privsynth.io import read_table, write_table
+from privsynth.pipeline.run import anonymize_source, release, write_release
 from privsynth.policy import load_policy
-from privsynth.release import release, write_release
 from privsynth.transform import kanonymize
-from privsynth.transform.stream import anonymize_source
 
 KEY = "unit-test-key-9f8e7d6c5b4a3210"
 CHUNK = 700  # smaller than every table below, so chunking is exercised
@@ -247,7 +246,7 @@ columns:
 
 # ------------------------------------------------------------------------ refusals, atomicity
 def test_failure_midway_writes_nothing(files, tmp_path, monkeypatch):
-    from privsynth.transform.stream import AnonymizePlan
+    from privsynth.pipeline.anonymize import AnonymizePlan
 
     calls = {"n": 0}
     real = AnonymizePlan.apply
@@ -271,7 +270,7 @@ def test_failure_midway_writes_nothing(files, tmp_path, monkeypatch):
 
 
 def test_value_off_the_sampled_type_is_refused(tmp_path, monkeypatch):
-    import privsynth.transform.readers as readers
+    import privsynth.pipeline.readers as readers
 
     monkeypatch.setattr(readers, "SAMPLE_ROWS", 50)
     rows = [f"{i},{i % 7}" for i in range(3000)] + ["3000,abc"]
@@ -353,8 +352,9 @@ def test_spark_release_equals_memory(files, tmp_path):
 
 def test_plan_on_many_short_lived_chunks_equals_whole(files, tmp_path):
     """Chunks created and freed one after another (Spark's batches) get their own labels."""
-    from privsynth.transform.readers import FrameReader
-    from privsynth.transform.stream import plan_anonymize, resolve_for
+    from privsynth.pipeline.anonymize import plan_anonymize
+    from privsynth.pipeline.plan import resolve_for
+    from privsynth.pipeline.readers import FrameReader
 
     df = read_table(files["parquet"])
     reader = FrameReader(df)

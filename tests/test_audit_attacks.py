@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from privsynth.audit import AttackResult, inference, linkability, singling_out
-from privsynth.audit._encode import MixedEncoder, nearest
+from privsynth.audit._distance import MixedEncoder, nearest
 from privsynth.audit.attacks import _result, wilson
 from privsynth.errors import InputError
 

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from privsynth.audit._encode import MixedEncoder, iter_blocks, row_hashes, sq_distances
+from privsynth.audit._distance import MixedEncoder, iter_blocks, row_hashes, sq_distances
 from privsynth.errors import InputError
 
 

@@ -156,7 +156,7 @@ POLICY_CASES = {
     "generalize-text-as-intervals": (
         "name: x\nunmatched: keep\ncolumns:\n"
         "  sex: {action: generalize, hierarchy: {type: intervals, widths: [10]}}\n",
-        ["sex", "Male"],
+        ["sex", "row", "needs numbers"],  # the row, never the cell ("Male")
     ),
     "keyed-pseudonym-without-key": (
         "name: x\nunmatched: keep\ncolumns:\n"

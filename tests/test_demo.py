@@ -10,6 +10,7 @@ from rich.console import Console
 
 import privsynth.detect
 from privsynth import demo
+from privsynth.detect import ScanResult
 from privsynth.detect.findings import ColumnClass, ColumnFinding
 
 HAS_SCAN = hasattr(privsynth.detect, "scan")
@@ -18,10 +19,11 @@ SCAN_STEPS = demo.DEMO_STEPS[:2]  # load + scan: the release and audit steps are
 
 def _stub_scan(df):
     """Stands in for privsynth.detect.scan: one finding per column, no real detection."""
-    return [
+    findings = [
         ColumnFinding(c, ColumnClass.DIRECT if c == "ssn" else ColumnClass.OTHER, "NONE", 0.5)
         for c in df.columns
     ]
+    return ScanResult(findings=findings, n_rows=len(df), seconds=0.0)
 
 
 def _quiet() -> Console:
@@ -29,7 +31,7 @@ def _quiet() -> Console:
 
 
 def test_steps_are_named_and_run_in_order(tmp_path, monkeypatch):
-    monkeypatch.setattr(privsynth.detect, "scan", _stub_scan, raising=False)
+    monkeypatch.setattr(demo, "scan", _stub_scan)
     result = demo.run_demo(tmp_path / "out", console=_quiet(), steps=SCAN_STEPS)
     assert [s.name for s in result.steps] == [s.name for s in SCAN_STEPS]
     assert [s.name for s in result.steps][:2] == ["load", "scan"]
@@ -42,12 +44,12 @@ def test_steps_are_named_and_run_in_order(tmp_path, monkeypatch):
 
 
 def test_an_added_step_sees_earlier_results(tmp_path, monkeypatch):
-    monkeypatch.setattr(privsynth.detect, "scan", _stub_scan, raising=False)
+    monkeypatch.setattr(demo, "scan", _stub_scan)
     seen = {}
 
     def count_rows(ctx: demo.DemoContext) -> demo.StepOutcome:
         seen["rows"] = len(ctx.train) + len(ctx.holdout)
-        seen["scanned"] = len(demo._findings(ctx.results["scan"]))
+        seen["scanned"] = len(ctx.results["scan"].findings)
         (ctx.work / "extra.txt").write_text("ok")
         return demo.StepOutcome("counted", files=["extra.txt"])
 
@@ -58,7 +60,7 @@ def test_an_added_step_sees_earlier_results(tmp_path, monkeypatch):
 
 
 def test_a_failing_step_leaves_nothing_behind(tmp_path, monkeypatch):
-    monkeypatch.setattr(privsynth.detect, "scan", _stub_scan, raising=False)
+    monkeypatch.setattr(demo, "scan", _stub_scan)
 
     def boom(ctx):
         raise RuntimeError("stage failed")

@@ -39,7 +39,7 @@ def test_sample_and_chunks_equal_read_table(semicolon_file):
 
 def test_the_three_users_share_one_schema(semicolon_file):
     from privsynth.engine.view import typed_sample as view_sample
-    from privsynth.transform.readers import FileReader
+    from privsynth.pipeline.readers import FileReader
 
     source = open_source(semicolon_file, "duckdb")
     _, schema = typed_sample(source, 1000)

@@ -158,6 +158,19 @@ def test_default_hierarchy_is_value_then_star():
     assert out["a"].tolist() == ["1", "1", "2", "2", "*"]
 
 
+def test_kanonymize_without_hierarchy_uses_the_policy_default():
+    """No hierarchy given: the policy's default (nested round intervals for a numeric column
+    with more than ten values, missing values a category of their own), not value-or-star."""
+    from privsynth.transform import default_hierarchy
+
+    ages = pd.Series(list(range(20, 80)) * 2 + [None] * 4, dtype="float64")
+    df = pd.DataFrame({"age": ages})
+    out, res = kanonymize(df, ["age"], k=4, max_suppression=0.0)
+    levels = default_hierarchy(ages)
+    assert res.levels == {"age": 1} and res.n_suppressed == 0
+    assert set(out["age"].dropna()) - {"NA"} <= set(levels[1]) and "20-24" in set(out["age"])
+
+
 # --- bad input --------------------------------------------------------------------------
 
 

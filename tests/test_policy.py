@@ -225,8 +225,8 @@ def test_draft_policy_loads_and_explains(tmp_path):
 
 
 def test_draft_caps_search_and_keeps_classic_quasi_identifiers():
+    from privsynth.detect.draft import MAX_DRAFT_QIS
     from privsynth.detect.findings import ColumnClass, ColumnFinding
-    from privsynth.policy.draft import MAX_DRAFT_QIS
 
     extra = [
         ColumnFinding(name=f"q{i}", cls=ColumnClass.QUASI, confidence=0.99) for i in range(10)

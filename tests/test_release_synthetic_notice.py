@@ -32,7 +32,9 @@ def synthetic(tmp_path_factory):
 
 def test_csv_release_has_synthetic_readme(synthetic, tmp_path):
     out = ps.write_release(synthetic, tmp_path / "out", fmt="csv")
-    assert sorted(p.name for p in out.iterdir()) == ["README.md", "manifest.json", "release.csv"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".privsynth-output", "README.md", "manifest.json", "release.csv"
+    ]
     readme = (out / "README.md").read_text()
     assert readme.startswith("# Synthetic data") and "SYNTHETIC DATA" in readme
 
@@ -57,15 +59,15 @@ def test_anonymized_release_has_no_synthetic_readme(tmp_path):
 
 
 def test_release_hands_its_findings_to_the_synthesizer(monkeypatch):
-    import privsynth.synth as synth
+    import privsynth.pipeline.run as synth  # where release() finds the synthesizer
     from privsynth.policy import Policy
 
     seen = {}
     real = synth.synthesize
 
-    def spy(df, policy, *, seed=None, findings=None):
+    def spy(df, policy, *, seed=None, findings=None, **resolved):
         seen["findings"] = findings
-        return real(df, policy, seed=seed, findings=findings)
+        return real(df, policy, seed=seed, findings=findings, **resolved)
 
     monkeypatch.setattr(synth, "synthesize", spy)
     findings: list = []
@@ -92,7 +94,7 @@ def test_synthetic_manifest_withholds_the_input_row_count_and_digest(tmp_path, e
     """Privacy rule 2: the exact row count (and a digest of the private rows) never ship."""
     import yaml
 
-    from privsynth.release import run_release
+    from privsynth.commands.release import run_release
 
     data = small_raw(437)[["city", "income"]]
     src = tmp_path / "in.csv"

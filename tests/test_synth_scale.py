@@ -183,10 +183,10 @@ def test_synthesize_is_the_memory_source_path(fake_noise):
 
 def test_memory_path_equals_the_classic_pipeline(fake_noise):
     """encode in pandas -> MST.fit on a DataFrame of codes: the pre-engine route, same counts."""
+    from privsynth.pipeline.synthesize import bound_contributions
     from privsynth.synth import MST
     from privsynth.synth.ledger import Ledger
     from privsynth.synth.preprocess import BudgetPlan, build_encoder
-    from privsynth.synth.release import bound_contributions
 
     df = scale_table()
     pol = scale_policy(rows=400)
@@ -342,7 +342,7 @@ def test_bounds_never_from_data_on_duckdb(parquet_file):
 def test_duckdb_keeps_the_memory_paths_rows_per_person(tmp_path):
     """bound_contributions in SQL keeps exactly the first max_rows rows per id (file order)."""
     from privsynth.engine.view import private_view
-    from privsynth.synth.release import bound_contributions
+    from privsynth.pipeline.synthesize import bound_contributions
 
     df = scale_table()
     df["pid"] = df["pid"] % 40
@@ -366,7 +366,7 @@ def test_ledger_within_budget_on_duckdb(parquet_file):
 
 # ---------------------------------------------------------------------- streaming output
 def test_streamed_release_equals_materialized(parquet_file, tmp_path, monkeypatch, fake_noise):
-    from privsynth.synth import release as rel_mod
+    from privsynth.pipeline import synthesize as rel_mod
 
     monkeypatch.setattr(rel_mod, "SAMPLE_CHUNK_ROWS", 700)
     rel = _release(open_source(parquet_file, "duckdb"), rows=2500)
@@ -388,7 +388,7 @@ def test_streamed_release_equals_materialized(parquet_file, tmp_path, monkeypatc
 
 
 def test_failed_stream_writes_nothing(parquet_file, tmp_path, monkeypatch):
-    from privsynth.synth import release as rel_mod
+    from privsynth.pipeline import synthesize as rel_mod
 
     rel = _release(open_source(parquet_file, "duckdb"), rows=300)
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from privsynth.audit._encoding import encode_pair
+from privsynth.audit._binning import encode_pair
 from privsynth.audit.utility import (
     chi_squared_tests,
     correlation_difference,

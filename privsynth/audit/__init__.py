@@ -22,7 +22,8 @@ from privsynth.audit.risk import (
 # --- end risk helper ---
 # isort: split
 # --- report helper: utility metrics, the audit and its report ---
-from privsynth.audit.report import AuditReport, audit
+from privsynth.audit.report import AuditReport
+from privsynth.audit.run import audit
 from privsynth.audit.thresholds import THRESHOLDS, ThresholdCheck
 from privsynth.audit.utility import (
     ColumnTest,
@@ -43,7 +44,9 @@ from privsynth.audit.utility import (
 
 class _CallableModule(_types.ModuleType):
     """`privsynth.audit` is both this package and the `audit()` function (DESIGN: `ps.audit(...)`):
-    once the package is imported Python binds the name to the module, so the module calls audit."""
+    once the package is imported Python binds the name to the module, so the module calls audit.
+    Kept because the public API needs both names (`ps.audit(...)`, `from privsynth.audit import
+    ...`); `ps.release` needs no such hack since the release flow lives in `privsynth.pipeline`."""
 
     def __call__(self, *args, **kwargs):
         return audit(*args, **kwargs)

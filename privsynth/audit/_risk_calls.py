@@ -14,6 +14,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from privsynth.audit.attacks import inference as inference_attack
+from privsynth.audit.attacks import linkability as linkability_attack
+from privsynth.audit.attacks import singling_out as singling_out_attack
+from privsynth.audit.membership import membership_inference
+from privsynth.audit.risk import reidentification_risk
 from privsynth.audit.utility import _clean
 
 
@@ -56,14 +61,14 @@ def singling_out(
     n_attacks: int,
     seed: int,
 ) -> dict[str, Any]:
-    from privsynth.audit.attacks import singling_out as attack
-
     train, ctl, has = _control_or_split(original, control, seed)
     out = _attack_dict(
-        attack(train, release, ctl, n_attacks=n_attacks, mode="multivariate", seed=seed), has
+        singling_out_attack(train, release, ctl, n_attacks=n_attacks, mode="multivariate", seed=seed),
+        has,
     )
     uni = _attack_dict(
-        attack(train, release, ctl, n_attacks=n_attacks, mode="univariate", seed=seed), has
+        singling_out_attack(train, release, ctl, n_attacks=n_attacks, mode="univariate", seed=seed),
+        has,
     )
     out["mode"] = "multivariate"
     out["univariate"] = uni
@@ -79,8 +84,6 @@ def linkability(
     n_attacks: int,
     seed: int,
 ) -> dict[str, Any] | None:
-    from privsynth.audit.attacks import linkability as attack
-
     aux = list(aux)
     if len(aux) < 2:
         return None
@@ -88,7 +91,8 @@ def linkability(
     cols = (aux[:half], aux[half:])
     train, ctl, has = _control_or_split(original, control, seed)
     out = _attack_dict(
-        attack(train, release, ctl, aux_cols=cols, n_attacks=n_attacks, seed=seed), has
+        linkability_attack(train, release, ctl, aux_cols=cols, n_attacks=n_attacks, seed=seed),
+        has,
     )
     out["aux_cols"] = [list(cols[0]), list(cols[1])]
     return out
@@ -104,11 +108,9 @@ def inference(
     n_attacks: int,
     seed: int,
 ) -> dict[str, Any]:
-    from privsynth.audit.attacks import inference as attack
-
     train, ctl, has = _control_or_split(original, control, seed)
     out = _attack_dict(
-        attack(
+        inference_attack(
             train, release, ctl, secret=secret, aux_cols=list(aux), n_attacks=n_attacks, seed=seed
         ),
         has,
@@ -120,8 +122,6 @@ def inference(
 def reidentification(
     release: pd.DataFrame, qis: Sequence[str], threshold: float, sensitive: Sequence[str]
 ) -> dict[str, Any]:
-    from privsynth.audit.risk import reidentification_risk
-
     res = reidentification_risk(
         release, list(qis), threshold=threshold, sensitive=list(sensitive) or None
     )
@@ -137,8 +137,6 @@ def membership(
     seed: int,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The membership result as a dict, and ROC curves {name: (fpr, tpr, auc)} for the plot."""
-    from privsynth.audit.membership import membership_inference
-
     res = membership_inference(train, holdout, release, epsilon=epsilon, delta=delta, seed=seed)
     d = _clean(res.to_dict())
     curves = {}

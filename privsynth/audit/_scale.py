@@ -10,7 +10,6 @@ inference, KS, Pearson, pMSE, ML efficacy) runs on uniform row samples of at mos
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,15 +18,41 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from privsynth.engine.source import CHUNK_ROWS, TableSource
+from privsynth.audit._binning import code_column
+from privsynth.audit.risk import reidentification_risk
+from privsynth.audit.utility import _clean, marginal_sets
+from privsynth.engine import count_marginals
+from privsynth.engine.source import TableSource, chunk_rows, open_source
+from privsynth.engine.typed import text_data, typed_chunks, typed_sample
 from privsynth.errors import InputError
+from privsynth.io import file_sha256, frame_sha256, infer_schema
 from privsynth.io.schema import Schema
+from privsynth.settings import env_int
 
-# Rows per table the row-level metrics look at (uniform sample beyond it).
-AUDIT_SAMPLE_ROWS = int(os.environ.get("PRIVSYNTH_AUDIT_SAMPLE_ROWS", 50_000))
-# Rows per streamed chunk: the coding holds every column as text, so chunks stay small
+# Rows per table the row-level metrics look at (uniform sample beyond it);
+# PRIVSYNTH_AUDIT_SAMPLE_ROWS overrides it, read when an audit runs (see privsynth.settings).
+DEFAULT_AUDIT_SAMPLE_ROWS = 50_000
+# Rows per streamed chunk at most: the coding holds every column as text, so chunks stay small
 # (1M x 18 columns: 100k-row chunks peak under 1 GB, 500k-row chunks near 2.5 GB).
-AUDIT_CHUNK_ROWS = min(CHUNK_ROWS, 100_000)
+MAX_AUDIT_CHUNK_ROWS = 100_000
+
+
+def audit_sample_rows() -> int:
+    """The per-table row sample of the row-level metrics (PRIVSYNTH_AUDIT_SAMPLE_ROWS, checked)."""
+    return env_int("PRIVSYNTH_AUDIT_SAMPLE_ROWS", DEFAULT_AUDIT_SAMPLE_ROWS, minimum=1)
+
+
+def audit_chunk_rows() -> int:
+    return min(chunk_rows(), MAX_AUDIT_CHUNK_ROWS)
+
+
+def __getattr__(name: str) -> Any:
+    # The former module constants, read from the environment when asked.
+    if name == "AUDIT_SAMPLE_ROWS":
+        return audit_sample_rows()
+    if name == "AUDIT_CHUNK_ROWS":
+        return audit_chunk_rows()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 ON_FULL_TABLES = [
     "re-identification risk (equivalence classes of the release)",
@@ -88,8 +113,6 @@ class ScaledInputs:
 
 
 def _open(data: Any, what: str, engine: str, spark_master, memory_limit) -> TableSource:
-    from privsynth.engine.source import open_source
-
     if data is None:
         raise InputError(f"the {what} table is missing")
     if isinstance(data, pd.DataFrame):
@@ -98,8 +121,6 @@ def _open(data: Any, what: str, engine: str, spark_master, memory_limit) -> Tabl
 
 
 def _table(source: TableSource, cap: int, seed: int) -> Table:
-    from privsynth.engine.typed import typed_sample
-
     rows, schema = typed_sample(source, cap, seed=seed)
     n = len(rows) if len(rows) < cap else source.n_rows()
     return Table(source, rows.reset_index(drop=True), schema, int(n))
@@ -117,7 +138,7 @@ def open_inputs(
     seed: int = 0,
 ) -> ScaledInputs:
     """Open the audit's tables on `engine` and pull each one's row sample (all rows if fewer)."""
-    cap = int(cap or AUDIT_SAMPLE_ROWS)
+    cap = int(cap or audit_sample_rows())
     if cap < 1:
         raise InputError(f"the audit's sample size must be at least 1, got {cap}")
     tables = {}
@@ -139,12 +160,10 @@ def open_inputs(
 
 def file_digest(table: Table) -> str:
     """sha256 of the input file (streamed), or of the DataFrame's rows."""
-    from privsynth.audit.report import _sha256_file, _sha256_frame
-
     src = table.source
     if src.path is not None:
-        return _sha256_file(Path(src.path))
-    return _sha256_frame(src.frame)
+        return file_sha256(Path(src.path))
+    return frame_sha256(src.frame)
 
 
 # ----------------------------------------------------------------------- engine counts
@@ -152,9 +171,6 @@ def reidentification(
     inputs: ScaledInputs, qis: Sequence[str], threshold: float, sensitive: Sequence[str]
 ) -> dict[str, Any]:
     """Re-identification risk with the release's equivalence classes counted in the engine."""
-    from privsynth.audit.risk import reidentification_risk
-    from privsynth.audit.utility import _clean
-
     src = inputs.release.source
     res = reidentification_risk(
         src.data,
@@ -168,9 +184,6 @@ def reidentification(
 
 def inventory(inputs: ScaledInputs, release_columns: Sequence[str], scan: list | None) -> list[dict]:
     """The report's column inventory with whole-column counts from the engine."""
-    from privsynth.engine.typed import text_data
-    from privsynth.io import infer_schema
-
     orig = inputs.original
     # types as the memory path reports them: inferred again on the typed rows
     types = infer_schema(orig.rows)
@@ -211,17 +224,13 @@ class FullCounts:
         self._count(list(dict.fromkeys(tuple(s) for s in sets)))
 
     def _chunks(self, which: str):
-        from privsynth.engine.typed import typed_chunks
-
         t = self.inputs.original if which == "o" else self.inputs.release
         if not t.sampled:
             yield t.rows  # the driver holds every row already
             return
-        yield from typed_chunks(t.source, t.schema, AUDIT_CHUNK_ROWS)
+        yield from typed_chunks(t.source, t.schema, audit_chunk_rows())
 
     def _codes(self, chunk: pd.DataFrame, which: str, remap: bool) -> dict[str, np.ndarray]:
-        from privsynth.audit._encoding import code_column
-
         out = {}
         for col in self.columns:
             codes = code_column(self.enc.codings[col], chunk[col].reset_index(drop=True), which)
@@ -242,8 +251,6 @@ class FullCounts:
             self.enc.full_domain[col] = int(used[col].sum())
 
     def _count(self, sets: list[tuple[str, ...]]) -> None:
-        from privsynth.engine import count_marginals
-
         domain = self.enc.full_domain
         for which in ("o", "r"):
             totals = [np.zeros(tuple(domain[c] for c in s)) for s in sets]
@@ -266,8 +273,6 @@ def attach_full_counts(inputs: ScaledInputs, max_triples: int, seed: int):
     """A hook for `utility(..., attach=...)`: counts the whole tables on the sample's coding."""
 
     def attach(enc: Any) -> None:
-        from privsynth.audit.utility import marginal_sets
-
         cols = list(enc.columns)
         sets = [(c,) for c in cols]
         sets += marginal_sets(cols, 2, 10**9, seed)

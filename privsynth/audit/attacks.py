@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtri
 
-from privsynth.audit._encode import MixedEncoder, nearest
+from privsynth.audit._distance import MixedEncoder, nearest
 from privsynth.errors import InputError
 
 

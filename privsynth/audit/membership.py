@@ -1,6 +1,6 @@
 """Membership inference: can an attacker tell, from the release, who was in the training data?
 
-Three views, all on the shared HEOM distance of `_encode` (squared distances within
+Three views, all on the shared HEOM distance of `_distance` (squared distances within
 `TIE_TOL` are ties):
 
 * distance to closest record (DCR): the share of release rows closer to a train row than to any
@@ -40,7 +40,7 @@ import pandas as pd
 from scipy.special import betaincinv
 from sklearn.metrics import roc_auc_score, roc_curve
 
-from privsynth.audit._encode import TIE_TOL, Encoded, MixedEncoder, iter_blocks, row_hashes
+from privsynth.audit._distance import TIE_TOL, Encoded, MixedEncoder, iter_blocks, row_hashes
 from privsynth.errors import InputError
 
 _ROC_POINTS = 200

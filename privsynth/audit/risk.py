@@ -10,7 +10,7 @@ engine. A record in a class of size f_j is re-identified by
 * a marketer (re-identifies as many records as possible) in a share (1/n) Σ_j f_j / F_j of the
   records, i.e. n_classes / n when the sample is the population.
 
-Suppressed cells ("*"): values are compared as they are, so rows suppressed on every QI form
+Suppressed cells (`audit.suppression`): values are compared as they are, so rows suppressed on every QI form
 one class (a fully suppressed record matches any value, and the attacker cannot tell those
 rows apart), and a partly suppressed row groups with rows showing "*" in the same columns. The
 latter overstates that row's risk (it could match more rows), which errs on the safe side.
@@ -30,15 +30,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from privsynth.audit.suppression import rows_suppressed
 from privsynth.engine import equivalence_classes
+from privsynth.engine.source import TableSource
 from privsynth.errors import InputError
-
-SUPPRESSED = "*"
 
 
 @dataclass
@@ -126,10 +127,6 @@ def _engine_columns(data: Any, engine: Any) -> list[str]:
     """Column names of a table an engine reads (a file path, a DataFrame)."""
     if isinstance(data, pd.DataFrame):
         return [str(c) for c in data.columns]
-    from pathlib import Path
-
-    from privsynth.engine.source import TableSource
-
     return TableSource(data, engine, path=Path(data)).columns
 
 
@@ -178,9 +175,9 @@ def reidentification_risk(
     f = ec.row_sizes().astype(np.float64)
     notes: list[str] = []
     if in_engine:  # a class is suppressed when its key is; rows inherit their class's flag
-        suppressed = (ec.keys[qis].astype(str) == SUPPRESSED).all(axis=1).to_numpy()[ec.labels]
+        suppressed = rows_suppressed(ec.keys[qis])[ec.labels]
     else:
-        suppressed = (release[qis].astype(str) == SUPPRESSED).all(axis=1).to_numpy()
+        suppressed = rows_suppressed(release[qis])
     suppressed_rows = int(suppressed.sum())
     visible_sizes = ec.sizes[np.unique(ec.labels[~suppressed])]
 

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from privsynth.audit._encoding import CATEGORICAL, NUMERIC, EncodedPair, encode_pair
+from privsynth.audit._binning import CATEGORICAL, NUMERIC, EncodedPair, encode_pair
 from privsynth.errors import InputError
 
 

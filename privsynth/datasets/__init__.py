@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from privsynth.io import read_table
+
 _HERE = Path(__file__).resolve().parent
 
 __all__ = ["example_path", "example_split", "example_table"]
@@ -23,8 +25,6 @@ def example_path() -> Path:
 
 def example_table() -> pd.DataFrame:
     """The example table, read through `privsynth.io` like any user file."""
-    from privsynth.io import read_table
-
     return read_table(example_path())
 
 

@@ -90,6 +90,9 @@ class ColumnSignals:
     shares: dict[str, float] = field(default_factory=dict)  # whole-value content matches
     text_shares: dict[str, float] = field(default_factory=dict)  # entities inside free text
     presidio: dict[str, float] = field(default_factory=dict)  # confirmation rate per entity
+    # Evidence may quote the column's exact numeric range / years only when asked: they are
+    # values of the private data (its youngest and oldest person).
+    show_values: bool = False
 
     @property
     def n(self) -> int:
@@ -144,8 +147,28 @@ def _stats_evidence(sig: ColumnSignals) -> str:
     st = sig.stats
     s = f"{st.n_distinct} distinct, uniqueness {st.uniqueness:.3g}"
     if st.numeric and st.min is not None:
-        s += f", range {st.min:g}..{st.max:g}"
+        s += f", range {st.min:g}..{st.max:g}" if sig.show_values else ", numeric"
     return s
+
+
+# The public ranges `_plausible` checks numeric columns against: what evidence names instead
+# of the column's own minimum and maximum.
+_PLAUSIBLE_RANGE = {"AGE": "0..130", "ZIP": "0..999999999", "DATE": "1700..2150",
+                    "DATE_OF_BIRTH": "1700..2150"}
+
+
+def _range_evidence(sig: ColumnSignals, entity: str) -> str:
+    st = sig.stats
+    if sig.show_values:
+        return f"numeric range {st.min:g}..{st.max:g} fits {entity}"
+    return f"numeric values within {_PLAUSIBLE_RANGE.get(entity, 'the range')} fit {entity}"
+
+
+def _years_evidence(sig: ColumnSignals, lo: int, hi: int) -> str:
+    """Years of a date column: exact when asked, else by decade (the 1930s..1990s)."""
+    if sig.show_values:
+        return f"years {lo}..{hi}"
+    return f"years in the {lo // 10 * 10}s..{hi // 10 * 10}s"
 
 
 def _pct(x: float) -> str:
@@ -393,7 +416,7 @@ def _header_decision(sig: ColumnSignals, hit: HeaderHit) -> ColumnFinding | None
     if note:
         ev.append(f"content: {note}")
     elif st.numeric and support == RANGE_FITS:
-        ev.append(f"numeric range fits {entity}")
+        ev.append(_range_evidence(sig, entity))
     elif support > 0:
         ev.append(f"content agrees in {_pct(support)} of sampled values")
     ev.append(_stats_evidence(sig))
@@ -512,7 +535,7 @@ def _date_decision(sig: ColumnSignals) -> ColumnFinding | None:
     years = pd.to_datetime(sample, errors="coerce", format="mixed", utc=True).dt.year.dropna()
     if len(years) >= 3:
         lo, hi = int(years.min()), int(years.max())
-        ev.append(f"years spread over {hi - lo + 1}")
+        ev.append(_years_evidence(sig, lo, hi))
         if lo >= 1900 and hi <= pd.Timestamp.now().year and hi - lo >= 15:
             return _finding(sig, "DATE_OF_BIRTH", 0.5, [*ev, "spread over decades: birth dates?"])
     return _finding(sig, "DATE", 0.45, ev)

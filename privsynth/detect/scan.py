@@ -23,11 +23,16 @@ import pandas as pd
 from privsynth.detect import content
 from privsynth.detect.classify import ColumnSignals, classify_column
 from privsynth.detect.context import apply_table_context
+from privsynth.detect.draft import draft_policy
 from privsynth.detect.findings import ColumnClass, ColumnFinding
+from privsynth.detect.presidio_engine import get_analyzer
 from privsynth.detect.statistics import ColumnStats, column_stats, column_type
 from privsynth.engine import MemoryEngine
-from privsynth.engine.source import TableSource
+from privsynth.engine.source import TableSource, open_source
+from privsynth.engine.typed import parsed_text_data, typed_sample
 from privsynth.errors import InputError
+from privsynth.io import load_table
+from privsynth.settings import check_seed
 
 MAX_ROWS = 200_000  # rows looked at per column for statistics and sampling
 PRESIDIO_CONFIRM = {  # content matcher -> presidio entity that must agree
@@ -83,12 +88,8 @@ class ScanResult:
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
 
-    def draft_policy(self):
-        """A draft policy for this table (privsynth.policy.draft_policy over the findings)."""
-        try:
-            from privsynth.policy import draft_policy
-        except ImportError as exc:  # the policy package is built by another part of the project
-            raise InputError(f"drafting a policy needs privsynth.policy.draft_policy ({exc})") from None
+    def draft_policy(self) -> str:
+        """A draft policy (YAML) for this table, one commented entry per column (`detect.draft`)."""
         return draft_policy(self.findings)
 
 
@@ -102,8 +103,13 @@ def scan(
     engine: str | None = None,
     spark_master: str | None = None,
     memory_limit: str | None = None,
+    show_values: bool = False,
 ) -> ScanResult:
     """Classify every column of `data` (DataFrame, CSV or Parquet path, or a `TableSource`).
+
+    Evidence never quotes a cell; numeric ranges and years, which are values of the data (the
+    oldest person's age), appear only coarsened (the public range checked, decades) unless
+    `show_values` is True. `seed` must be in 0..2**32-1.
 
     `sample` caps the values looked at per column (distinct values first); `max_rows` caps the
     rows used for statistics on very large tables. A file source on DuckDB or Spark (or a
@@ -113,16 +119,16 @@ def scan(
     """
     if sample < 1:
         raise InputError(f"sample must be at least 1, got {sample}")
+    check_seed(seed)
     start = time.perf_counter()
     if engine is not None and not isinstance(data, pd.DataFrame | TableSource):
-        from privsynth.engine.source import open_source
-
         data = open_source(data, engine, spark_master=spark_master, memory_limit=memory_limit)
     if isinstance(data, TableSource):
         if not data.in_memory:
-            return _scan_source(data, sample, max_rows, use_presidio, seed, start)
+            return _scan_source(data, sample, max_rows, use_presidio, seed, start, show_values)
         name = str(data.path) if data.path is not None else None
-        result = scan(data.frame, sample, max_rows=max_rows, use_presidio=use_presidio, seed=seed)
+        result = scan(data.frame, sample, max_rows=max_rows, use_presidio=use_presidio, seed=seed,
+                      show_values=show_values)
         result.source = name
         return result
     source = None
@@ -135,8 +141,6 @@ def scan(
         if names.duplicated().any():
             raise InputError(f"duplicate column name {names[names.duplicated()][0]!r}")
     else:
-        from privsynth.io import load_table
-
         source = str(data)
         df, schema = load_table(Path(data))
     n_rows = len(df)
@@ -154,7 +158,7 @@ def scan(
         values = _as_text(raw)
         stats = column_stats(rows[col], values)
         ctype = str(schema[col].type) if schema is not None and col in schema.columns else None
-        signals.append(_signals(col, rows[col], values, stats, ctype, use_presidio))
+        signals.append(_signals(col, rows[col], values, stats, ctype, use_presidio, show_values))
     note = f"statistics on a {len(rows):,}-row sample of {n_rows:,}" if n_rows > len(rows) else None
     return _result(signals, n_rows, start, source, sample, note, rows)
 
@@ -166,13 +170,15 @@ def _signals(
     stats: ColumnStats,
     ctype: str | None,
     use_presidio: bool,
+    show_values: bool = False,
 ) -> ColumnSignals:
     """One column's evidence: content shares of its values, presidio's confirmation, its type."""
     candidates: dict[str, list[str]] = {}
     shares = content.content_shares(values, candidates=candidates) if len(values) else {}
     if ctype is None:
         ctype = column_type(rows, stats, shares.get("DATE", 0.0))
-    sig = ColumnSignals(name=col, type=ctype, stats=stats, values=values, shares=shares)
+    sig = ColumnSignals(name=col, type=ctype, stats=stats, values=values, shares=shares,
+                        show_values=show_values)
     if use_presidio and len(values):
         _confirm_with_presidio(sig, candidates)
         if sig.is_free_text:
@@ -199,11 +205,15 @@ def _result(
 
 
 def _scan_source(
-    source: TableSource, sample: int, max_rows: int, use_presidio: bool, seed: int, start: float
+    source: TableSource,
+    sample: int,
+    max_rows: int,
+    use_presidio: bool,
+    seed: int,
+    start: float,
+    show_values: bool = False,
 ) -> ScanResult:
     """The scan of a file an engine holds: nothing but samples and counts reach Python."""
-    from privsynth.engine.typed import parsed_text_data, typed_sample
-
     rows, schema = typed_sample(source, max_rows, seed=seed)
     if rows.shape[1] == 0:
         raise InputError(f"{source.path}: the table has no columns")
@@ -223,7 +233,8 @@ def _scan_source(
             c = counts[col]
             stats.n_rows, stats.n_missing, stats.n_distinct = c.rows, c.missing, c.distinct
             stats.uniqueness = c.distinct / c.present if c.present else 0.0
-            signals.append(_signals(col, rows[col], values, stats, str(schema[col].type), use_presidio))
+            signals.append(_signals(col, rows[col], values, stats, str(schema[col].type),
+                                    use_presidio, show_values))
     note = None
     if n_rows > len(rows):  # counts cover every row; types and numeric ranges come from a sample
         note = f"types and numeric ranges from a {len(rows):,}-row sample of {n_rows:,}"
@@ -265,8 +276,6 @@ def _confirm_with_presidio(sig: ColumnSignals, candidates: dict[str, list[str]])
     wanted = {k: v for k, v in PRESIDIO_CONFIRM.items() if sig.shares.get(k, 0) >= 0.2}
     if not wanted:
         return
-    from privsynth.detect.presidio_engine import get_analyzer
-
     analyzer = get_analyzer()
     for key, entity in wanted.items():
         cand = pd.Series(candidates.get(key, [])[:CONFIRM_CAP], dtype=object)
@@ -289,8 +298,6 @@ def _confirm_with_presidio(sig: ColumnSignals, candidates: dict[str, list[str]])
 
 def _text_entities(values: pd.Series) -> dict[str, float]:
     """Share of free-text values in which presidio finds each entity."""
-    from privsynth.detect.presidio_engine import get_analyzer
-
     text, starts, _ = _joined(values)
     analyzer = get_analyzer()
     results = []

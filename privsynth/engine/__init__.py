@@ -11,13 +11,16 @@ from pathlib import Path
 from typing import Any
 
 from privsynth.engine.base import CountingEngine, EquivalenceClasses, GroupCounts
+from privsynth.engine.duckdb_engine import DuckDBEngine
 from privsynth.engine.encoding import Bins, Categories, Encoder, KeyCategories, category_key
 from privsynth.engine.memory import MemoryEngine
+from privsynth.engine.spark_engine import SparkEngine
 from privsynth.errors import InputError
+from privsynth.settings import env_int
 
 ENGINES = ("auto", "memory", "duckdb", "spark")
 # `auto` sends files larger than this to DuckDB; smaller ones are read into memory.
-AUTO_DUCKDB_BYTES = int(os.environ.get("PRIVSYNTH_AUTO_DUCKDB_BYTES", 256 * 1024**2))
+DEFAULT_AUTO_DUCKDB_BYTES = 256 * 1024**2
 
 _DEFAULT = MemoryEngine()
 
@@ -34,23 +37,37 @@ def get_engine(name: str = "memory", data: Any = None, **options: Any) -> Counti
     if name == "memory":
         return _DEFAULT if not options else MemoryEngine()
     if name == "duckdb":
-        from privsynth.engine.duckdb_engine import DuckDBEngine
-
         return DuckDBEngine(**options)
     if name == "spark":
-        from privsynth.engine.spark_engine import SparkEngine
-
         return SparkEngine(**options)
     raise InputError(f"unknown engine {name!r}; choose one of: {', '.join(ENGINES)}")
+
+
+def auto_duckdb_bytes() -> int:
+    """The `auto` threshold: PRIVSYNTH_AUTO_DUCKDB_BYTES (checked when used, not at import), or
+    a value assigned to `privsynth.engine.AUTO_DUCKDB_BYTES`."""
+    override = globals().get("AUTO_DUCKDB_BYTES")
+    if override is not None:
+        return int(override)
+    return env_int("PRIVSYNTH_AUTO_DUCKDB_BYTES", DEFAULT_AUTO_DUCKDB_BYTES)
+
+
+def __getattr__(name: str) -> Any:
+    # AUTO_DUCKDB_BYTES reads the environment when asked, so a malformed variable is an
+    # InputError from the command that uses it rather than an import-time crash.
+    if name == "AUTO_DUCKDB_BYTES":
+        return auto_duckdb_bytes()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _is_large_file(data: Any) -> bool:
     if not isinstance(data, str | os.PathLike):
         return False
     path = Path(data)
+    limit = auto_duckdb_bytes()
     if path.is_dir():
-        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) > AUTO_DUCKDB_BYTES
-    return path.exists() and path.stat().st_size > AUTO_DUCKDB_BYTES
+        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) > limit
+    return path.exists() and path.stat().st_size > limit
 
 
 def count_marginals(data, cliques, domain, engine: CountingEngine | None = None, encoders=None):

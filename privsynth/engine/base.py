@@ -14,7 +14,8 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 import pandas as pd
 
-from privsynth.engine.encoding import Encoder
+from privsynth.engine.encoding import Encoder, category_key, check_encoders
+from privsynth.errors import InputError
 
 
 @dataclass
@@ -92,9 +93,7 @@ class EngineBase:
         weights: np.ndarray | None = None,
     ) -> GroupCounts:
         """Codes already in driver memory are grouped there (the same answer as `memory`)."""
-        from privsynth.engine.memory import MemoryEngine
-
-        return MemoryEngine().group_counts(codes, cardinalities, weights)
+        return group_codes(codes, cardinalities, weights)
 
     @staticmethod
     def _prepare(
@@ -103,9 +102,6 @@ class EngineBase:
         encoders: Mapping[str, Encoder] | None,
     ) -> tuple[list[tuple[str, ...]], list[str], dict[str, Encoder]]:
         """Cliques as tuples, the columns they use (first-seen order), checked encoders."""
-        from privsynth.engine.encoding import check_encoders
-        from privsynth.errors import InputError
-
         encoders = check_encoders(encoders, domain)
         cliques = [tuple(cl) for cl in cliques]
         used = list(dict.fromkeys(c for cl in cliques for c in cl))
@@ -203,8 +199,6 @@ MAX_GROUPS = 2_000_000
 
 def counts_by_key(values: pd.Series, counts: Any) -> dict[str, int]:
     """Sum counts of distinct values by their `category_key` (NaN is missing, left out)."""
-    from privsynth.engine.encoding import category_key
-
     values = pd.Series(values).reset_index(drop=True)
     counts = pd.Series(np.asarray(counts, dtype=np.int64))
     keep = values.notna().to_numpy()
@@ -233,3 +227,64 @@ def marginals_from_groups(
         cells = np.bincount(flat, weights=weights, minlength=int(np.prod(shape)))
         out.append(cells.reshape(shape))
     return out
+
+
+def _mixed_radix(codes: Sequence[np.ndarray], cards: Sequence[int]) -> tuple[np.ndarray, int, bool]:
+    """Flat int64 index of the code tuples, its span, and whether it was re-compressed.
+
+    Re-compresses (factorizes the prefix) before the product of cardinalities overflows; the
+    flat index then no longer unravels to the codes.
+    """
+    flat = np.zeros(codes[0].size, dtype=np.int64)
+    span = 1
+    compressed = False
+    for col, card in zip(codes, cards, strict=True):
+        if span * card >= 2**62:
+            flat = pd.factorize(flat)[0].astype(np.int64)
+            span = int(flat.max()) + 1 if flat.size else 1
+            compressed = True
+        flat = flat * card + np.asarray(col, dtype=np.int64)
+        span *= card
+    return flat, span, compressed
+
+
+def group_codes(
+    codes: Sequence[np.ndarray],
+    cardinalities: Sequence[int],
+    weights: np.ndarray | None = None,
+) -> GroupCounts:
+    """Group rows by integer codes (labels per row, count and key per group), in memory:
+    what every engine does once the codes are in driver memory."""
+    # Mixed-radix flat index over the codes; a dense bincount when the product of the
+    # cardinalities is small, a sort (np.unique) otherwise.
+    cards = [max(int(c), 1) for c in cardinalities]
+    n = int(codes[0].size) if len(codes) else 0
+    if not codes:
+        total = float(weights.sum()) if weights is not None else n
+        return GroupCounts(
+            np.zeros(n, dtype=np.int64), np.array([total]), np.zeros((1, 0), dtype=np.int64)
+        )
+    flat, span, compressed = _mixed_radix(codes, cards)
+    if span <= max(1 << 16, 4 * n):
+        dense = np.bincount(flat, minlength=span)
+        present = np.flatnonzero(dense)
+        remap = np.empty(span, dtype=np.int64)
+        remap[present] = np.arange(present.size)
+        labels = remap[flat]
+        uniq = present
+    else:
+        uniq, labels = np.unique(flat, return_inverse=True)
+        labels = labels.reshape(-1)
+    if weights is None:
+        counts = np.bincount(labels, minlength=uniq.size).astype(np.int64)
+    else:
+        counts = np.bincount(labels, weights=weights, minlength=uniq.size)
+        if np.issubdtype(np.asarray(weights).dtype, np.integer):
+            counts = np.rint(counts).astype(np.int64)
+    if not compressed:
+        keys = np.stack(np.unravel_index(uniq, cards), axis=1).astype(np.int64)
+    else:  # the flat index was re-compressed: read keys from a first row of each group
+        first = np.full(uniq.size, n, dtype=np.int64)
+        np.minimum.at(first, labels, np.arange(n))
+        keys = np.stack([np.asarray(c, dtype=np.int64)[first] for c in codes], axis=1)
+    return GroupCounts(labels.astype(np.int64, copy=False), counts, keys)

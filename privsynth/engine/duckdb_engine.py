@@ -9,7 +9,6 @@ marginals are then summed from the groups (GROUPING SETS when there are too many
 from __future__ import annotations
 
 import itertools
-import math
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -23,6 +22,8 @@ import pyarrow as pa
 from privsynth.engine import base
 from privsynth.engine.base import ColumnCounts, EquivalenceClasses, marginals_from_groups
 from privsynth.engine.encoding import Bins, Categories, Encoder, KeyCategories
+from privsynth.engine.paths import check_flat_parquet, duckdb_files_sql
+from privsynth.engine.sql import quote_ident, sql_literal
 from privsynth.errors import InputError
 
 # Counting many cliques in one GROUPING SETS query keeps to one scan; very many sets make one
@@ -30,25 +31,6 @@ from privsynth.errors import InputError
 _SETS_PER_QUERY = 32
 _ROWID = "__privsynth_rowid"
 _counter = itertools.count()
-
-
-def quote_ident(name: str) -> str:
-    return '"' + str(name).replace('"', '""') + '"'
-
-
-def sql_literal(value: Any) -> str:
-    """A SQL literal for a public category value (never for private data)."""
-    if isinstance(value, bool | np.bool_):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int | np.integer):
-        return str(int(value))
-    if isinstance(value, float | np.floating):
-        if not math.isfinite(value):
-            raise InputError(f"category value {value!r} is not a finite number")
-        return repr(float(value))
-    if isinstance(value, pd.Timestamp):
-        return f"TIMESTAMP '{value.isoformat(sep=' ')}'"
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 def code_sql(column: str, size: int, encoder: Encoder | None) -> str:
@@ -100,8 +82,9 @@ def _key_categories_sql(col: str, encoder: KeyCategories) -> str:
 class DuckDBEngine(base.EngineBase):
     """Counts with an embedded DuckDB connection.
 
-    `data` may be a pandas DataFrame, a CSV or Parquet path (a folder or glob of Parquet
-    files too), or a DuckDB relation. `memory_limit` (e.g. "1GB") caps DuckDB's memory; past
+    `data` may be a pandas DataFrame, a CSV or Parquet path (a folder of Parquet files too;
+    paths are taken literally, never as glob patterns: `privsynth.engine.paths`), or a DuckDB
+    relation. `memory_limit` (e.g. "1GB") caps DuckDB's memory; past
     it, aggregations spill to `temp_directory`.
     """
 
@@ -153,13 +136,13 @@ class DuckDBEngine(base.EngineBase):
                 self.con.unregister(name)
             return
         if isinstance(data, str | os.PathLike):
-            path = str(data)
-            if Path(path).is_dir():
-                path = str(Path(path) / "*.parquet")
-            if not any(ch in path for ch in "*?[") and not Path(path).exists():
+            # A path names one file or a folder of Parquet files, literally: never a glob.
+            path = Path(data)
+            if not path.exists():
                 raise InputError(f"{path}: no such file")
-            lit = sql_literal(path)
-            if path.lower().endswith((".parquet", ".pq")) or Path(path).suffix == "":
+            lit = duckdb_files_sql(path)
+            if path.is_dir() or path.suffix.lower() in (".parquet", ".pq"):
+                check_flat_parquet(path)
                 src = f"read_parquet({lit}, file_row_number = true)"
                 self._check_columns(src, cols)
                 yield src, "file_row_number" if rowid else None
@@ -236,10 +219,8 @@ class DuckDBEngine(base.EngineBase):
             if nulls:
                 raise InputError(f"column {c!r} has missing values; encode them as a code first")
             if lo is not None and (lo < 0 or hi >= domain[c]):
-                raise InputError(
-                    f"column {c!r} has a value outside its domain 0..{domain[c] - 1} "
-                    f"(found {lo}..{hi})"
-                )
+                # no values in the message: a code's value is a fact about the private data
+                raise InputError(f"column {c!r} has a value outside its domain 0..{domain[c] - 1}")
 
     def _grouped(
         self, src: str, used: Sequence[str], domain: Mapping[str, int], encoders

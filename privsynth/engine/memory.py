@@ -17,8 +17,9 @@ from privsynth.engine.base import (
     GroupCounts,
     marginals_from_groups,
 )
-from privsynth.engine.encoding import Encoder
+from privsynth.engine.encoding import Encoder, category_key
 from privsynth.errors import InputError
+from privsynth.io import read_table
 
 
 def _codes(data: pd.DataFrame, column: str, size: int, encoder: Encoder | None = None) -> np.ndarray:
@@ -32,9 +33,10 @@ def _codes(data: pd.DataFrame, column: str, size: int, encoder: Encoder | None =
             raise InputError(f"column {column!r} has missing values; encode them as a code first")
         arr = arr.astype(np.int64)
     if arr.size and (arr.min() < 0 or arr.max() >= size):
+        # the row, not the value: a code's value is a fact about the private data
+        row = int(np.flatnonzero((arr < 0) | (arr >= size))[0]) + 1
         raise InputError(
-            f"column {column!r} has a value outside its domain 0..{size - 1} "
-            f"(found {int(arr.min())}..{int(arr.max())})"
+            f"column {column!r} has a value outside its domain 0..{size - 1} (row {row:,})"
         )
     return arr.astype(np.int64, copy=False)
 
@@ -44,8 +46,6 @@ def _frame(data: Any) -> pd.DataFrame:
     if isinstance(data, pd.DataFrame):
         return data
     if isinstance(data, str | os.PathLike):
-        from privsynth.io import read_table
-
         return read_table(data)
     raise InputError(f"the memory engine cannot read a {type(data).__name__}")
 
@@ -73,25 +73,6 @@ def _group_rows(
     first = np.zeros(len(counts), dtype=np.int64)
     first[labels[::-1]] = np.arange(n)[::-1]
     return {c: codes[c][first] for c in cols}, counts
-
-
-def _mixed_radix(codes: Sequence[np.ndarray], cards: Sequence[int]) -> tuple[np.ndarray, int, bool]:
-    """Flat int64 index of the code tuples, its span, and whether it was re-compressed.
-
-    Re-compresses (factorizes the prefix) before the product of cardinalities overflows; the
-    flat index then no longer unravels to the codes.
-    """
-    flat = np.zeros(codes[0].size, dtype=np.int64)
-    span = 1
-    compressed = False
-    for col, card in zip(codes, cards, strict=True):
-        if span * card >= 2**62:
-            flat = pd.factorize(flat)[0].astype(np.int64)
-            span = int(flat.max()) + 1 if flat.size else 1
-            compressed = True
-        flat = flat * card + np.asarray(col, dtype=np.int64)
-        span *= card
-    return flat, span, compressed
 
 
 class MemoryEngine(base.EngineBase):
@@ -143,8 +124,6 @@ class MemoryEngine(base.EngineBase):
         return _group_rows(codes, domain, max_groups=base.MAX_GROUPS)
 
     def key_counts(self, data: pd.DataFrame, column: str) -> dict[str, int]:
-        from privsynth.engine.encoding import category_key
-
         data = _frame(data)
         if column not in data.columns:
             raise InputError(f"column {column!r} is not in the data")
@@ -186,39 +165,7 @@ class MemoryEngine(base.EngineBase):
         cardinalities: Sequence[int],
         weights: np.ndarray | None = None,
     ) -> GroupCounts:
-        # Mixed-radix flat index over the codes; a dense bincount when the product of the
-        # cardinalities is small, a sort (np.unique) otherwise.
-        cards = [max(int(c), 1) for c in cardinalities]
-        n = int(codes[0].size) if len(codes) else 0
-        if not codes:
-            total = float(weights.sum()) if weights is not None else n
-            return GroupCounts(
-                np.zeros(n, dtype=np.int64), np.array([total]), np.zeros((1, 0), dtype=np.int64)
-            )
-        flat, span, compressed = _mixed_radix(codes, cards)
-        if span <= max(1 << 16, 4 * n):
-            dense = np.bincount(flat, minlength=span)
-            present = np.flatnonzero(dense)
-            remap = np.empty(span, dtype=np.int64)
-            remap[present] = np.arange(present.size)
-            labels = remap[flat]
-            uniq = present
-        else:
-            uniq, labels = np.unique(flat, return_inverse=True)
-            labels = labels.reshape(-1)
-        if weights is None:
-            counts = np.bincount(labels, minlength=uniq.size).astype(np.int64)
-        else:
-            counts = np.bincount(labels, weights=weights, minlength=uniq.size)
-            if np.issubdtype(np.asarray(weights).dtype, np.integer):
-                counts = np.rint(counts).astype(np.int64)
-        if not compressed:
-            keys = np.stack(np.unravel_index(uniq, cards), axis=1).astype(np.int64)
-        else:  # the flat index was re-compressed: read keys from a first row of each group
-            first = np.full(uniq.size, n, dtype=np.int64)
-            np.minimum.at(first, labels, np.arange(n))
-            keys = np.stack([np.asarray(c, dtype=np.int64)[first] for c in codes], axis=1)
-        return GroupCounts(labels.astype(np.int64, copy=False), counts, keys)
+        return base.group_codes(codes, cardinalities, weights)
 
     def column_stats(self, data: pd.DataFrame, columns: Sequence[str]) -> dict[str, ColumnCounts]:
         data = _frame(data)

@@ -1,9 +1,14 @@
-"""Which engine a command runs on, and the one line that tells the user why.
+"""Which engine a run uses, and the one line that tells the user why.
+
+`choose_engine` is what the commands and `audit()` ask; its `auto` rule is the engine
+package's own (`get_engine` and `open_source` apply the same function), so every path makes
+the same choice.
 
 The commands (`scan`, `release`, `audit`) take `--engine auto|memory|duckdb|spark`. `auto`
 reads DataFrames and files up to AUTO_DUCKDB_BYTES into memory and leaves larger files to
-DuckDB; the choice is reported on stderr ("engine: duckdb (input 1.2 GB > 256 MB)") so a slow
-or memory-hungry run can be explained.
+DuckDB; with several inputs (the audit's tables) the largest decides. The choice is reported
+on stderr ("engine: duckdb (input 1.2 GB > 256 MB)") so a slow or memory-hungry run can be
+explained.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from privsynth import engine as eng
 from privsynth.errors import InputError
 
 _SIZE = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)\s*$", re.IGNORECASE)
@@ -52,10 +58,8 @@ def input_bytes(path: str | os.PathLike[str]) -> int:
 
 def check_options(engine: str | None, memory_limit: str | None = None) -> None:
     """Refuse an unknown engine or a malformed memory limit before any work starts."""
-    from privsynth.engine import ENGINES
-
-    if engine is not None and engine not in ENGINES:
-        raise InputError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
+    if engine is not None and engine not in eng.ENGINES:
+        raise InputError(f"unknown engine {engine!r}; choose one of: {', '.join(eng.ENGINES)}")
     if memory_limit is not None and not _SIZE.match(memory_limit):
         raise InputError(
             f"--memory-limit {memory_limit!r} is not a size; write e.g. 512MB or 2GB"
@@ -69,21 +73,23 @@ def choose_engine(
     spark_master: str | None = None,
     memory_limit: str | None = None,
 ) -> EngineChoice:
-    """The engine `open_source` will use for `data`, with a one-line reason.
+    """The engine for `data` (a DataFrame, a path, or a list of them: the largest file
+    decides), with a one-line reason.
 
     `engine=None` is the default `auto`; it differs from an explicit `auto` only in whether
     the commands announce a memory choice (see `announce`).
     """
-    from privsynth import engine as eng
-
     check_options(engine, memory_limit)
     requested = engine or "auto"
+    if isinstance(data, list | tuple):
+        files = [x for x in data if isinstance(x, str | os.PathLike)]
+        data = max(files, key=input_bytes) if files else None
     if requested == "auto":
         if not isinstance(data, str | os.PathLike):
             return EngineChoice("memory", requested, "a DataFrame in memory")
         size = input_bytes(data)
         limit = eng.AUTO_DUCKDB_BYTES
-        if size > limit:
+        if eng._is_large_file(data):  # the rule `get_engine` and `open_source` apply too
             return EngineChoice(
                 "duckdb",
                 requested,

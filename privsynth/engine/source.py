@@ -16,12 +16,22 @@ from typing import Any
 
 import pandas as pd
 
+from privsynth.engine import ENGINES, _is_large_file, get_engine
 from privsynth.engine.base import CountingEngine
+from privsynth.engine.paths import check_flat_parquet, duckdb_files_sql
+from privsynth.engine.paths import is_parquet as _is_parquet
+from privsynth.engine.typed import csv_dialect, typed_chunks, typed_sample
 from privsynth.errors import InputError
+from privsynth.io import read_table
+from privsynth.settings import DEFAULT_CHUNK_ROWS, chunk_rows
 
-# Rows per chunk when a file is streamed: 200k rows of a 26-column CSV peak near 1.5 GB in all
-# (500k: 2.6 GB) at the same speed.
-CHUNK_ROWS = int(os.environ.get("PRIVSYNTH_CHUNK_ROWS", 200_000))
+__all__ = ["DEFAULT_CHUNK_ROWS", "TableSource", "chunk_rows", "open_source"]
+
+def __getattr__(name: str) -> Any:
+    # `from privsynth.engine.source import CHUNK_ROWS` reads the variable at that moment.
+    if name == "CHUNK_ROWS":
+        return chunk_rows()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass
@@ -58,8 +68,6 @@ class TableSource:
             if self.in_memory:
                 self._columns = [str(c) for c in self.data.columns]
             elif self.path is not None and not _is_parquet(self.path):
-                from privsynth.engine.typed import csv_dialect
-
                 self._columns = list(csv_dialect(self.path).names)  # as read_table names them
             else:
                 self._columns = list(self._duck_relation().columns)
@@ -76,18 +84,16 @@ class TableSource:
         if self.in_memory:
             df = self.data
             return df if len(df) <= n else df.sample(n=n, random_state=seed).sort_index()
-        from privsynth.engine.typed import typed_sample
-
         return typed_sample(self, n, seed=seed)[0]
 
-    def chunks(self, rows: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
-        """The rows in file order, `rows` at a time, typed from a row sample's schema."""
+    def chunks(self, rows: int | None = None) -> Iterator[pd.DataFrame]:
+        """The rows in file order, `rows` (default `chunk_rows()`) at a time, typed from a row
+        sample's schema."""
+        rows = int(rows or chunk_rows())
         if self.in_memory:
             for start in range(0, max(len(self.data), 1), rows):
                 yield self.data.iloc[start : start + rows]
             return
-        from privsynth.engine.typed import typed_chunks, typed_sample
-
         yield from typed_chunks(self, typed_sample(self)[1], rows)
 
     # ------------------------------------------------------------------ file access
@@ -104,19 +110,10 @@ class TableSource:
         """A DuckDB relation over the file (used for sampling and chunks by every file source)."""
         if self.path is None:
             raise InputError("this source has no file to read")
-        from privsynth.engine.duckdb_engine import sql_literal
-
-        lit = sql_literal(str(self.path))
+        lit = duckdb_files_sql(self.path)
         if _is_parquet(self.path):
-            if self.path.is_dir():
-                lit = sql_literal(str(self.path / "*.parquet"))
             return self._con().sql(f"SELECT * FROM read_parquet({lit})")
         return self._con().sql(f"SELECT * FROM read_csv({lit}, header = true)")
-
-
-def _is_parquet(path: Path) -> bool:
-    """A Parquet file or a folder of Parquet files (anything else is read as CSV)."""
-    return path.is_dir() or path.suffix.lower() in (".parquet", ".pq")
 
 
 def open_source(
@@ -133,8 +130,6 @@ def open_source(
     AUTO_DUCKDB_BYTES to DuckDB. `load` (default `privsynth.io.read_table`) reads a file for
     the memory engine, with privsynth's own CSV sniffing and type inference.
     """
-    from privsynth.engine import ENGINES, _is_large_file, get_engine
-
     if engine not in ENGINES:
         raise InputError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
     if isinstance(data, pd.DataFrame):
@@ -151,8 +146,12 @@ def open_source(
         engine = "duckdb" if _is_large_file(path) else "memory"
     if engine == "memory":
         if load is None:
-            from privsynth.io import read_table as load
+            load = read_table
         return TableSource(load(path), get_engine("memory"), path=path)
+    if not path.is_dir() and not path.is_file():
+        raise InputError(f"{path}: not a regular file (a device, pipe or socket)")
+    if _is_parquet(path):
+        check_flat_parquet(path)
     if engine == "duckdb":
         return TableSource(path, get_engine("duckdb", memory_limit=memory_limit or "2GB"), path=path)
     opts = {"master": spark_master} if spark_master else {}

@@ -21,12 +21,14 @@ import pandas as pd
 from privsynth.engine import base
 from privsynth.engine.base import ColumnCounts, EquivalenceClasses, marginals_from_groups
 from privsynth.engine.encoding import Bins, Categories, Encoder, KeyCategories
+from privsynth.engine.paths import check_flat_parquet, spark_paths
 from privsynth.errors import InputError
+from privsynth.settings import env_int, env_size
 
 _RID = "__ps_rid"
 
 
-def _bq(name: str) -> str:
+def backquote(name: str) -> str:
     """Backquote a column name so dots, dashes and spaces are taken literally."""
     return "`" + str(name).replace("`", "``") + "`"
 
@@ -47,9 +49,9 @@ def default_session(master: str = "local[2]", app_name: str = "privsynth"):
         .appName(app_name)
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", os.environ.get("PRIVSYNTH_SPARK_PARTITIONS", "4"))
+        .config("spark.sql.shuffle.partitions", str(env_int("PRIVSYNTH_SPARK_PARTITIONS", 4, minimum=1)))
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-        .config("spark.driver.memory", os.environ.get("PRIVSYNTH_SPARK_DRIVER_MEMORY", "2g"))
+        .config("spark.driver.memory", env_size("PRIVSYNTH_SPARK_DRIVER_MEMORY", "2g"))
         .getOrCreate()
     )
     spark.sparkContext.setLogLevel("ERROR")
@@ -145,13 +147,15 @@ class SparkEngine(base.EngineBase):
                 pdf[_RID] = np.arange(len(pdf), dtype=np.int64)
             return self.spark.createDataFrame(pdf)
         if isinstance(data, str | os.PathLike):
-            path = str(data)
-            if not Path(path).exists():
+            # Literal paths (privsynth.engine.paths): Hadoop would expand {a,b}, [1], * and ?.
+            path = Path(data)
+            if not path.exists():
                 raise InputError(f"{path}: no such file")
-            if Path(path).is_dir() or path.lower().endswith((".parquet", ".pq")):
-                sdf = self.spark.read.parquet(path)
+            if path.is_dir() or path.suffix.lower() in (".parquet", ".pq"):
+                check_flat_parquet(path)
+                sdf = self.spark.read.parquet(*spark_paths(path))
             else:
-                sdf = self.spark.read.csv(path, header=True, inferSchema=True)
+                sdf = self.spark.read.csv(spark_paths(path), header=True, inferSchema=True)
         elif isinstance(data, SparkFrame):
             sdf = data
         else:
@@ -159,7 +163,7 @@ class SparkEngine(base.EngineBase):
         missing = [c for c in cols if c not in sdf.columns]
         if missing:
             raise InputError(f"column {missing[0]!r} is not in the data")
-        sdf = sdf.select(*[F.col(_bq(c)).alias(f"c{i}") for i, c in enumerate(cols)])
+        sdf = sdf.select(*[F.col(backquote(c)).alias(f"c{i}") for i, c in enumerate(cols)])
         if rowid:
             # zipWithIndex numbers rows in partition order, i.e. file order for one file.
             schema = sdf.schema.add(_RID, "long")
@@ -329,10 +333,8 @@ class SparkEngine(base.EngineBase):
             if nulls:
                 raise InputError(f"column {c!r} has missing values; encode them as a code first")
             if lo is not None and (lo < 0 or hi >= domain[c]):
-                raise InputError(
-                    f"column {c!r} has a value outside its domain 0..{domain[c] - 1} "
-                    f"(found {lo}..{hi})"
-                )
+                # no values in the message: a code's value is a fact about the private data
+                raise InputError(f"column {c!r} has a value outside its domain 0..{domain[c] - 1}")
 
     # --------------------------------------------------------------- equivalence classes
     def equivalence_classes(self, data: Any, columns: Sequence[str]) -> EquivalenceClasses:

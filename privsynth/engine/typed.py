@@ -18,18 +18,41 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pyarrow as pa
 
-from privsynth.engine.source import CHUNK_ROWS, TableSource, _is_parquet
+from privsynth.engine.paths import (
+    check_flat_parquet,
+    duckdb_files_sql,
+    hadoop_literal_path,
+    parquet_files,
+)
+from privsynth.engine.paths import is_parquet as _is_parquet
+from privsynth.engine.sql import sql_literal
 from privsynth.errors import InputError
+from privsynth.io.read import (
+    MAX_ROW_BYTES,
+    NA_TOKENS,
+    csv_error,
+    has_header,
+    literal_path,
+    parser_message,
+    sniff_delimiter,
+    sniff_head,
+)
 from privsynth.io.schema import Schema, convert_columns, infer_schema
+from privsynth.settings import chunk_rows
+
+if TYPE_CHECKING:
+    from privsynth.engine.source import TableSource
 
 _parsed = itertools.count()
 
 SAMPLE_ROWS = 20_000
+# pyarrow's parse block when a CSV is streamed: a row (a long cell) may not be longer.
+STREAM_BLOCK_BYTES = 16 * 1024 * 1024
 
 
 def is_parquet(path: Path) -> bool:
@@ -64,7 +87,6 @@ def csv_dialect(path: Path) -> CsvDialect:
     """
     import pyarrow.csv as pacsv
 
-    from privsynth.io.read import _first_line, _has_header, sniff_delimiter, sniff_head
 
     path = Path(path)
     stat = path.stat()
@@ -75,15 +97,22 @@ def csv_dialect(path: Path) -> CsvDialect:
     if encoding != "utf-8":  # DuckDB and pyarrow would have to agree on every byte's decoding
         raise InputError(f"{path}: not utf-8; files at scale are read as utf-8 CSV only")
     delimiter = sniff_delimiter(text)
-    header = _has_header(text, delimiter)
-    try:
-        probe = pacsv.open_csv(
-            path,
-            read_options=pacsv.ReadOptions(autogenerate_column_names=not header),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char='"'),
-        )
-    except pa.ArrowInvalid as exc:
-        raise InputError(f"{path}: malformed CSV: {_first_line(exc)}") from None
+    header = has_header(text, delimiter)
+    probe = None
+    for block in (1 << 20, MAX_ROW_BYTES):  # the default block first; long rows need more
+        try:
+            probe = pacsv.open_csv(
+                literal_path(path),
+                read_options=pacsv.ReadOptions(
+                    autogenerate_column_names=not header, block_size=block
+                ),
+                parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char='"'),
+            )
+            break
+        except pa.ArrowInvalid as exc:
+            if "straddl" in str(exc) and block < MAX_ROW_BYTES:
+                continue
+            raise csv_error(path, exc, delimiter=delimiter) from None
     raw = tuple(probe.schema.names)
     probe.close()
     names = tuple(str(c).strip() for c in raw) if header else tuple(
@@ -97,26 +126,23 @@ def csv_sql(path: Path, *, parallel: bool = True) -> str:
     """A DuckDB `read_csv(...)` of the file as `read_table` reads it: the sniffed dialect, every
     column text, its NA tokens missing (quoted ones kept). `parallel=False` keeps file order
     for a row numbering."""
-    from privsynth.engine.duckdb_engine import sql_literal
-    from privsynth.io.read import NA_TOKENS
-
     d = csv_dialect(path)
     names = "[" + ", ".join(sql_literal(c) for c in d.names) + "]"
     nulls = "[" + ", ".join(sql_literal(t) for t in NA_TOKENS) + "]"
     order = "" if parallel else ", parallel = false"
     return (
-        f"read_csv({sql_literal(str(path))}, delim = {sql_literal(d.delimiter)}, "
+        f"read_csv({duckdb_files_sql(path)}, delim = {sql_literal(d.delimiter)}, "
         f"header = {str(d.header).lower()}, names = {names}, all_varchar = true, "
-        f"nullstr = {nulls}, allow_quoted_nulls = false, quote = '\"', escape = '\"'{order})"
+        f"nullstr = {nulls}, allow_quoted_nulls = false, quote = '\"', escape = '\"', "
+        f"max_line_size = {MAX_ROW_BYTES}{order})"
     )
 
 
 def file_sql(path: Path) -> str:
-    """A DuckDB table function reading the file (CSV as text, Parquet as typed)."""
-    from privsynth.engine.duckdb_engine import sql_literal
-
+    """A DuckDB table function reading the file (CSV as text, Parquet as typed); the path is
+    taken literally (`privsynth.engine.paths`)."""
     if is_parquet(path):
-        return f"read_parquet({sql_literal(str(path / '*.parquet') if path.is_dir() else str(path))})"
+        return f"read_parquet({duckdb_files_sql(path)})"
     return csv_sql(path)
 
 
@@ -129,11 +155,10 @@ def readable(path: Path | None) -> Iterator[None]:
     try:
         yield
     except (duckdb.Error, pa.ArrowInvalid) as exc:
-        from privsynth.io.read import _first_line
-
-        csv_file = path is not None and not is_parquet(Path(path))
-        what = "malformed CSV" if csv_file else "not a readable Parquet file"
-        raise InputError(f"{path}: {what}: {_first_line(exc)}") from None
+        if path is not None and not is_parquet(Path(path)):
+            d = csv_dialect(Path(path))
+            raise csv_error(Path(path), exc, delimiter=d.delimiter) from None
+        raise InputError(f"{path}: not a readable Parquet file: {parser_message(exc)}") from None
 
 
 def arrow_table(rel: Any) -> pa.Table:
@@ -144,7 +169,7 @@ def arrow_table(rel: Any) -> pa.Table:
 
 
 def _parquet_files(path: Path) -> list[Path]:
-    return sorted(path.glob("*.parquet")) if path.is_dir() else [path]
+    return parquet_files(path)
 
 
 def _to_pandas(table: pa.Table, path: Path) -> pd.DataFrame:
@@ -171,6 +196,8 @@ def sample_file(con: Any, path: Path, n: int, *, seed: int = 0) -> pd.DataFrame:
     """Up to `n` uniform rows of the file, CSV columns still text (all rows, in file order,
     if there are fewer). `con` is the DuckDB connection that reads it."""
     path = Path(path)
+    if is_parquet(path):
+        check_flat_parquet(path)
     with readable(path):
         rel = con.sql(f"SELECT * FROM {file_sql(path)}")
         total = int(rel.aggregate("count(*)").fetchall()[0][0])
@@ -195,7 +222,7 @@ def type_rows(raw: pd.DataFrame) -> tuple[pd.DataFrame, Schema]:
     """`read_table`'s typing of raw rows: the schema inferred from them, and the rows converted."""
     raw.columns = [str(c) for c in raw.columns]
     schema = infer_schema(raw)
-    return convert_columns(raw, schema).reset_index(drop=True), schema
+    return convert_columns(raw, schema, on_unfit="text").reset_index(drop=True), schema
 
 
 def typed_sample(source: TableSource, n: int = SAMPLE_ROWS, *, seed: int = 0) -> tuple[pd.DataFrame, Schema]:
@@ -223,12 +250,12 @@ def _text_batches(path: Path, rows: int) -> Iterator[pa.RecordBatch]:
         return
     import pyarrow.csv as pacsv
 
-    from privsynth.io.read import NA_TOKENS
-
     d = csv_dialect(path)
     reader = pacsv.open_csv(
-        path,
-        read_options=pacsv.ReadOptions(autogenerate_column_names=not d.header, block_size=1 << 22),
+        literal_path(path),
+        read_options=pacsv.ReadOptions(
+            autogenerate_column_names=not d.header, block_size=STREAM_BLOCK_BYTES
+        ),
         parse_options=pacsv.ParseOptions(
             delimiter=d.delimiter, quote_char='"', newlines_in_values=True
         ),
@@ -275,16 +302,20 @@ def text_tables(path: Path, rows: int) -> Iterator[pa.Table]:
 
 
 def typed_chunks(
-    source: TableSource, schema: Schema, rows: int = CHUNK_ROWS
+    source: TableSource, schema: Schema, rows: int | None = None
 ) -> Iterator[pd.DataFrame]:
-    """Every row in file order, `rows` at a time, typed with `schema` (from `typed_sample`)."""
+    """Every row in file order, `rows` (default `chunk_rows()`) at a time, typed with `schema`
+    (from `typed_sample`)."""
+    rows = int(rows or chunk_rows())
     if source.in_memory:
         yield from source.chunks(rows)
         return
+    done = 0
     with readable(source.path):
         for table in text_tables(source.path, rows):
             chunk = _to_pandas(table, source.path)
-            yield convert_columns(chunk, schema).reset_index(drop=True)
+            yield convert_columns(chunk, schema, row_offset=done).reset_index(drop=True)
+            done += len(chunk)
 
 
 # ----------------------------------------------------------------------- engine data
@@ -331,11 +362,14 @@ def spark_text_frame(spark: Any, path: Path) -> Any:
     same column names, every column text, every NA token missing."""
     from pyspark.sql import functions as F
 
-    from privsynth.io.read import NA_TOKENS
-
     d = csv_dialect(path)
     sdf = spark.read.csv(
-        str(path), header=d.header, sep=d.delimiter, quote='"', escape='"', inferSchema=False
+        hadoop_literal_path(path),
+        header=d.header,
+        sep=d.delimiter,
+        quote='"',
+        escape='"',
+        inferSchema=False,
     ).toDF(*d.names)
     # Spark has one null token per read: map the others to null as the reader does.
     return sdf.select(

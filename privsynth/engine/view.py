@@ -17,6 +17,9 @@ from typing import Any
 
 import pandas as pd
 
+from privsynth.engine.paths import duckdb_files_sql, spark_paths
+from privsynth.engine.spark_engine import backquote, java_format
+from privsynth.engine.sql import quote_ident, sql_literal
 from privsynth.engine.typed import (
     SAMPLE_ROWS,
     csv_sql,
@@ -26,6 +29,7 @@ from privsynth.engine.typed import (
     type_rows,
 )
 from privsynth.errors import InputError
+from privsynth.io.schema import BOOL_TRUE
 
 _WS = "chr(32) || chr(9) || chr(10) || chr(13) || chr(11) || chr(12)"
 _ORDER = ("__ps_file", "__ps_row")  # file order: the rows a per-person bound keeps
@@ -42,10 +46,8 @@ class Conversion:
 def _raw_sql(path: Path) -> str:
     """A DuckDB subquery with the file's columns as `read_table` reads them (before type
     conversion) plus the file-order columns __ps_file, __ps_row."""
-    from privsynth.engine.duckdb_engine import sql_literal
-
     if is_parquet(path):
-        lit = sql_literal(str(path / "*.parquet") if path.is_dir() else str(path))
+        lit = duckdb_files_sql(path)  # literal paths: never a glob
         return (
             f"SELECT * EXCLUDE (filename, file_row_number), filename AS __ps_file, "
             f"file_row_number AS __ps_row FROM read_parquet({lit}, filename = true, "
@@ -113,8 +115,6 @@ def private_view(
 
 # ------------------------------------------------------------------------------- DuckDB
 def _convert_sql(col: str, conv: Conversion | None) -> str:
-    from privsynth.engine.duckdb_engine import sql_literal
-    from privsynth.io.schema import _BOOL_TRUE
 
     if conv is None:
         return col
@@ -124,7 +124,7 @@ def _convert_sql(col: str, conv: Conversion | None) -> str:
     if conv.type == "float":
         return f"TRY_CAST({t} AS DOUBLE)"
     if conv.type == "boolean":
-        trues = ", ".join(sql_literal(v) for v in sorted(_BOOL_TRUE))
+        trues = ", ".join(sql_literal(v) for v in sorted(BOOL_TRUE))
         return f"(CASE WHEN {t} IS NULL THEN NULL WHEN lower({t}) IN ({trues}) THEN TRUE ELSE FALSE END)"
     if conv.type == "datetime":
         parts = [f"try_strptime({t}, {sql_literal(f)})" for f in conv.formats]
@@ -133,7 +133,6 @@ def _convert_sql(col: str, conv: Conversion | None) -> str:
 
 
 def _duckdb_view(source, columns, conversions, id_column, max_rows):
-    from privsynth.engine.duckdb_engine import quote_ident
 
     con = source.engine.con
     raw = _raw_sql(Path(source.path))
@@ -154,9 +153,6 @@ def _duckdb_view(source, columns, conversions, id_column, max_rows):
 def _convert_spark(col, conv: Conversion | None):
     from pyspark.sql import functions as F
 
-    from privsynth.engine.spark_engine import java_format
-    from privsynth.io.schema import _BOOL_TRUE
-
     if conv is None:
         return col
     t = F.regexp_replace(col.cast("string"), r"^\s+|\s+$", "")
@@ -165,7 +161,7 @@ def _convert_spark(col, conv: Conversion | None):
     if conv.type == "float":
         return t.try_cast("double")
     if conv.type == "boolean":
-        return F.when(t.isNull(), F.lit(None)).otherwise(F.lower(t).isin(sorted(_BOOL_TRUE)))
+        return F.when(t.isNull(), F.lit(None)).otherwise(F.lower(t).isin(sorted(BOOL_TRUE)))
     if conv.type == "datetime":
         parts = [F.try_to_timestamp(t, F.lit(java_format(f))) for f in conv.formats]
         return F.coalesce(*parts) if parts else t.try_cast("timestamp")
@@ -176,19 +172,21 @@ def _spark_view(source, columns, conversions, id_column, max_rows):
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    from privsynth.engine.spark_engine import _bq
 
     spark = source.engine.spark
     path = Path(source.path)
-    sdf = spark.read.parquet(str(path)) if is_parquet(path) else spark_text_frame(spark, path)
+    if is_parquet(path):
+        sdf = spark.read.parquet(*spark_paths(path))
+    else:
+        sdf = spark_text_frame(spark, path)
     if id_column is not None:
         # monotonically_increasing_id grows with the row's position in the file.
         sdf = sdf.withColumn("__ps_row", F.monotonically_increasing_id())
-        pid = _convert_spark(F.col(_bq(id_column)), conversions.get(id_column))
+        pid = _convert_spark(F.col(backquote(id_column)), conversions.get(id_column))
         w = Window.partitionBy(pid).orderBy("__ps_row")
         sdf = sdf.withColumn("__ps_k", F.row_number().over(w)).where(
             F.col("__ps_k") <= int(max_rows)
         )
     return sdf.select(
-        *[_convert_spark(F.col(_bq(c)), conversions.get(c)).alias(c) for c in columns]
+        *[_convert_spark(F.col(backquote(c)), conversions.get(c)).alias(c) for c in columns]
     )

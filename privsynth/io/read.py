@@ -1,15 +1,28 @@
 """Read a table from CSV, Parquet or a DataFrame into pandas, with clear errors on bad input.
 
 CSV parsing goes through pyarrow (multithreaded, and strict about ragged rows); the delimiter
-is sniffed, the header guessed, utf-8 tried before latin-1. Every column is read as text and
-then converted by `schema.infer_schema`, so type decisions live in one place.
+is sniffed, the header guessed. Every column is read as text and then converted by
+`schema.infer_schema`, so type decisions live in one place.
+
+Encoding is decided once per file, from its first 256 KiB, and said: UTF-8 if they decode as
+UTF-8, else Latin-1 (every byte is a Latin-1 character, so that reading cannot fail). The
+decision is in `Schema.encoding` and `df.attrs["encoding"]`. A file decided UTF-8 that holds a
+byte sequence that is not UTF-8 further on is refused with the byte offset and line of the
+first such byte (never re-read silently as Latin-1, which would garble every other non-ASCII
+character of the file). UTF-16 files are named as such. Line endings may be LF, CRLF or a
+lone CR; a cell may be up to `MAX_ROW_BYTES` long. Parser messages are reduced to what they say
+about the file's shape: they never quote a row or a cell of it.
 """
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import csv
 import io
 import os
+import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -18,11 +31,16 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from privsynth.errors import InputError
+from privsynth.io.safety import restore_formulas as restore_formula_cells
 from privsynth.io.schema import Schema, convert_columns, infer_schema
 
 NA_TOKENS = ["", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None", "none", "#N/A"]
 _SNIFF_BYTES = 256 * 1024
 _DELIMITERS = [",", ";", "\t", "|"]
+# pyarrow parses in blocks and a row may not straddle two of them: the first try uses its
+# default block, a file with longer rows is parsed again with blocks of this size.
+MAX_ROW_BYTES = 64 * 1024 * 1024
+_BLOCK_BYTES = 1 << 20
 
 
 def read_table(
@@ -31,13 +49,22 @@ def read_table(
     infer_types: bool = True,
     header: bool | None = None,
     delimiter: str | None = None,
+    restore_formulas: bool = False,
 ) -> pd.DataFrame:
     """Load `source` (CSV path, Parquet path or DataFrame) as a DataFrame with inferred types.
 
-    `header` and `delimiter` override the sniffed values. Raises `InputError` with a one-line
-    message for a missing, empty, binary or ragged file.
+    `header` and `delimiter` override the sniffed values. `restore_formulas` undoes the quote
+    privsynth's CSV writers put before formula-leading cells (for reading back a release).
+    Raises `InputError` with a one-line message for a missing, empty, binary, ragged or
+    wrongly encoded file.
     """
-    return load_table(source, infer_types=infer_types, header=header, delimiter=delimiter)[0]
+    return load_table(
+        source,
+        infer_types=infer_types,
+        header=header,
+        delimiter=delimiter,
+        restore_formulas=restore_formulas,
+    )[0]
 
 
 def load_table(
@@ -46,8 +73,11 @@ def load_table(
     infer_types: bool = True,
     header: bool | None = None,
     delimiter: str | None = None,
+    restore_formulas: bool = False,
 ) -> tuple[pd.DataFrame, Schema]:
-    """Like `read_table` but also return the `Schema` (types, datetime formats) it inferred."""
+    """Like `read_table` but also return the `Schema` (types, datetime formats, the encoding
+    decided for a CSV file) it inferred."""
+    encoding = None
     if isinstance(source, pd.DataFrame):
         df = source.copy()
         df.columns = [str(c) for c in df.columns]
@@ -55,43 +85,77 @@ def load_table(
             raise InputError("the DataFrame has no columns")
     else:
         path = Path(source)
-        if not path.exists():
-            raise InputError(f"{path}: no such file")
-        if path.is_dir():
-            raise InputError(f"{path}: is a folder, expected a CSV or Parquet file")
+        check_input_file(path)
         if path.suffix.lower() in (".parquet", ".pq"):
             df = _read_parquet(path)
         else:
-            df = _read_csv(path, header=header, delimiter=delimiter)
+            df, encoding = _read_csv(path, header=header, delimiter=delimiter)
+    if restore_formulas:
+        df = restore_formula_cells(df)
     if df.columns.duplicated().any():
         dup = df.columns[df.columns.duplicated()][0]
         raise InputError(f"duplicate column name {dup!r}")
     schema = infer_schema(df)
+    schema.encoding = encoding
     if infer_types:
-        df = convert_columns(df, schema)
+        df = convert_columns(df, schema, on_unfit="text")
+    df.attrs["encoding"] = encoding
     return df, schema
+
+
+def literal_path(path: str | os.PathLike[str]) -> str:
+    """`path` as pyarrow must get it to open that file: absolute (pyarrow expands a leading
+    `~` to the home folder, so a file named `~` would not be read)."""
+    return os.path.abspath(os.fspath(path))
+
+
+def check_input_file(path: Path) -> None:
+    """Refuse, with one line, a path that is missing, a folder, or not a regular file (a FIFO,
+    a device such as /dev/zero, a socket): reading one would hang or never end."""
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, expected a CSV or Parquet file")
+    if not path.is_file():
+        raise InputError(f"{path}: not a regular file (a device, pipe or socket)")
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
     try:
-        table = pq.read_table(path)
+        table = pq.read_table(literal_path(path))
     except (pa.ArrowInvalid, OSError) as exc:
-        raise InputError(f"{path}: not a readable Parquet file ({_first_line(exc)})") from None
-    for field in table.schema:
-        if pa.types.is_nested(field.type):
-            raise InputError(
-                f"{path}: column {field.name!r} holds nested values ({field.type}); "
-                "privsynth needs a flat table"
-            )
+        raise InputError(f"{path}: not a readable Parquet file ({parser_message(exc)})") from None
+    check_flat(table.schema, path)
     if table.num_rows == 0:
         raise InputError(f"{path}: the file has columns but no rows")
     return table.to_pandas()
 
 
+def check_flat(schema: pa.Schema, path: Path) -> None:
+    """Refuse a Parquet schema with nested columns (lists, structs, maps): a table is flat."""
+    for field in schema:
+        if pa.types.is_nested(field.type):
+            raise InputError(
+                f"{path}: column {field.name!r} holds nested values ({_type_name(field.type)}); "
+                "privsynth needs a flat table"
+            )
+
+
+def _type_name(t: pa.DataType) -> str:
+    kind = "list" if pa.types.is_list(t) or pa.types.is_large_list(t) else str(t).split("<")[0]
+    return kind
+
+
 def sniff_head(path: Path) -> tuple[str, str]:
-    """(the head of a CSV as text, its encoding: utf-8 or latin-1); empty or binary refused."""
+    """(the head of a CSV as text, its encoding: utf-8 or latin-1); empty or binary refused.
+
+    The encoding is decided here for the whole file: UTF-8 when its first 256 KiB decode as
+    UTF-8 (a character cut at the boundary included), else Latin-1.
+    """
     with open(path, "rb") as fh:
         head = fh.read(_SNIFF_BYTES)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE)):
+        raise InputError(f"{path}: UTF-16/32 text; save it as UTF-8 CSV")
     if not head.strip():
         raise InputError(f"{path}: the file is empty")
     if b"\x00" in head:
@@ -108,29 +172,116 @@ def sniff_head(path: Path) -> tuple[str, str]:
     return text.removeprefix("\ufeff"), encoding
 
 
-def _read_csv(path: Path, *, header: bool | None, delimiter: str | None) -> pd.DataFrame:
+def _read_csv(
+    path: Path, *, header: bool | None, delimiter: str | None
+) -> tuple[pd.DataFrame, str]:
     text, encoding = sniff_head(path)
     if delimiter is None:
         delimiter = sniff_delimiter(text)
     if header is None:
-        header = _has_header(text, delimiter)
-    try:
-        return _arrow_csv(path, delimiter, header, encoding)
-    except pa.ArrowInvalid as exc:
-        msg = _first_line(exc)
-        if encoding == "utf-8" and "UTF8" in msg.upper():
+        header = has_header(text, delimiter)
+    block = _BLOCK_BYTES
+    while True:
+        try:
+            return _arrow_csv(path, delimiter, header, encoding, block), encoding
+        except pa.ArrowInvalid as exc:
+            raw = str(exc)
+            if "straddl" in raw and block < MAX_ROW_BYTES:
+                block = MAX_ROW_BYTES  # a row longer than the block: parse with big blocks
+                continue
+            raise csv_error(path, exc, encoding=encoding, delimiter=delimiter) from None
+
+
+def csv_error(
+    path: Path, exc: BaseException, *, encoding: str = "utf-8", delimiter: str = ","
+) -> InputError:
+    """The one-line InputError for a CSV the parser refused: where and what, never a cell.
+
+    A decoding failure names the byte offset and line of the first byte that is not UTF-8; a
+    row with the wrong number of fields names its line; anything else keeps only the parser's
+    words (`_first_line`, which drops quoted and row text).
+    """
+    raw = str(exc)
+    if "utf8" in raw.lower().replace("-", "") or "unicode" in raw.lower():
+        where = first_invalid_utf8(path)
+        if where is not None:
+            offset, line = where
+            return InputError(
+                f"{path}: not valid UTF-8 at byte {offset:,} (line {line:,}); the file was "
+                f"read as UTF-8 because its first {_SNIFF_BYTES // 1024} KiB are. Save it as "
+                "UTF-8 (e.g. iconv -f latin1 -t utf-8) and run again"
+            )
+    if "straddl" in raw:
+        return InputError(
+            f"{path}: malformed CSV: a row is too long to parse (the limit is 16 MiB when a "
+            f"file is streamed, {MAX_ROW_BYTES // 2**20} MiB otherwise), or a quote is never "
+            "closed"
+        )
+    m = re.search(r"Expected (\d+) columns?, got (\d+)", raw) or re.search(
+        r"Expected Number of Columns: (\d+) Found: (\d+)", raw
+    )
+    if m:
+        line = first_ragged_line(path, encoding, delimiter)
+        at = f"line {line:,}" if line is not None else "a row"
+        return InputError(
+            f"{path}: malformed CSV: {at} has {m.group(2)} fields where the header has "
+            f"{m.group(1)}"
+        )
+    return InputError(f"{path}: malformed CSV: {parser_message(exc)}")
+
+
+def first_invalid_utf8(path: Path) -> tuple[int, int] | None:
+    """(byte offset, 1-based line) of the first byte of `path` that is not UTF-8, or None.
+
+    Streams the file through an incremental decoder: linear, in 16 MiB chunks.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset, lines = 0, 1
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 24), b""):
             try:
-                return _arrow_csv(path, delimiter, header, "latin-1")
-            except pa.ArrowInvalid as exc2:
-                msg = _first_line(exc2)
-        raise InputError(f"{path}: malformed CSV: {msg}") from None
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                # the decoder's buffer may hold up to 3 bytes of the previous chunk
+                bad = max(exc.start - (len(exc.object) - len(chunk)), 0)
+                return offset + bad, lines + chunk[:bad].count(b"\n")
+            offset += len(chunk)
+            lines += chunk.count(b"\n")
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return max(offset - 1, 0), lines
+    return None
 
 
-def _arrow_csv(path: Path, delimiter: str, header: bool, encoding: str) -> pd.DataFrame:
-    read_opts = pacsv.ReadOptions(autogenerate_column_names=not header, encoding=encoding)
+def first_ragged_line(path: Path, encoding: str, delimiter: str) -> int | None:
+    """The line on which the first row whose field count differs from the header's starts
+    (the error path only: one streamed pass of Python's csv reader)."""
+    with open(path, encoding=encoding, errors="replace", newline="") as fh, _big_fields():
+        reader = csv.reader(fh, delimiter=delimiter)
+        width = None
+        line = 1  # the line the next row starts on
+        try:
+            for row in reader:
+                if row and width is None:
+                    width = len(row)
+                elif row and len(row) != width:
+                    return line
+                line = reader.line_num + 1
+        except csv.Error:
+            return None
+    return None
+
+
+def _arrow_csv(
+    path: Path, delimiter: str, header: bool, encoding: str, block: int = _BLOCK_BYTES
+) -> pd.DataFrame:
+    read_opts = pacsv.ReadOptions(
+        autogenerate_column_names=not header, encoding=encoding, block_size=block
+    )
     parse_opts = pacsv.ParseOptions(delimiter=delimiter, quote_char='"', newlines_in_values=True)
     # Read every column as text: conversion happens in one place, after inference.
-    probe = pacsv.open_csv(path, read_options=read_opts, parse_options=parse_opts)
+    probe = pacsv.open_csv(literal_path(path), read_options=read_opts, parse_options=parse_opts)
     names = probe.schema.names
     probe.close()
     convert_opts = pacsv.ConvertOptions(
@@ -139,7 +290,7 @@ def _arrow_csv(path: Path, delimiter: str, header: bool, encoding: str) -> pd.Da
         strings_can_be_null=True,
         quoted_strings_can_be_null=False,
     )
-    table = pacsv.read_csv(path, read_opts, parse_opts, convert_opts)
+    table = pacsv.read_csv(literal_path(path), read_opts, parse_opts, convert_opts)
     df = table.to_pandas()
     if not header:
         df.columns = [f"col_{i + 1}" for i in range(df.shape[1])]
@@ -172,16 +323,44 @@ def _check_unterminated_quote(path: Path, df: pd.DataFrame) -> None:
         )
 
 
+@contextlib.contextmanager
+def _big_fields() -> Iterator[None]:
+    """Let Python's csv module read fields of any length for the block (its default limit,
+    128 KiB, made a long cell in the sniffed head an internal error); restored afterwards."""
+    old = csv.field_size_limit()
+    csv.field_size_limit(2**31 - 1)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(old)
+
+
+def _csv_rows(text: str, delimiter: str) -> list[list[str]]:
+    """Rows of `text` as Python's csv module reads them: LF, CRLF or lone CR line endings
+    (universal newlines), fields of any length; a malformed head gives the rows read so far."""
+    rows: list[list[str]] = []
+    with _big_fields():
+        reader = csv.reader(io.StringIO(text, newline=None), delimiter=delimiter)
+        try:
+            for row in reader:
+                rows.append(row)
+        except csv.Error:
+            pass
+    return rows
+
+
 def sniff_delimiter(text: str) -> str:
     """Pick the delimiter that splits the first lines into the most consistent field count."""
     lines = [ln for ln in text.splitlines()[:50] if ln.strip()]
     try:
-        return csv.Sniffer().sniff("\n".join(lines[:20]), delimiters="".join(_DELIMITERS)).delimiter
+        with _big_fields():
+            sniffed = csv.Sniffer().sniff("\n".join(lines[:20]), delimiters="".join(_DELIMITERS))
+        return sniffed.delimiter
     except csv.Error:
         pass
     best, best_score = ",", -1.0
     for d in _DELIMITERS:
-        counts = [len(row) for row in csv.reader(io.StringIO("\n".join(lines)), delimiter=d)]
+        counts = [len(row) for row in _csv_rows("\n".join(lines), d)]
         if not counts or max(counts) < 2:
             continue
         mode = max(set(counts), key=counts.count)
@@ -199,13 +378,13 @@ def _looks_numeric(value: str) -> bool:
         return False
 
 
-def _has_header(text: str, delimiter: str) -> bool:
+def has_header(text: str, delimiter: str) -> bool:
     """Guess whether the first row is a header.
 
     A header if some column is numeric in the body but not in the first row, or if every
     first-row cell is a short non-numeric label that never recurs in its column.
     """
-    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))[:201]
+    rows = _csv_rows(text, delimiter)[:201]
     rows = [r for r in rows if r]
     if len(rows) < 2:
         return True
@@ -227,5 +406,22 @@ def _has_header(text: str, delimiter: str) -> bool:
     return True
 
 
-def _first_line(exc: BaseException) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+def parser_message(exc: BaseException) -> str:
+    """The first line of a parser's message without anything of the data in it.
+
+    pyarrow appends the offending row ("Expected 2 columns, got 3: <the row>") and DuckDB quotes
+    values ("Could not convert string 'Jane Doe'"): quoted text becomes '...', and anything
+    after the parser's own words (a `: ` followed by the row) is cut.
+    """
+    text = str(exc).strip()
+    first = text.splitlines()[0] if text else type(exc).__name__
+    first = re.split(r"\s*Original Line:", first)[0]
+    first = re.sub(r"(Expected \d+ columns?, got \d+):.*", r"\1", first)
+    first = re.sub(r"(invalid value|string) ('[^']*'|\"[^\"]*\"|\S+)", r"\1 '...'", first)
+    first = re.sub(r"'[^']*'|\"[^\"]*\"", "'...'", first)
+    return first[:300]
+
+
+# The former private names, for code that still uses them.
+_first_line = parser_message
+_has_header = has_header

@@ -1,7 +1,14 @@
-"""Write a table to CSV or Parquet, atomically, keeping datetime formats where known."""
+"""Write a table to CSV or Parquet, atomically, keeping datetime formats where known.
+
+Every CSV written here goes through `privsynth.io.safety.neutralize_formulas` unless the caller
+passes `neutralize_formulas=False` (a machine consumer that wants the raw text): a text cell
+that a spreadsheet would run as a formula gets a leading quote. Parquet keeps values as they
+are (its readers do not evaluate cells).
+"""
 
 from __future__ import annotations
 
+import csv
 import os
 from pathlib import Path
 
@@ -9,6 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from privsynth.io import safety
 from privsynth.io.atomic import atomic_file
 
 
@@ -18,8 +26,12 @@ def write_table(
     *,
     metadata: dict[str, str] | None = None,
     datetime_formats: dict[str, str] | None = None,
+    neutralize_formulas: bool = True,
 ) -> Path:
-    """Write `df` to `path` (`.parquet` or CSV by suffix); `metadata` goes into Parquet's footer."""
+    """Write `df` to `path` (`.parquet` or CSV by suffix); `metadata` goes into Parquet's footer.
+
+    CSV text cells starting like a spreadsheet formula are quoted unless `neutralize_formulas`
+    is False (see `privsynth.io.safety`)."""
     path = Path(path)
     with atomic_file(path) as tmp:
         if path.suffix.lower() in (".parquet", ".pq"):
@@ -30,14 +42,47 @@ def write_table(
                 table = table.replace_schema_metadata(merged)
             pq.write_table(table, tmp)
         else:
-            out = df
-            if datetime_formats:
-                out = df.copy()
-                for col, fmt in datetime_formats.items():
-                    if col in out and pd.api.types.is_datetime64_any_dtype(out[col]):
-                        out[col] = out[col].dt.strftime(fmt)
-            out.to_csv(tmp, index=False)
+            cells = csv_cells(df, datetime_formats, neutralize_formulas)
+            cells.to_csv(tmp, index=False, quoting=csv_quoting(cells))
     return path
+
+
+def csv_quoting(df: pd.DataFrame) -> int:
+    """The csv quoting for `df`: minimal, unless a text cell or a name holds a carriage return.
+
+    Python's csv writer (3.11) quotes a field with a line feed but not one with a lone CR, which
+    every reader (pyarrow's, spreadsheets') takes for the end of a row: the rest of the cell
+    would become a row of its own, starting wherever the writer of the cell wanted. Such a
+    table is written with every text field quoted.
+    """
+    names = pd.Series([str(c) for c in df.columns], dtype=object)
+    if names.str.contains("\r", regex=False).any():
+        return csv.QUOTE_NONNUMERIC
+    for i in range(df.shape[1]):
+        s = df.iloc[:, i]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            s = pd.Series(s.cat.categories.astype(str), dtype=object)
+        elif not (pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)):
+            continue
+        try:
+            if s.str.contains("\r", regex=False, na=False).any():
+                return csv.QUOTE_NONNUMERIC
+        except AttributeError:  # an object column without strings
+            continue
+    return csv.QUOTE_MINIMAL
+
+
+def csv_cells(
+    df: pd.DataFrame, datetime_formats: dict[str, str] | None, neutralize_formulas: bool
+) -> pd.DataFrame:
+    """The frame as it goes into a CSV: datetimes in their formats, formulas neutralized."""
+    out = df
+    if datetime_formats:
+        out = df.copy()
+        for col, fmt in datetime_formats.items():
+            if col in out and pd.api.types.is_datetime64_any_dtype(out[col]):
+                out[col] = out[col].dt.strftime(fmt)
+    return safety.neutralize_formulas(out) if neutralize_formulas else out
 
 
 class TableWriter:
@@ -47,6 +92,7 @@ class TableWriter:
     failure mid-stream leaves nothing half-written. Every chunk must have the first chunk's
     columns; Parquet chunks are cast to the first chunk's schema (or to `schema` when given,
     e.g. when the first chunk holds only missing values of a column) so dtypes stay stable.
+    CSV chunks have formula-leading text cells quoted unless `neutralize_formulas` is False.
     """
 
     def __init__(
@@ -56,8 +102,10 @@ class TableWriter:
         metadata: dict[str, str] | None = None,
         datetime_formats: dict[str, str] | None = None,
         schema: pa.Schema | None = None,
+        neutralize_formulas: bool = True,
     ) -> None:
         self.path = Path(path)
+        self.neutralize_formulas = neutralize_formulas
         self._given_schema = schema
         self.metadata = metadata
         self.datetime_formats = datetime_formats or {}
@@ -94,14 +142,14 @@ class TableWriter:
                 self._writer = pq.ParquetWriter(self._tmp, schema)
             self._writer.write_table(table.cast(self._schema))
         else:
-            out = df
-            if self.datetime_formats:
-                out = df.copy()
-                for col, fmt in self.datetime_formats.items():
-                    if col in out and pd.api.types.is_datetime64_any_dtype(out[col]):
-                        out[col] = out[col].dt.strftime(fmt)
-            out.to_csv(self._tmp, index=False, header=self.rows == 0 and self._writer is None,
-                       mode="w" if self._writer is None else "a")
+            out = csv_cells(df, self.datetime_formats, self.neutralize_formulas)
+            out.to_csv(
+                self._tmp,
+                index=False,
+                header=self.rows == 0 and self._writer is None,
+                mode="w" if self._writer is None else "a",
+                quoting=csv_quoting(out),
+            )
             self._writer = True
         self.rows += len(df)
 

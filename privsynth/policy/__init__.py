@@ -1,7 +1,7 @@
 """The policy file: pydantic models, YAML load/dump with line-precise errors, JSON Schema,
 built-in policies, column resolution (entries, rules, unmatched) and drafting from a scan."""
 
-from privsynth.policy.draft import draft_policy
+from privsynth.detect.draft import draft_policy
 from privsynth.policy.load import (
     builtin_policies,
     dump_policy,

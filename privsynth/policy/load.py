@@ -1,8 +1,16 @@
 """Load, dump and describe policies, with errors that name the file, line and field.
 
-YAML is parsed twice: once into plain data for pydantic, once into the composed node tree whose
-marks give the line of every key and value. A pydantic error location (`columns.zip.hierarchy.
-lengths.0`) is walked down that tree to the deepest node that exists, which gives the line.
+YAML is parsed once into the composed node tree, whose marks give the line of every key and
+value, and the plain data for pydantic is constructed from that tree. A pydantic error location
+(`columns.zip.hierarchy.lengths.0`) is walked down that tree to the deepest node that exists,
+which gives the line.
+
+Hostile files are refused before anything expands them: a policy file is a regular file of at
+most `MAX_POLICY_BYTES` (a device such as /dev/zero, a pipe or a huge file is refused without
+being read whole), and the composed tree, in which an alias is a reference to its anchor's node,
+is measured as it would be once every alias is expanded (`MAX_POLICY_NODES` nodes, nesting
+`MAX_POLICY_DEPTH` deep, no alias that contains itself): a "billion laughs" alias bomb fails
+in milliseconds with one line, instead of expanding into gigabytes in validation.
 """
 
 from __future__ import annotations
@@ -20,9 +28,14 @@ import yaml
 from pydantic import ValidationError
 
 from privsynth.errors import PolicyError
-from privsynth.policy.models import Policy
+from privsynth.policy.models import Audit, ColumnAction, Match, Policy, Privacy, ReleaseSettings
 
 BUILTIN_PACKAGE = "privsynth.policies"
+# The built-in policies are under 5 KB; a policy past 1 MiB is a mistake or an attack.
+MAX_POLICY_BYTES = 1024 * 1024
+# Nodes (mappings, sequences, scalars) of the policy with every alias expanded, and nesting.
+MAX_POLICY_NODES = 100_000
+MAX_POLICY_DEPTH = 64
 
 
 def builtin_policies() -> list[str]:
@@ -51,26 +64,116 @@ def load_policy(source: str | os.PathLike[str]) -> Policy:
         path = builtin
     if path.is_dir():
         raise PolicyError(f"{path}: is a folder, expected a policy YAML file")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise PolicyError(f"{path}: not a UTF-8 text file") from None
+    text = _read_policy_text(path)
     policy = parse_policy(text, filename=str(source) if not path.is_absolute() else str(path))
     policy._source = str(path.resolve())
     return policy
 
 
-def parse_policy(text: str, *, filename: str = "<policy>") -> Policy:
-    """Validate policy YAML `text`; `filename` only labels error messages."""
+def _read_policy_text(path: Path) -> str:
+    """The policy file's text: a regular file of at most MAX_POLICY_BYTES, UTF-8."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        if not path.is_file():
+            raise PolicyError(f"{path}: not a regular file (a device, pipe or socket)")
+        if path.stat().st_size > MAX_POLICY_BYTES:
+            raise PolicyError(f"{path}: larger than {MAX_POLICY_BYTES // 1024} KiB; not a policy")
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_POLICY_BYTES + 1)  # a file that grows meanwhile is cut here
+    except OSError as exc:
+        raise PolicyError(f"{path}: cannot read it ({exc.strerror or type(exc).__name__})") from None
+    if len(raw) > MAX_POLICY_BYTES:
+        raise PolicyError(f"{path}: larger than {MAX_POLICY_BYTES // 1024} KiB; not a policy")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise PolicyError(f"{path}: not a UTF-8 text file") from None
+
+
+def _compose(text: str, filename: str) -> tuple[yaml.Node | None, Any]:
+    """The YAML node tree of `text` and the data constructed from it, after the tree passed
+    `_check_expansion` (so no alias is ever expanded past the limits)."""
+    if len(text) > MAX_POLICY_BYTES:
+        raise PolicyError(f"{filename}: larger than {MAX_POLICY_BYTES // 1024} KiB; not a policy")
+    loader = None
+    try:
+        loader = yaml.SafeLoader(text)  # its reader refuses control characters right here
+        node = loader.get_single_node()
+        if node is None:
+            return None, None
+        _check_expansion(node, filename)
+        return node, loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
         raise PolicyError(f"{filename}:{line} invalid YAML: {exc.problem or exc}") from None
     except yaml.YAMLError as exc:
-        raise PolicyError(f"{filename}: invalid YAML: {exc}") from None
+        raise PolicyError(f"{filename}: invalid YAML: {_one_line(exc)}") from None
+    except RecursionError:
+        raise PolicyError(f"{filename}: invalid YAML: nested too deeply") from None
+    finally:
+        if loader is not None:
+            loader.dispose()
+
+
+def _check_expansion(root: yaml.Node, filename: str) -> None:
+    """Refuse a tree that would be too big or too deep once its aliases are expanded.
+
+    Sizes are computed bottom-up with one entry per distinct node (an alias shares its anchor's
+    node), so the check costs the size of the text, not of the expansion. A node reached again
+    while its own children are being counted is an alias inside itself: refused.
+    """
+    sizes: dict[int, int] = {}
+    on_path: set[int] = set()
+    # iterative post-order: (node, depth, children done?)
+    stack: list[tuple[yaml.Node, int, bool]] = [(root, 1, False)]
+    while stack:
+        node, depth, done = stack.pop()
+        key = id(node)
+        if done:
+            on_path.discard(key)
+            total = 1 + sum(sizes[id(c)] for c in _children(node))
+            if total > MAX_POLICY_NODES:
+                raise PolicyError(
+                    f"{filename}:{root.start_mark.line + 1} the policy expands to more than "
+                    f"{MAX_POLICY_NODES:,} values (YAML aliases); refused before expanding it"
+                )
+            sizes[key] = total
+            continue
+        if key in sizes:
+            continue
+        if key in on_path:
+            raise PolicyError(
+                f"{filename}:{node.start_mark.line + 1} invalid YAML: an alias refers to a "
+                "node that contains it (a recursive structure)"
+            )
+        if depth > MAX_POLICY_DEPTH:
+            raise PolicyError(
+                f"{filename}:{node.start_mark.line + 1} invalid YAML: nested more than "
+                f"{MAX_POLICY_DEPTH} levels deep"
+            )
+        on_path.add(key)
+        stack.append((node, depth, True))
+        for child in _children(node):
+            if id(child) not in sizes:
+                stack.append((child, depth + 1, False))
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def parse_policy(text: str, *, filename: str = "<policy>") -> Policy:
+    """Validate policy YAML `text`; `filename` only labels error messages."""
+    node, data = _compose(text, filename)
     if data is None:
         raise PolicyError(f"{filename}:1 the policy is empty")
     if not isinstance(data, dict):
@@ -230,40 +333,39 @@ def _message(err: dict[str, Any]) -> str:
         hint = _suggest(name)
         return "unknown field" + (f" (did you mean {hint!r}?)" if hint else "")
     if kind == "literal_error":
-        return f"expected one of {ctx.get('expected', '')}, got {err.get('input')!r}"
+        return f"expected one of {ctx.get('expected', '')}, got {_shown(err.get('input'))}"
     if kind == "union_tag_invalid":
         return f"unknown type {ctx.get('tag')!r}; expected one of {ctx.get('expected_tags')}"
     if kind == "union_tag_not_found":
         return "needs a type (intervals, dates, prefix, arx or topcode)"
     if kind in ("int_parsing", "int_type", "int_from_float"):
-        return f"expected an integer, got {err.get('input')!r}"
+        return f"expected an integer, got {_shown(err.get('input'))}"
     if kind in ("float_parsing", "float_type"):
-        return f"expected a number, got {err.get('input')!r}"
+        return f"expected a number, got {_shown(err.get('input'))}"
     if kind in ("list_type", "tuple_type"):
         return f"expected a list, got {type(err.get('input')).__name__}"
     if kind in ("dict_type", "model_type", "model_attributes_type"):
         return f"expected a mapping, got {type(err.get('input')).__name__}"
     if kind == "string_type":
-        return f"expected a string, got {err.get('input')!r}"
+        return f"expected a string, got {_shown(err.get('input'))}"
     if kind == "bool_parsing":
-        return f"expected true or false, got {err.get('input')!r}"
+        return f"expected true or false, got {_shown(err.get('input'))}"
     if kind == "value_error":
         return str(ctx.get("error", err["msg"]))
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-        return f"{err['msg'][0].lower()}{err['msg'][1:]}, got {err.get('input')!r}"
+        return f"{err['msg'][0].lower()}{err['msg'][1:]}, got {_shown(err.get('input'))}"
     msg = err["msg"]
     return msg[0].lower() + msg[1:]
 
 
-def _suggest(name: str) -> str | None:
-    from privsynth.policy.models import (
-        Audit,
-        ColumnAction,
-        Match,
-        Privacy,
-        ReleaseSettings,
-    )
+def _shown(value: Any) -> str:
+    """A policy value for an error line: its repr, cut to 60 characters (a 1 MB string in a
+    policy would otherwise make the one line a megabyte)."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
+
+def _suggest(name: str) -> str | None:
     known: set[str] = set(_FIELDS_OF["policy"]) | {"match"}
     for model in (ColumnAction, Match, Privacy, ReleaseSettings, Audit):
         known |= set(model.model_fields)

@@ -10,6 +10,7 @@ import pandas as pd
 
 from privsynth.detect.findings import ColumnFinding
 from privsynth.errors import InputError
+from privsynth.io import infer_column
 from privsynth.policy.models import Action, ColumnAction, Policy
 
 
@@ -149,8 +150,6 @@ def _matches(match, name: str, finding: ColumnFinding | None, series: pd.Series)
 
 
 def _infer_type(series: pd.Series) -> str:
-    from privsynth.io import infer_column
-
     return str(infer_column(series).type)
 
 

@@ -1,5 +1,7 @@
 """privsynth.synth (see DESIGN.md)."""
 
+import importlib
+
 # --- graphical-model core (pgm helper) ---
 # --- end graphical-model core ---
 # --- synthesizers, accounting, policy route (synth helper) ---
@@ -16,15 +18,25 @@ from privsynth.synth.ledger import Ledger, LedgerEntry  # noqa: F401, E402
 from privsynth.synth.model import GraphicalModel  # noqa: F401
 from privsynth.synth.mst import MST  # noqa: F401, E402
 from privsynth.synth.preprocess import Encoder  # noqa: F401, E402
-from privsynth.synth.release import (  # noqa: F401, E402
-    SyntheticRelease,
-    TableSynthesizer,
-    synthesize,
-    synthesize_source,
-    synthetic_metadata,
-    synthetic_readme,
-    write_synthetic_readme,
-    write_synthetic_release,
-)
+from privsynth.synth.table import TableSynthesizer  # noqa: F401
 
 # --- end synthesizers ---
+
+# The policy route moved to `privsynth.pipeline` (the release flow, above this library). These
+# names stay reachable here, resolved on first use, because the README and user code call them
+# from `privsynth.synth`; nothing inside this package uses them.
+_PIPELINE_NAMES = {
+    "SyntheticRelease": "privsynth.pipeline.synthesize",
+    "synthesize": "privsynth.pipeline.synthesize",
+    "synthesize_source": "privsynth.pipeline.synthesize",
+    "synthetic_metadata": "privsynth.pipeline.write",
+    "synthetic_readme": "privsynth.pipeline.write",
+    "write_synthetic_readme": "privsynth.pipeline.write",
+    "write_synthetic_release": "privsynth.pipeline.write",
+}
+
+
+def __getattr__(name: str):
+    if name in _PIPELINE_NAMES:
+        return getattr(importlib.import_module(_PIPELINE_NAMES[name]), name)
+    raise AttributeError(f"module 'privsynth.synth' has no attribute {name!r}")

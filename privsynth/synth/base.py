@@ -11,13 +11,30 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from privsynth.errors import InputError
+from privsynth.io import atomic_dir
+from privsynth.synth.coded import as_coded, check_domain, check_domain_sizes
+from privsynth.synth.domain import Domain
+from privsynth.synth.estimation import Measurement, estimate
+from privsynth.synth.junction_tree import junction_tree_size
 from privsynth.synth.ledger import Ledger, check_epsilon_delta
+from privsynth.synth.model import GraphicalModel
+
+_PGM = SimpleNamespace(
+    Domain=Domain,
+    GraphicalModel=GraphicalModel,
+    Measurement=Measurement,
+    estimate=estimate,
+    junction_tree_size=junction_tree_size,
+)
+# MarginalSynthesizer subclasses by their `method` (what `load` reads back from a saved model).
+REGISTRY: dict[str, type[MarginalSynthesizer]] = {}
 
 NOISE_NOTE = (
     "DP noise drawn by OpenDP's cryptographically secure sampler (not seedable); "
@@ -25,56 +42,9 @@ NOISE_NOTE = (
 )
 
 
-def pgm():
-    """The graphical-model core (pgm helper), imported late to keep `import privsynth` light."""
-    from privsynth import synth
-
-    return synth
-
-
-def check_domain(df: pd.DataFrame, domain: Mapping[str, int]) -> dict[str, int]:
-    """Validate integer-coded data against a public domain; InputError names the first problem."""
-    if not isinstance(df, pd.DataFrame):
-        raise InputError("fit() expects a pandas DataFrame of integer codes")
-    dom = _check_domain_sizes(domain)
-    extra = [c for c in df.columns if c not in dom]
-    if extra:
-        raise InputError(f"column {extra[0]!r} is missing from the domain")
-    missing = [c for c in dom if c not in df.columns]
-    if missing:
-        raise InputError(f"domain column {missing[0]!r} is not in the data")
-    if len(df) == 0:
-        raise InputError("the data has no rows")
-    for col, k in dom.items():
-        s = df[col]
-        if not pd.api.types.is_numeric_dtype(s) or s.isna().any():
-            raise InputError(
-                f"column {col!r} must hold integer codes 0..{k - 1} without missing values"
-            )
-        arr = s.to_numpy()
-        if arr.dtype.kind == "f" and not np.all(arr == np.floor(arr)):
-            raise InputError(f"column {col!r} must hold integer codes")
-        lo, hi = arr.min(), arr.max()
-        if lo < 0 or hi >= k:
-            raise InputError(
-                f"column {col!r} has a value outside its domain 0..{k - 1} (found {int(lo)}..{int(hi)})"
-            )
-    return dom
-
-
-def _check_domain_sizes(domain: Mapping[str, int]) -> dict[str, int]:
-    if not isinstance(domain, Mapping) or not domain:
-        raise InputError("domain must be a non-empty mapping {column: number of values}")
-    dom = {}
-    for col, size in domain.items():
-        try:
-            k = int(size)
-        except (TypeError, ValueError):
-            raise InputError(f"domain size of {col!r} must be an integer (got {size!r})") from None
-        if k < 1:
-            raise InputError(f"domain size of {col!r} must be >= 1 (got {size!r})")
-        dom[str(col)] = k
-    return dom
+def pgm() -> SimpleNamespace:
+    """The graphical-model core MST and AIM fit with (estimation, model, junction tree)."""
+    return _PGM
 
 
 class Compression:
@@ -156,6 +126,10 @@ class MarginalSynthesizer:
 
     method = "base"
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        REGISTRY[cls.method] = cls
+
     def __init__(
         self,
         epsilon: float = 1.0,
@@ -173,8 +147,6 @@ class MarginalSynthesizer:
     def _start(self, df: Any, domain: Mapping[str, int], ledger: Ledger | None):
         """Checks, the ledger, and the data as counted codes (`coded.GroupedCodes` or
         `coded.EngineCodes`; a DataFrame of codes is grouped in memory)."""
-        from privsynth.synth.coded import as_coded
-
         if ledger is None:
             check_epsilon_delta(self.epsilon, self.delta)
             ledger = Ledger.from_epsilon_delta(self.epsilon, self.delta)
@@ -184,7 +156,7 @@ class MarginalSynthesizer:
         if isinstance(df, pd.DataFrame) or not hasattr(df, "marginals"):
             dom = check_domain(df, domain)
         else:
-            dom = _check_domain_sizes(domain)
+            dom = check_domain_sizes(domain)
         data = as_coded(df, dom)
         if data.n_rows == 0:
             raise InputError("the data has no rows")
@@ -251,8 +223,6 @@ class MarginalSynthesizer:
     # -- persistence -------------------------------------------------------------------------
     def save(self, path: str | Path) -> Path:
         """Write the fitted state (model, compression, ledger) to a directory; no data inside."""
-        from privsynth.io import atomic_dir
-
         self._check_fitted()
         path = Path(path)
         with atomic_dir(path) as tmp:
@@ -282,10 +252,7 @@ class MarginalSynthesizer:
         if not meta_path.exists():
             raise InputError(f"{path} does not hold a saved synthesizer (no synthesizer.json)")
         meta = json.loads(meta_path.read_text())
-        from privsynth.synth.aim import AIM
-        from privsynth.synth.mst import MST
-
-        klass = {"mst": MST, "aim": AIM}.get(meta["method"], cls)
+        klass = REGISTRY.get(meta["method"], cls)
         obj = klass(**meta["params"])
         obj.model_ = pgm().GraphicalModel.load(path / "model")
         obj.domain_ = {k: int(v) for k, v in meta["domain"].items()}

@@ -148,12 +148,55 @@ class EngineCodes:
 CodedData = GroupedCodes | EngineCodes
 
 
+def check_domain(df: pd.DataFrame, domain: Mapping[str, int]) -> dict[str, int]:
+    """Validate integer-coded data against a public domain; InputError names the first problem."""
+    if not isinstance(df, pd.DataFrame):
+        raise InputError("fit() expects a pandas DataFrame of integer codes")
+    dom = check_domain_sizes(domain)
+    extra = [c for c in df.columns if c not in dom]
+    if extra:
+        raise InputError(f"column {extra[0]!r} is missing from the domain")
+    missing = [c for c in dom if c not in df.columns]
+    if missing:
+        raise InputError(f"domain column {missing[0]!r} is not in the data")
+    if len(df) == 0:
+        raise InputError("the data has no rows")
+    for col, k in dom.items():
+        s = df[col]
+        if not pd.api.types.is_numeric_dtype(s) or s.isna().any():
+            raise InputError(
+                f"column {col!r} must hold integer codes 0..{k - 1} without missing values"
+            )
+        arr = s.to_numpy()
+        if arr.dtype.kind == "f" and not np.all(arr == np.floor(arr)):
+            raise InputError(f"column {col!r} must hold integer codes")
+        lo, hi = arr.min(), arr.max()
+        if lo < 0 or hi >= k:
+            raise InputError(
+                f"column {col!r} has a value outside its domain 0..{k - 1} (found {int(lo)}..{int(hi)})"
+            )
+    return dom
+
+
+def check_domain_sizes(domain: Mapping[str, int]) -> dict[str, int]:
+    if not isinstance(domain, Mapping) or not domain:
+        raise InputError("domain must be a non-empty mapping {column: number of values}")
+    dom = {}
+    for col, size in domain.items():
+        try:
+            k = int(size)
+        except (TypeError, ValueError):
+            raise InputError(f"domain size of {col!r} must be an integer (got {size!r})") from None
+        if k < 1:
+            raise InputError(f"domain size of {col!r} must be >= 1 (got {size!r})")
+        dom[str(col)] = k
+    return dom
+
+
 def as_coded(data: Any, domain: Mapping[str, int]) -> CodedData:
     """The input of MST/AIM `fit` as counted data: a DataFrame of codes is grouped in memory."""
     if isinstance(data, GroupedCodes | EngineCodes):
         data.check(domain)
         return data
-    from privsynth.synth.base import check_domain
-
     dom = check_domain(data, domain)
     return GroupedCodes.from_frame(data[list(dom)].astype(np.int64), dom)

@@ -23,6 +23,7 @@ from privsynth.engine import Bins, CountingEngine, KeyCategories, MemoryEngine
 from privsynth.engine.encoding import category_key
 from privsynth.errors import InputError
 from privsynth.synth.ledger import Ledger
+from privsynth.synth.limits import check_synthesis_width
 from privsynth.synth.measure import discover_keys, private_quantiles
 
 OTHER = "other"
@@ -401,6 +402,7 @@ def build_encoder(
     columns' types (a row sample is enough); `counts` counts the private rows (default: the
     in-memory engine over `df`, for tables held in memory).
     """
+    check_synthesis_width(len(specs))  # before a column's budget is spent on discovery
     plan = plan or BudgetPlan()
     counts = counts or PrivateCounts(MemoryEngine(), df)
     codecs: dict[str, ColumnCodec] = {}

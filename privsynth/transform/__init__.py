@@ -8,9 +8,7 @@ from privsynth.transform.criteria import (
     RecursiveCLDiversity,
     TCloseness,
 )
-from privsynth.transform.encoding import read_arx_hierarchy
 from privsynth.transform.hierarchy import (
-    arx_hierarchy,
     build_hierarchy,
     dates_hierarchy,
     default_hierarchy,
@@ -20,6 +18,7 @@ from privsynth.transform.hierarchy import (
     hipaa_zip3_restricted,
     intervals_hierarchy,
     prefix_hierarchy,
+    read_arx_hierarchy,
     topcode_hierarchy,
     value_strings,
 )
@@ -45,7 +44,6 @@ __all__ = [
     "NoiseResult",
     "RecursiveCLDiversity",
     "TCloseness",
-    "arx_hierarchy",
     "build_hierarchy",
     "dates_hierarchy",
     "default_hierarchy",

@@ -8,7 +8,6 @@ code at that level. Every later step of the k-anonymity search works on these co
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -17,23 +16,6 @@ from privsynth.errors import InputError
 from privsynth.transform.loss import cell_penalty
 
 MISSING = "NA"  # how a missing value is spelled in hierarchies
-
-
-def read_arx_hierarchy(path: str | Path, sep: str = ";") -> pd.DataFrame:
-    """Read a hierarchy CSV in the ARX layout (no header; column 0 the value, last the root)."""
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(f"hierarchy file {str(p)!r} does not exist")
-    try:
-        df = pd.read_csv(p, sep=sep, header=None, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InputError(
-            f"hierarchy file {str(p)!r} is not a {sep!r}-separated table: {exc}"
-        ) from exc
-    if df.empty:
-        raise InputError(f"hierarchy file {str(p)!r} is empty")
-    df.columns = list(range(df.shape[1]))
-    return df
 
 
 def as_strings(values: pd.Series | pd.Index | np.ndarray) -> np.ndarray:
@@ -144,16 +126,8 @@ def encode_hierarchy(name: str, hierarchy: pd.DataFrame) -> EncodedHierarchy:
     return enc
 
 
-def default_hierarchy(column: pd.Series) -> pd.DataFrame:
-    """The honest default when no hierarchy is given: each value, then "*"."""
-    values = pd.unique(as_strings(column))
-    return pd.DataFrame({0: values, 1: "*"})
-
-
 __all__ = [
     "EncodedHierarchy",
     "as_strings",
-    "default_hierarchy",
     "encode_hierarchy",
-    "read_arx_hierarchy",
 ]

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from privsynth.errors import InputError
+from privsynth.errors import InputError, first_row
 
 STAR = "*"
 
@@ -52,6 +52,12 @@ def _distinct(series: pd.Series) -> pd.Series:
     return pd.Series(pd.unique(labels.dropna()), dtype=object)
 
 
+def _not_numeric_row(values: pd.Series) -> str:
+    """`row 17: ` for the first present value of `values` that is not a number."""
+    bad = pd.to_numeric(values, errors="coerce").isna() & values.notna()
+    return f"row {first_row(bad):,}: " if bad.any() else ""
+
+
 def _column(values: pd.Series) -> str:
     """`column 'age': ` for error messages when the values carry their column's name."""
     name = getattr(values, "name", None)
@@ -78,8 +84,7 @@ def intervals_hierarchy(
     distinct = _distinct(values)
     nums = pd.to_numeric(distinct, errors="coerce").to_numpy(dtype=float)
     if np.isnan(nums).any():
-        bad = distinct[np.isnan(nums)].iloc[0]
-        raise InputError(f"{_column(values)}interval hierarchy needs numbers, got {bad!r}")
+        raise InputError(f"{_column(values)}{_not_numeric_row(values)}interval hierarchy needs numbers")
     anchor = 0.0 if bottom is None else float(bottom)
     integral = bool(np.all(np.floor(nums) == nums)) and all(float(w).is_integer() for w in widths)
     levels: list = [distinct.to_numpy(dtype=object)]
@@ -131,8 +136,8 @@ def dates_hierarchy(
     else:
         dates = pd.to_datetime(values, errors="coerce", format="mixed")
         if (dates.isna() & values.notna()).any():
-            bad = values[dates.isna() & values.notna()].iloc[0]
-            raise InputError(f"{_column(values)}date hierarchy needs dates, got {bad!r}")
+            row = first_row(dates.isna() & values.notna())
+            raise InputError(f"{_column(values)}row {row:,}: date hierarchy needs dates")
     labels = value_strings(dates)
     keep = labels.notna() & ~labels.duplicated()
     d, lab0 = dates[keep].reset_index(drop=True), labels[keep].reset_index(drop=True)
@@ -219,8 +224,7 @@ def topcode_hierarchy(
     distinct = _distinct(values)
     nums = pd.to_numeric(distinct, errors="coerce").to_numpy(dtype=float)
     if np.isnan(nums).any():
-        bad = distinct[np.isnan(nums)].iloc[0]
-        raise InputError(f"{_column(values)}top/bottom coding needs numbers, got {bad!r}")
+        raise InputError(f"{_column(values)}{_not_numeric_row(values)}top/bottom coding needs numbers")
     coded = distinct.to_numpy(dtype=object).copy()
     if top is not None:
         coded[nums >= top] = label if label is not None else f"{_fmt1(top)}+"
@@ -229,22 +233,30 @@ def topcode_hierarchy(
     return _frame([distinct.to_numpy(dtype=object), coded])
 
 
-def arx_hierarchy(path: str | os.PathLike[str], *, delimiter: str = ";") -> pd.DataFrame:
-    """A user hierarchy from an ARX CSV (no header, one row per value, last level `*`)."""
+def read_arx_hierarchy(path: str | os.PathLike[str], sep: str = ";") -> pd.DataFrame:
+    """A hierarchy from an ARX CSV: no header, one row per value, column 0 the value, the last
+    column the root `*`. The one reader for `kanonymize` users and policy `type: arx` specs."""
     path = Path(path)
     if not path.is_file():
-        raise InputError(f"{path}: hierarchy file not found")
+        raise InputError(f"hierarchy file {str(path)!r} does not exist")
     try:
         df = pd.read_csv(
-            path, sep=delimiter, header=None, dtype=str, keep_default_na=False, engine="python"
+            path,
+            sep=sep,
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            engine="python" if len(sep) > 1 else "c",
         )
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: not an ARX hierarchy CSV ({exc})") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise InputError(f"hierarchy file {str(path)!r} is not a {sep!r}-separated table: {exc}") from None
+    if df.empty:
+        raise InputError(f"hierarchy file {str(path)!r} is empty")
     if df.shape[1] < 2:
         raise InputError(f"{path}: an ARX hierarchy needs at least two levels (value and *)")
     if df[0].duplicated().any():
         raise InputError(f"{path}: value {df[0][df[0].duplicated()].iloc[0]!r} appears twice")
-    df.columns = range(df.shape[1])
+    df.columns = list(range(df.shape[1]))
     return df.astype(object)
 
 
@@ -305,7 +317,7 @@ def build_hierarchy(spec, values: pd.Series, *, base_dir: str | os.PathLike[str]
         path = Path(spec.file)
         if not path.is_absolute() and base_dir is not None:
             path = Path(base_dir) / path
-        h = arx_hierarchy(path, delimiter=spec.delimiter)
+        h = read_arx_hierarchy(path, sep=spec.delimiter)
         if spec.levels is not None and h.shape[1] != spec.levels:
             raise InputError(f"{path}: has {h.shape[1]} levels, the policy declares {spec.levels}")
         return h
@@ -328,7 +340,10 @@ def generalize(series: pd.Series, hierarchy: pd.DataFrame, level: int) -> pd.Ser
     out = labels.map(mapping)
     unknown = out.isna() & labels.notna()
     if unknown.any():
-        bad = labels[unknown].iloc[0]
-        name = f" of column {series.name!r}" if series.name is not None else ""
-        raise InputError(f"value {bad!r}{name} is not in its hierarchy ({int(unknown.sum())} rows)")
+        # the row, never the value (privacy rule 6): the value is a cell of the private data
+        name = f"column {series.name!r}, " if series.name is not None else ""
+        raise InputError(
+            f"{name}row {first_row(unknown):,}: a value that is not in its hierarchy "
+            f"({int(unknown.sum())} rows)"
+        )
     return out.astype(object)

@@ -183,12 +183,19 @@ FAKER_PROVIDERS = {
 }
 
 
+FAKER_ATTEMPTS = 32
+
+
 def faker_pseudonym(
     series: pd.Series, key: bytes, *, provider: str = "name", locale: str = "en_US"
 ) -> pd.Series:
     """A realistic fake per distinct value (name, email, city...), seeded by HMAC(key, value):
     the same input and key give the same fake in every run, table and row.
 
+    A fake never equals its input (compared without case and extra spaces): Faker draws from
+    a list of common names, so a real "James Smith" would otherwise come out as himself. Such
+    a draw is repeated with the next seed of a deterministic sequence, HMAC(key, value, 1),
+    HMAC(key, value, 2)..., so the result stays a function of key and value.
     Fakes can collide (two people, one fake name); they are for readability, `hmac` for keys.
     """
     try:
@@ -204,14 +211,25 @@ def faker_pseudonym(
         raise InputError(f"unknown Faker provider {provider!r} (e.g. name, email, city)")
     k = _subkey(key, f"faker/{provider}/{locale}")
 
-    def fn(vals: np.ndarray) -> list[str]:
-        out = []
-        for v in vals:
-            fake.seed_instance(int.from_bytes(_digest(k, v)[:8], "big"))
-            out.append(str(method()))
-        return out
+    def one(v: str) -> str:
+        own = _normal(v)
+        for attempt in range(FAKER_ATTEMPTS):
+            salt = v if attempt == 0 else f"{v}\x00{attempt}"
+            fake.seed_instance(int.from_bytes(_digest(k, salt)[:8], "big"))
+            drawn = str(method())
+            if _normal(drawn) != own:
+                return drawn
+        raise InputError(
+            f"Faker provider {provider!r} keeps returning the input value in column "
+            f"{series.name!r}; choose another method"
+        )
 
-    return _on_distinct(series, fn)
+    return _on_distinct(series, lambda vals: [one(v) for v in vals])
+
+
+def _normal(text: str) -> str:
+    """Text compared without case and runs of white space (`" JAMES  smith"` = `"James Smith"`)."""
+    return " ".join(text.split()).casefold()
 
 
 def shift_dates(
@@ -221,9 +239,11 @@ def shift_dates(
     (never 0), so intervals between one person's events survive but the dates do not."""
     if not pd.api.types.is_datetime64_any_dtype(dates):
         parsed = pd.to_datetime(dates, errors="coerce", format="mixed")
-        if (parsed.isna() & dates.notna()).any():
-            bad = dates[parsed.isna() & dates.notna()].iloc[0]
-            raise InputError(f"shift_dates: {bad!r} in column {dates.name!r} is not a date")
+        unparsed = (parsed.isna() & dates.notna()).to_numpy(dtype=bool)
+        if unparsed.any():
+            # the row, never the value (privacy rule 6)
+            row = int(np.flatnonzero(unparsed)[0]) + 1
+            raise InputError(f"shift_dates: column {dates.name!r}, row {row:,}: not a date")
         dates = parsed
     k = _subkey(key, "dateshift")
     span = 2 * max_days

@@ -21,8 +21,8 @@ import pandas as pd
 
 from privsynth.engine import group_counts
 from privsynth.errors import InputError
-from privsynth.transform.kanon import KAnonResult, Problem, _fill_achieved
 from privsynth.transform.loss import discernibility, ncp
+from privsynth.transform.problem import KAnonResult, Problem, fill_achieved
 
 
 @dataclass
@@ -156,7 +156,7 @@ def mondrian(prob: Problem, mode: str = "strict") -> tuple[pd.DataFrame, KAnonRe
         criteria=[repr(c) for c in prob.criteria],
         nodes_checked=len(class_sizes),
     )
-    _fill_achieved(prob, result, g.counts, hists)
+    fill_achieved(prob, result, g.counts, hists)
     return out, result
 
 

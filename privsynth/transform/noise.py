@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from privsynth.errors import InputError
+from privsynth.errors import InputError, first_row
 
 NOT_A_GUARANTEE = "statistical noise: not a formal guarantee"
 
@@ -44,8 +44,8 @@ def _numeric(series: pd.Series) -> np.ndarray:
     if pd.api.types.is_bool_dtype(series) or not pd.api.types.is_numeric_dtype(series):
         conv = pd.to_numeric(series, errors="coerce")
         if (conv.isna() & series.notna()).any():
-            bad = series[conv.isna() & series.notna()].iloc[0]
-            raise InputError(f"noise needs numbers; column {series.name!r} holds {bad!r}")
+            row = first_row(conv.isna() & series.notna())
+            raise InputError(f"noise needs numbers; column {series.name!r}, row {row:,} holds text")
         series = conv
     return series.to_numpy(dtype="float64", na_value=np.nan)
 

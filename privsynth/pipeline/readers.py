@@ -16,10 +16,15 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
+from privsynth.engine import MemoryEngine
+from privsynth.engine.duckdb_engine import quote_ident
+from privsynth.engine.source import TableSource
 from privsynth.engine.typed import (
     SAMPLE_ROWS,
     arrow_table,
@@ -76,11 +81,9 @@ def _dates_only(s: pd.Series) -> bool:
 
 
 def _whole(s: pd.Series) -> bool:
-    from privsynth.transform.noise import _numeric
-
     if pd.api.types.is_integer_dtype(s):
         return True
-    vals = _numeric(s)
+    vals = pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
     present = vals[~np.isnan(vals)]
     return bool(present.size and np.all(np.floor(present) == present))
 
@@ -102,8 +105,6 @@ class FrameReader(TableReader):
             yield self.df.iloc[start : start + rows]
 
     def group_sizes(self, columns: Sequence[str]) -> tuple[pd.DataFrame, np.ndarray]:
-        from privsynth.engine import MemoryEngine
-
         ec = MemoryEngine().equivalence_classes(self.df, list(columns))
         return ec.keys, ec.sizes.astype(np.int64)
 
@@ -136,8 +137,6 @@ class FileReader(TableReader):
         if not self.path.is_file():
             raise InputError(f"{self.path}: no such file")
         if con is None:
-            import duckdb
-
             con = duckdb.connect(":memory:")
         self.con = con
         self.parquet = is_parquet(self.path)
@@ -151,8 +150,6 @@ class FileReader(TableReader):
 
     # ------------------------------------------------------------------ opening
     def _open_parquet(self) -> None:
-        import pyarrow.parquet as pq
-
         try:
             self._pf = pq.ParquetFile(self.path)
         except (pa.ArrowInvalid, OSError) as exc:
@@ -186,7 +183,7 @@ class FileReader(TableReader):
             self._schema = infer_schema(self._raw_sample(SAMPLE_ROWS))
         return self._schema
 
-    def _target_dtypes(self) -> dict[str, Any]:
+    def target_dtypes(self) -> dict[str, Any]:
         """The dtype each column has when the whole file is read into pandas at once."""
         if self._targets is None:
             targets: dict[str, Any] = {}
@@ -207,8 +204,6 @@ class FileReader(TableReader):
         return self._targets
 
     def _null_counts(self, cols: Sequence[str]) -> dict[str, int]:
-        from privsynth.engine.duckdb_engine import quote_ident
-
         if not cols:
             return {}
         parts = ", ".join(f"count(*) - count({quote_ident(c)})" for c in cols)
@@ -217,7 +212,7 @@ class FileReader(TableReader):
 
     def normalize(self, df: pd.DataFrame) -> pd.DataFrame:
         """Give a chunk (or a table of group keys) the dtypes of the whole file in memory."""
-        targets = self._target_dtypes()
+        targets = self.target_dtypes()
         for c in df.columns:
             t = targets.get(c)
             if t is not None and df[c].dtype != t:
@@ -253,8 +248,6 @@ class FileReader(TableReader):
                 yield self.normalize(self._arrow_to_pandas(table))
 
     def group_sizes(self, columns: Sequence[str]) -> tuple[pd.DataFrame, np.ndarray]:
-        from privsynth.engine.duckdb_engine import quote_ident
-
         cols = ", ".join(quote_ident(c) for c in columns)
         rel = self.con.sql(
             f"SELECT {cols}, count(*) AS __ps_n FROM {self._from} GROUP BY ALL"
@@ -270,8 +263,6 @@ class FileReader(TableReader):
         return int(self.con.sql(f"SELECT count(*) FROM {self._from}").fetchall()[0][0])
 
     def max_rows_per_value(self, column: str) -> int:
-        from privsynth.engine.duckdb_engine import quote_ident
-
         row = self.con.sql(
             f"SELECT max(n) FROM (SELECT count(*) AS n FROM {self._from} "
             f"GROUP BY {quote_ident(column)})"
@@ -279,9 +270,7 @@ class FileReader(TableReader):
         return int(row or 0)
 
     def whole_numbers(self, column: str) -> bool:
-        from privsynth.engine.duckdb_engine import quote_ident
-
-        if pd.api.types.is_integer_dtype(self._target_dtypes().get(column, np.dtype(object))):
+        if pd.api.types.is_integer_dtype(self.target_dtypes().get(column, np.dtype(object))):
             return True
         if self.schema[column].type is ColumnType.INTEGER:
             return True
@@ -292,8 +281,6 @@ class FileReader(TableReader):
         return bool(row[0]) and bool(row[1])
 
     def dates_only(self, column: str) -> bool:
-        from privsynth.engine.duckdb_engine import quote_ident
-
         if self.parquet:
             q = quote_ident(column)
             row = self.con.sql(
@@ -308,13 +295,13 @@ class FileReader(TableReader):
         return all(_dates_only(ch[column]) for ch in self.chunks(1_000_000))
 
 
-def reader_for(source: Any) -> TableReader:
+def reader_for(source: TableSource) -> TableReader:
     """The reader of a `TableSource` (memory: the frame; DuckDB: the file)."""
-    if getattr(source, "in_memory", False):
+    if source.in_memory:
         df = source.frame.copy()
         df.columns = [str(c) for c in df.columns]
         return FrameReader(df)
-    if getattr(source, "path", None) is None:
+    if source.path is None:
         raise InputError("the streamed release needs a CSV or Parquet file (or a DataFrame)")
     if Path(source.path).is_dir():
         raise InputError(f"{source.path}: a folder of Parquet files is not supported here yet")

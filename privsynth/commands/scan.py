@@ -6,9 +6,14 @@ import json
 import sys
 from pathlib import Path
 
-from privsynth.detect.findings import ColumnClass
-from privsynth.detect.scan import ScanResult, scan
+from rich.console import Console
+from rich.table import Table
+
+from privsynth.detect import ColumnClass, ScanResult, scan
+from privsynth.engine.select import announce, choose_engine
+from privsynth.engine.source import open_source
 from privsynth.errors import InputError
+from privsynth.io import atomic_file
 
 _STYLE = {
     ColumnClass.DIRECT: "bold red",
@@ -26,9 +31,6 @@ def run_scan(file: Path, json_out: bool = False, sample: int = 1000,
     `engine` (None = auto): a file left to DuckDB or Spark is scanned from samples and engine
     counts, never loaded whole; the choice is said on stderr (`engine.select`).
     """
-    from privsynth.engine.select import announce, choose_engine
-    from privsynth.engine.source import open_source
-
     choice = choose_engine(file, engine, spark_master=spark_master, memory_limit=memory_limit)
     if sample < 1:
         raise InputError(f"--sample must be at least 1, got {sample}")
@@ -57,9 +59,7 @@ def run_scan(file: Path, json_out: bool = False, sample: int = 1000,
 
 
 def print_table(result: ScanResult) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
+    """The findings as a rich table, one row per column, then the count per class."""
     console = Console() if sys.stdout.isatty() else Console(width=160)
     title = f"{result.source or 'table'}: {result.n_rows:,} rows, {len(result)} columns"
     table = Table(title=title, show_lines=False, expand=False)
@@ -82,23 +82,7 @@ def print_table(result: ScanResult) -> None:
     )
 
 
-def _write_policy(policy: object, path: Path) -> None:
-    from privsynth.io import atomic_file
-
-    if isinstance(policy, str):
-        text = policy
-    elif hasattr(policy, "to_yaml"):
-        text = policy.to_yaml()
-    else:
-        try:
-            from privsynth.policy import dump_policy  # type: ignore[attr-defined]
-
-            text = dump_policy(policy)
-        except ImportError:
-            import yaml
-
-            data = policy.model_dump() if hasattr(policy, "model_dump") else policy
-            text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+def _write_policy(text: str, path: Path) -> None:
     with atomic_file(path) as tmp:
         Path(tmp).write_text(text, encoding="utf-8")
     print(f"draft policy written to {path}", file=sys.stderr)

@@ -6,6 +6,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from privsynth.audit import audit
+from privsynth.audit.measure import STEPS
+from privsynth.engine.select import announce, choose_engine
 from privsynth.errors import InputError
 from privsynth.io import atomic_file
 
@@ -44,18 +51,11 @@ def run_audit(
     `engine` (None = auto) is chosen for the largest input file and said on stderr when it is
     not the silent default (`engine.select.announce`).
     """
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-    from rich.table import Table
-
-    from privsynth.audit.report import STEPS, audit
-    from privsynth.engine.select import announce, choose_engine
-
     if report is None and json_out is None:
         raise InputError("nothing to write: give --report out.html and/or --json out.json")
-    files = [p for p in (original, release, holdout) if p is not None]
-    largest = max(files, key=lambda p: Path(p).stat().st_size if Path(p).is_file() else -1)
-    choice = choose_engine(largest, engine, spark_master=spark_master, memory_limit=memory_limit)
+    choice = choose_engine(
+        [original, release, holdout], engine, spark_master=spark_master, memory_limit=memory_limit
+    )
     for out in (report, json_out):
         if out is not None and out.exists() and out.is_dir():
             raise InputError(f"{out}: is a folder, expected a file path")

@@ -20,10 +20,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from privsynth.audit.suppression import is_suppressed
+from privsynth.engine import count_marginals
+
 NUMERIC = "numeric"
 CATEGORICAL = "categorical"
 
-_SUPPRESSED = {"*", "**", "***"}  # ARX / sdcMicro suppression markers: treated as missing
 
 
 @dataclass
@@ -51,8 +53,6 @@ class EncodedPair:
         whole tables when full counts are attached, else over the coded rows."""
         if self.full_counts is not None:
             return self.full_counts(which, sets)
-        from privsynth.engine import count_marginals
-
         return count_marginals(self.original if which == "o" else self.release, sets, self.domain)
 
     def one_way_labels(self, col: str) -> list[str]:
@@ -71,7 +71,7 @@ def _as_float(s: pd.Series) -> tuple[np.ndarray, float]:
     if pd.api.types.is_numeric_dtype(s):
         return s.to_numpy(dtype=float, na_value=np.nan), 0.0
     text = s.astype("string")
-    text = text.mask(text.isin(_SUPPRESSED))
+    text = text.mask(is_suppressed(text))
     num = pd.to_numeric(text, errors="coerce")
     present = text.notna().to_numpy()
     bad = present & num.isna().to_numpy()
@@ -123,7 +123,7 @@ def _category_keys(so: pd.Series, sr: pd.Series) -> tuple[pd.Series, pd.Series]:
             return pd.Series(_as_float(so)[0]), pd.Series(vr)
     to = so.astype("string").reset_index(drop=True)
     tr = sr.astype("string").reset_index(drop=True)
-    return to, tr.mask(tr.isin(_SUPPRESSED))
+    return to, tr.mask(is_suppressed(tr))
 
 
 def _bin(values: np.ndarray, edges: np.ndarray) -> tuple[np.ndarray, int]:
@@ -176,7 +176,7 @@ def code_column(coding: ColumnCoding, s: pd.Series, which: str) -> np.ndarray:
     else:
         keys = s.astype("string").reset_index(drop=True)
         if which == "r":
-            keys = keys.mask(keys.isin(_SUPPRESSED))
+            keys = keys.mask(is_suppressed(keys))
     k = len(coding.levels)
     codes = pd.Index(list(coding.levels)).get_indexer(keys).astype(np.int64)
     codes[(codes < 0) & keys.notna().to_numpy()] = k  # (other): beyond the top levels

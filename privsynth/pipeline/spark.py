@@ -8,7 +8,6 @@ same output as in memory. Output is a Parquet folder `release.parquet/` (Spark's
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -17,8 +16,17 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
+from privsynth.engine.paths import spark_paths
+from privsynth.engine.source import TableSource
+from privsynth.engine.spark_engine import backquote
 from privsynth.errors import InputError
-from privsynth.io.schema import Schema
+from privsynth.io import Schema, atomic_dir, file_sha256
+from privsynth.pipeline.anonymize import plan_anonymize
+from privsynth.pipeline.manifest import with_input_file
+from privsynth.pipeline.plan import resolve_for
+from privsynth.pipeline.readers import FileReader
+from privsynth.pipeline.write import check_out_dir, write_manifest
+from privsynth.policy import Policy
 
 
 class _Normalizer:
@@ -30,8 +38,6 @@ class _Normalizer:
         self.columns = columns
 
     def __call__(self, df: pd.DataFrame) -> pd.DataFrame:
-        from privsynth.transform.readers import FileReader
-
         fake = FileReader.__new__(FileReader)
         fake._targets, fake._schema, fake.columns = self.targets, self.schema, self.columns
         return FileReader.normalize(fake, df)
@@ -48,13 +54,11 @@ class SparkFileReader:
     def wrap(reader: Any, spark: Any, path: Path) -> Any:
         from pyspark.sql import functions as F
 
-        from privsynth.engine.spark_engine import _bq
-
-        sdf = spark.read.parquet(str(path))
+        sdf = spark.read.parquet(*spark_paths(path))
 
         def group_sizes(columns):
             cols = list(columns)
-            pdf = sdf.groupBy(*[F.col(_bq(c)) for c in cols]).count().toPandas()
+            pdf = sdf.groupBy(*[F.col(backquote(c)) for c in cols]).count().toPandas()
             counts = pdf.pop("count").to_numpy().astype("int64")
             pdf.columns = cols
             return reader.normalize(pdf).reset_index(drop=True), counts
@@ -63,7 +67,7 @@ class SparkFileReader:
             return int(sdf.count())
 
         def max_rows_per_value(column):
-            row = sdf.groupBy(F.col(_bq(column))).count().agg(F.max("count")).collect()[0][0]
+            row = sdf.groupBy(F.col(backquote(column))).count().agg(F.max("count")).collect()[0][0]
             return int(row or 0)
 
         reader.group_sizes = group_sizes
@@ -88,8 +92,8 @@ def _spark_type(field: pa.Field):
 
 
 def anonymize_spark(
-    source: Any,
-    policy: Any,
+    source: TableSource,
+    policy: Policy,
     out_dir: str | os.PathLike[str],
     *,
     seed: int | None = None,
@@ -99,12 +103,7 @@ def anonymize_spark(
     """`anonymize_source` for a Spark source: plan on the driver, transform via `mapInPandas`."""
     from pyspark.sql import types as T
 
-    from privsynth.io import atomic_dir
-    from privsynth.release import _jsonable, file_sha256
-    from privsynth.transform.readers import FileReader
-    from privsynth.transform.stream import plan_anonymize, resolve_for
-
-    path = getattr(source, "path", None)
+    path = source.path
     if path is None or not str(path).lower().endswith((".parquet", ".pq")):
         raise InputError("the spark release reads a Parquet file; convert CSV to Parquet first")
     # Executors must run the driver's interpreter (privsynth, pandas); only effective when
@@ -128,7 +127,7 @@ def anonymize_spark(
             f"statistical noise on {plan.statistical_noise[0]!r} is drawn from one seeded stream "
             "in row order, which Spark partitions cannot share; use the duckdb or memory engine"
         )
-    norm = _Normalizer(reader._target_dtypes(), reader.schema, list(reader.columns))
+    norm = _Normalizer(reader.target_dtypes(), reader.schema, list(reader.columns))
     proto = plan.apply(reader.sample(200)).reset_index(drop=True)
     arrow = pa.Schema.from_pandas(proto, preserve_index=False)
     out_schema = T.StructType(
@@ -141,18 +140,20 @@ def anonymize_spark(
             pdf.columns = columns
             yield plan.apply(norm(pdf)).reset_index(drop=True)
 
-    sdf = spark.read.parquet(str(path))
+    sdf = spark.read.parquet(*spark_paths(path))
     n_in = reader.n_rows()
-    out_dir = Path(out_dir)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise InputError(f"{out_dir}: exists and is not a folder")
-    with atomic_dir(out_dir) as tmp:
+    out = check_out_dir(out_dir)
+    with atomic_dir(out) as tmp:
         result = sdf.mapInPandas(run, schema=out_schema)
         result.write.parquet(str(tmp / "release.parquet"))
-        manifest = plan.manifest(n_in, n_in)  # one output row per input row
-        manifest["input"] = {**manifest["input"], "path": str(path), "sha256": file_sha256(path)}
-        manifest["output"] = {**manifest["output"], "file": "release.parquet", "engine": "spark"}
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=_jsonable) + "\n")
+        manifest = with_input_file(
+            plan.manifest(n_in, n_in),  # one output row per input row
+            path,
+            file_sha256(path),
+            file="release.parquet",
+            engine="spark",
+        )
+        write_manifest(tmp, manifest)
     return manifest
 
 

@@ -5,8 +5,9 @@ function of a chunk of rows, with every whole-table decision taken up front from
 hierarchies from the column's distinct values, the k-anonymity search on the rows grouped by
 their quasi-identifier values (a compact table weighted by group sizes, searched exactly like
 the rows), which classes are suppressed, rounding of noised values, how dates print. Applying
-the plan to the whole table at once (the memory path, `privsynth.release`) or chunk by chunk
-(`anonymize_source`, DuckDB or Spark) therefore gives the same rows.
+the plan to the whole table at once (the memory path, `pipeline.run.release`) or chunk by chunk
+(`pipeline.run.anonymize_source`: DuckDB, or Spark through `pipeline.spark`) therefore gives
+the same rows.
 
 Keyed transforms are functions of the value and the key (HMAC, Faker, format-preserving), a date
 shift is a function of the person's id and the key, so chunks need no shared state; the two
@@ -16,9 +17,7 @@ run in memory or are refused where they would come out different.
 
 from __future__ import annotations
 
-import json
-import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,11 +27,18 @@ import pandas as pd
 import pyarrow as pa
 
 from privsynth.errors import InputError
-from privsynth.policy import Action, Policy, load_policy, resolve
-from privsynth.policy.resolve import NeedsScanError, ResolvedColumn, ResolvedPolicy
-from privsynth.transform.readers import FrameReader, TableReader, reader_for
+from privsynth.pipeline.keys import faker_provider, load_keys
+from privsynth.pipeline.manifest import build_manifest, plain
+from privsynth.pipeline.readers import FrameReader, TableReader
+from privsynth.policy import Action, Policy, ResolvedColumn, ResolvedPolicy
+from privsynth.transform import hierarchy as h
+from privsynth.transform import masking as m
+from privsynth.transform import noise as nz
+from privsynth.transform.criteria import EntropyLDiversity, RecursiveCLDiversity
+from privsynth.transform.kanon import kanonymize
 
-_MISSING = "<NA>"
+# The label of a missing quasi-identifier value: a category of its own, generalized only to `*`.
+MISSING_LABEL = "<NA>"
 ChunkFn = Callable[[pd.DataFrame], Any]
 
 
@@ -150,31 +156,44 @@ class AnonymizePlan:
         return out.drop(columns=self.dropped)
 
     def manifest(self, rows_in: int, rows_out: int) -> dict[str, Any]:
-        from privsynth.release import _manifest_from_shape
-
-        return _manifest_from_shape(
+        """The release's manifest once `rows_in` rows became `rows_out`."""
+        return build_manifest(
             self.resolved.policy,
-            rows_in,
-            self.input_columns,
-            rows_out,
-            self.output_columns,
-            self.seed,
-            self.col_records,
-            self.privacy,
-            self.ledger,
-            self.notices,
+            seed=self.seed,
+            columns_in=self.input_columns,
+            rows_in=rows_in,
+            columns_out=self.output_columns,
+            rows_out=rows_out,
+            columns=self.col_records,
+            privacy=self.privacy,
+            ledger=self.ledger,
+            notices=self.notices,
         )
+
+    def parquet_schema(self, reader: TableReader, out: pd.DataFrame) -> pa.Schema:
+        """The first output chunk's Parquet schema, with a column that chunk has only missing
+        values of typed from the row sample instead (all-missing objects would make it a
+        `null` column)."""
+        schema = pa.Schema.from_pandas(out, preserve_index=False)
+        nulls = [i for i, f in enumerate(schema) if pa.types.is_null(f.type)]
+        if not nulls:
+            return schema
+        proto = pa.Schema.from_pandas(
+            self.apply(reader.sample()).reset_index(drop=True), preserve_index=False
+        )
+        for i in nulls:
+            typed = proto.field(schema.field(i).name)
+            schema = schema.set(i, schema.field(i).with_type(typed.type))
+        return schema
 
 
 def plan_anonymize(
     reader: TableReader, resolved: ResolvedPolicy, *, seed: int | None, key_file=None
 ) -> AnonymizePlan:
     """Decide every column's transform (and the k-anonymity search) for the table `reader` reads."""
-    from privsynth.release import _load_keys
-
     policy = resolved.policy
     base_dir = Path(policy.source).parent if policy.source else None
-    keys = _load_keys(resolved, key_file)  # before any work: a missing key fails fast
+    keys = load_keys(resolved, key_file)  # before any work: a missing key fails fast
     contributions = _contributions(reader, policy)
     privacy_qis = set(resolved.quasi_identifiers()) if policy.privacy is not None else set()
     uop = policy.release.unit_of_privacy
@@ -246,10 +265,6 @@ def _column_fn(
 ) -> tuple[ChunkFn | None, bool]:
     """Column `name`'s transform as a function of a chunk, and whether it is value-wise
     (the output of a row depends on that row's value of `name` alone)."""
-    from privsynth.release import _faker_provider
-    from privsynth.transform import hierarchy as h
-    from privsynth.transform import masking as m
-
     a, kind = col.action, col.kind
     if kind in (Action.KEEP, Action.DROP):
         return None, True
@@ -265,7 +280,7 @@ def _column_fn(
             return (lambda ch: m.hmac_pseudonym(ch[name], key, length=length, prefix=prefix)), True
         if method == "format":
             return (lambda ch: m.format_preserving(ch[name], key)), True
-        provider = a.provider or _faker_provider(col)
+        provider = a.provider or faker_provider(col)
         locale = a.locale or "en_US"
         record.update(provider=provider, locale=locale)
         m.faker_pseudonym(pd.Series([], dtype=object), key, provider=provider, locale=locale)
@@ -314,8 +329,6 @@ def _noise_fn(
     record: dict[str, Any],
     plan: AnonymizePlan,
 ) -> ChunkFn:
-    from privsynth.transform import noise as nz
-
     a = col.action
     mech = a.mechanism or "laplace"
     if mech == "statistical":
@@ -349,10 +362,6 @@ def _plan_kanonymity(
     reader: TableReader, plan: AnonymizePlan, base_dir: Path | None, value_wise: dict[str, bool]
 ) -> None:
     """Run the k-anonymity search on the rows grouped by their QI (and sensitive) values."""
-    from privsynth.transform import hierarchy as h
-    from privsynth.transform.criteria import EntropyLDiversity, RecursiveCLDiversity
-    from privsynth.transform.kanon import kanonymize
-
     resolved = plan.resolved
     privacy = resolved.policy.privacy
     qis = resolved.quasi_identifiers()
@@ -420,9 +429,9 @@ def _plan_kanonymity(
         labels = h.value_strings(values)
         if labels.isna().any():
             # Missing is a category of its own; it generalizes only to `*`.
-            row = pd.DataFrame([[_MISSING] * (hier.shape[1] - 1) + [h.STAR]], columns=hier.columns)
+            row = pd.DataFrame([[MISSING_LABEL] * (hier.shape[1] - 1) + [h.STAR]], columns=hier.columns)
             hier = pd.concat([hier, row], ignore_index=True)
-            labels = labels.fillna(_MISSING)
+            labels = labels.fillna(MISSING_LABEL)
         unknown = ~labels.isin(set(hier[0].astype(str)))
         if unknown.any():
             raise InputError(
@@ -466,9 +475,7 @@ def _plan_kanonymity(
         tmap = TupleMap(grouped[qis], {q: generalized[q].to_numpy(dtype=object) for q in qis})
         # One lookup per chunk gives every QI's label (suppression included).
         plan.joint.append((list(qis), tmap.lookup))
-    from privsynth.release import _result_dict
-
-    achieved = _result_dict(result)
+    achieved = plain(result.to_dict())
     levels = achieved.get("levels") or {}
     for q in qis:
         if isinstance(levels, dict) and q in levels:
@@ -496,139 +503,4 @@ def _plan_datetime_output(reader: TableReader, plan: AnonymizePlan) -> None:
             plan.datetime_formats[c] = fmt
 
 
-# ------------------------------------------------------------------------------------- release
-def resolve_for(
-    reader: TableReader, policy: Policy, findings=None
-) -> tuple[ResolvedPolicy, Any]:
-    """Resolve `policy` against the table's columns, scanning a row sample only if a rule needs
-    detected classes or entities."""
-    from privsynth.release import scan_findings
-
-    sample = reader.sample()
-    try:
-        return resolve(policy, sample, findings), findings
-    except NeedsScanError:
-        found = scan_findings(sample, required=False)
-        if found is None:
-            raise
-        return resolve(policy, sample, found), found
-
-
-def anonymize_source(
-    source: Any,
-    policy: Policy | str | os.PathLike[str],
-    out_dir: str | os.PathLike[str],
-    *,
-    seed: int | None = None,
-    key_file: str | os.PathLike[str] | None = None,
-    findings: Sequence[Any] | None = None,
-    fmt: str | None = None,
-    chunk_rows: int | None = None,
-) -> dict[str, Any]:
-    """Anonymize the table of `source` (a `TableSource`) under `policy`, streamed to `out_dir`.
-
-    Writes `out_dir/release.<fmt>` and `out_dir/manifest.json` all or nothing (like
-    `write_release`) and returns the manifest. The rows are never all in memory for a file
-    source: counts run in the source's engine, transforms run per chunk of `chunk_rows` rows
-    (Spark: per partition, via `mapInPandas`). `fmt` defaults to Parquet for a Parquet input,
-    CSV otherwise (Spark always writes Parquet).
-    """
-    from privsynth.engine.source import CHUNK_ROWS
-
-    if not isinstance(policy, Policy):
-        policy = load_policy(policy)
-    if policy.release.mode != "anonymize":
-        raise InputError(
-            f"policy {policy.name!r} has mode {policy.release.mode}; anonymize_source runs "
-            "mode: anonymize policies"
-        )
-    if key_file is not None and not Path(key_file).is_file():
-        raise InputError(f"{key_file}: no such key file (--key-file)")
-    seed = seed if seed is not None else policy.release.seed
-    input_path = getattr(source, "path", None)
-    if fmt is None:
-        suffix = Path(input_path).suffix.lower() if input_path is not None else ""
-        fmt = "parquet" if suffix in (".parquet", ".pq") else "csv"
-    if fmt not in ("csv", "parquet"):
-        raise InputError(f"unknown output format {fmt!r}; use csv or parquet")
-    if getattr(getattr(source, "engine", None), "name", None) == "spark":
-        from privsynth.transform.spark_stream import anonymize_spark
-
-        return anonymize_spark(
-            source, policy, out_dir, seed=seed, key_file=key_file, findings=findings
-        )
-    reader = reader_for(source)
-    resolved, _ = resolve_for(reader, policy, findings)
-    plan = plan_anonymize(reader, resolved, seed=seed, key_file=key_file)
-    rows = int(chunk_rows or CHUNK_ROWS)
-    return write_plan(plan, reader, out_dir, fmt=fmt, rows=rows, input_path=input_path)
-
-
-def write_plan(
-    plan: AnonymizePlan,
-    reader: TableReader,
-    out_dir: str | os.PathLike[str],
-    *,
-    fmt: str,
-    rows: int,
-    input_path: str | os.PathLike[str] | None = None,
-) -> dict[str, Any]:
-    """Stream `reader`'s chunks through `plan` into `out_dir` (atomic); return the manifest."""
-    from privsynth.io import TableWriter, atomic_dir
-    from privsynth.release import _jsonable, file_sha256
-
-    out_dir = Path(out_dir)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise InputError(f"{out_dir}: exists and is not a folder")
-    with atomic_dir(out_dir) as tmp:
-        n_in = 0
-        target = tmp / f"release.{fmt}"
-        formats = plan.datetime_formats if fmt == "csv" else None
-        chunks = reader.chunks(rows)
-        first = next(chunks)
-        n_in += len(first)
-        out = plan.apply(first).reset_index(drop=True)
-        schema = _parquet_schema(plan, reader, out) if fmt == "parquet" else None
-        with TableWriter(
-            target, metadata={"privsynth": "release"}, datetime_formats=formats, schema=schema
-        ) as w:
-            w.write(out)
-            del first, out
-            for chunk in chunks:
-                n_in += len(chunk)
-                try:
-                    w.write(plan.apply(chunk).reset_index(drop=True))
-                except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-                    raise InputError(
-                        f"a later chunk does not fit the column types of the first ({exc}); "
-                        "use --engine memory"
-                    ) from None
-        manifest = plan.manifest(n_in, w.rows)
-        if input_path is not None:
-            manifest["input"] = {
-                **manifest["input"],
-                "path": str(input_path),
-                "sha256": file_sha256(input_path),
-            }
-        manifest["output"] = {**manifest["output"], "file": f"release.{fmt}"}
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=_jsonable) + "\n")
-    return manifest
-
-
-def _parquet_schema(plan: AnonymizePlan, reader: TableReader, out: pd.DataFrame) -> pa.Schema:
-    """The first chunk's Parquet schema, with a column that chunk has only missing values of
-    typed from the row sample instead (all-missing objects would make it a `null` column)."""
-    schema = pa.Schema.from_pandas(out, preserve_index=False)
-    nulls = [i for i, f in enumerate(schema) if pa.types.is_null(f.type)]
-    if not nulls:
-        return schema
-    proto = pa.Schema.from_pandas(
-        plan.apply(reader.sample()).reset_index(drop=True), preserve_index=False
-    )
-    for i in nulls:
-        field = proto.field(schema.field(i).name)
-        schema = schema.set(i, schema.field(i).with_type(field.type))
-    return schema
-
-
-__all__ = ["AnonymizePlan", "ValueMap", "anonymize_source", "plan_anonymize", "write_plan"]
+__all__ = ["AnonymizePlan", "TupleMap", "ValueMap", "plan_anonymize"]

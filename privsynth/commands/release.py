@@ -1,0 +1,96 @@
+"""`privsynth release FILE`: read, apply the policy, write the folder, print a short summary."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from privsynth.engine.select import announce, choose_engine
+from privsynth.engine.source import open_source
+from privsynth.engine.typed import check_readable
+from privsynth.errors import InputError
+from privsynth.io import load_table
+from privsynth.pipeline.manifest import jsonable
+from privsynth.pipeline.run import Release, release, release_source, write_release
+from privsynth.policy import load_policy
+
+
+def run_release(
+    file: Path,
+    policy: str,
+    out: Path,
+    *,
+    seed: int | None = None,
+    key_file: Path | None = None,
+    json_out: bool = False,
+    engine: str | None = None,
+    spark_master: str | None = None,
+    memory_limit: str | None = None,
+) -> Release | dict[str, Any]:
+    """`privsynth release`: read FILE, apply the policy, write DIR, print a short summary.
+
+    In memory (the default for files up to AUTO_DUCKDB_BYTES) the table is read whole and
+    `release` runs on it; on DuckDB or Spark the file stays where it is and `release_source`
+    streams it. Returns the `Release` in memory, the manifest otherwise.
+    """
+    if key_file is not None and not Path(key_file).is_file():
+        # Checked even when no column needs it: a mistyped path must not pass silently.
+        raise InputError(f"{key_file}: no such key file (--key-file)")
+    choice = choose_engine(file, engine, spark_master=spark_master, memory_limit=memory_limit)
+    pol = load_policy(policy)
+    if choice.name == "memory":
+        df, _schema = load_table(file)
+        announce(choice, engine, None)
+        rel = release(df, pol, seed=seed, key_file=key_file)
+        write_release(rel, out, input_path=file)
+        manifest = rel.manifest
+        result: Release | dict[str, Any] = rel
+    else:
+        source = open_source(
+            file, choice.name, spark_master=spark_master, memory_limit=memory_limit
+        )
+        check_readable(source)  # a bad file stays a one-line error, before the engine line
+        announce(choice, engine, None)
+        manifest = release_source(source, pol, out, seed=seed, key_file=key_file)
+        result = manifest
+    if json_out:
+        typer.echo(json.dumps({"out": str(out), **manifest}, default=jsonable))
+        return result
+    print_summary(manifest, out)
+    return result
+
+
+def print_summary(m: dict[str, Any], out: Path) -> None:
+    """The few lines `privsynth release` prints: rows, actions, what privacy was achieved/spent."""
+    actions: dict[str, int] = {}
+    for rec in (m.get("columns") or {}).values():
+        action = rec.get("action", "?") if isinstance(rec, dict) else str(rec)
+        actions[action] = actions.get(action, 0) + 1
+    output = m.get("output") or {}
+    rows = output.get("rows", "?")
+    cols = output.get("columns")
+    n_cols = len(cols) if isinstance(cols, list) else "?"
+    name = (m.get("policy") or {}).get("name", "?")
+    typer.echo(f"released {rows} rows x {n_cols} columns under policy {name!r} -> {out}/")
+    if actions:
+        typer.echo("actions: " + ", ".join(f"{a} {n}" for a, n in sorted(actions.items())))
+    privacy = m.get("privacy")
+    if isinstance(privacy, dict) and isinstance(privacy.get("achieved"), dict):
+        ach = privacy["achieved"]
+        keys = ("k_achieved", "l_achieved", "t_achieved", "suppression_rate", "loss", "levels")
+        shown = {k: ach[k] for k in keys if ach.get(k) is not None}
+        typer.echo("privacy achieved: " + ", ".join(f"{k} {v}" for k, v in shown.items()))
+    if m.get("ledger_total"):
+        t = m["ledger_total"]
+        typer.echo(f"privacy budget spent: epsilon {t['epsilon']:g}, delta {t['delta']:g}")
+    led = m.get("ledger")
+    if m.get("mode") == "synthesize" and isinstance(led, dict) and "epsilon_spent" in led:
+        typer.echo(
+            f"DP synthetic ({(m.get('synthesis') or {}).get('method', '?')}): epsilon spent "
+            f"{led['epsilon_spent']:.4g} of {led.get('epsilon')}, delta {led.get('delta')}"
+        )
+    for notice in m.get("notices", []) or []:
+        typer.echo(f"warning: {notice}", err=True)

@@ -1,0 +1,222 @@
+"""`release`: apply a policy to a table and say exactly what was done (the manifest).
+
+plan -> (anonymize | synthesize) -> write. Anonymize mode applies each column's action (drop,
+redact, pseudonymize, mask, shift dates, noise, generalize), then the k-anonymity search over
+the quasi-identifiers when the policy has a `privacy:` section (`pipeline.anonymize`).
+Synthesize mode fits the DP synthesizer (`pipeline.synthesize`). In memory the whole table is
+one chunk; `release_source` runs the same plans on a table an engine holds (DuckDB, Spark),
+streaming it, so a file gets the same rows whichever engine read it. `write_release` writes
+`release.csv|parquet` and `manifest.json` all or nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from privsynth.detect import ColumnFinding
+from privsynth.engine.source import TableSource
+from privsynth.engine.source import chunk_rows as chunk_rows_setting
+from privsynth.errors import InputError
+from privsynth.io import file_sha256, read_table
+from privsynth.pipeline.anonymize import plan_anonymize
+from privsynth.pipeline.manifest import build_manifest, with_input_file
+from privsynth.pipeline.plan import resolve_for, resolve_table, source_findings
+from privsynth.pipeline.readers import FrameReader, reader_for
+from privsynth.pipeline.spark import anonymize_spark
+from privsynth.pipeline.synthesize import synthesize, synthesize_source
+from privsynth.pipeline.write import (
+    output_format,
+    write_frame,
+    write_plan,
+    write_streamed_synthetic,
+)
+from privsynth.policy import Action, Policy, ResolvedPolicy, load_policy
+from privsynth.transform import hierarchy as h
+
+
+@dataclass
+class Release:
+    """What `release` returns: the released table, its manifest and the privacy ledger."""
+
+    data: pd.DataFrame
+    manifest: dict[str, Any]
+    ledger: Any = field(default_factory=list)
+
+
+def release(
+    df: pd.DataFrame,
+    policy: Policy | str | os.PathLike[str],
+    *,
+    seed: int | None = None,
+    findings: Sequence[ColumnFinding] | None = None,
+    key_file: str | os.PathLike[str] | None = None,
+) -> Release:
+    """Apply `policy` to `df` and return the release with its manifest.
+
+    `findings` (from `ps.scan(df)`) are needed by rules on detected class/entity; when absent
+    and needed, the table is scanned. `key_file` overrides the policy's key source for every
+    keyed transform. Raises `InputError` (nothing computed half-way matters: nothing is written).
+    """
+    if not isinstance(policy, Policy):
+        policy = load_policy(policy)
+    if not isinstance(df, pd.DataFrame):
+        df = read_table(df)
+    df = df.copy()
+    df.columns = [str(c) for c in df.columns]
+    seed = seed if seed is not None else policy.release.seed
+    resolved, found = resolve_table(policy, df, findings)
+    if policy.release.mode == "synthesize":
+        return _synthesize(df, resolved, seed=seed, findings=found)
+    return _anonymize(df, resolved, seed=seed, key_file=key_file)
+
+
+def _anonymize(
+    df: pd.DataFrame,
+    resolved: ResolvedPolicy,
+    *,
+    seed: int | None,
+    key_file: str | os.PathLike[str] | None,
+) -> Release:
+    """The memory path of the streamed plan: the whole table is one chunk, so a file released
+    in chunks through an engine gets the same rows."""
+    plan = plan_anonymize(FrameReader(df), resolved, seed=seed, key_file=key_file)
+    out = plan.apply(df)
+    manifest = plan.manifest(len(df), len(out))
+    return Release(data=out.reset_index(drop=True), manifest=manifest, ledger=plan.ledger)
+
+
+def _synthesize(
+    df: pd.DataFrame,
+    resolved: ResolvedPolicy,
+    *,
+    seed: int | None,
+    findings: Sequence[ColumnFinding] | None,
+) -> Release:
+    """The DP synthesizer on the table, generalized columns coarsened first.
+
+    The synthesizer plans its own columns from the resolved policy (drops, unit-of-privacy id),
+    so it gets every column."""
+    policy = resolved.policy
+    work = df.copy()
+    records: dict[str, dict[str, Any]] = {}
+    base_dir = Path(policy.source).parent if policy.source else None
+    for name, col in resolved.columns.items():
+        record: dict[str, Any] = {"action": col.kind.value, "decided_by": col.source}
+        if col.kind is Action.GENERALIZE:
+            values = h.hierarchy_input(col.action.hierarchy, df[name])
+            hier = h.build_hierarchy(col.action.hierarchy, values, base_dir=base_dir)
+            level = 1 if col.action.level is None else col.action.level
+            work[name] = h.generalize(values, hier, level)
+            record["level"] = level
+        records[name] = record
+    result = synthesize(work, policy, seed=seed, findings=findings, resolved=resolved)
+    manifest = build_manifest(
+        policy,
+        seed=seed,
+        columns_in=list(df.columns),
+        rows_in=len(df),
+        columns_out=list(result.data.columns),
+        rows_out=len(result.data),
+        columns=records,
+        ledger=result.ledger,
+        synthesis=result.manifest,
+    )
+    return Release(data=result.data, manifest=manifest, ledger=result.ledger)
+
+
+def write_release(
+    rel: Release,
+    out_dir: str | os.PathLike[str],
+    input_path: str | os.PathLike[str] | None = None,
+    fmt: str | None = None,
+) -> Path:
+    """Write `DIR/release.csv` (or `.parquet`) and `DIR/manifest.json`, all or nothing.
+
+    `fmt` defaults to Parquet for a Parquet input, CSV otherwise; the manifest gains the input
+    file's path and sha256 (no digest for a DP synthetic release: privacy rule 2).
+    """
+    fmt = output_format(input_path, fmt)
+    synthetic = rel.manifest.get("mode") == "synthesize"
+    digest = file_sha256(input_path) if input_path is not None and not synthetic else None
+    manifest = with_input_file(rel.manifest, input_path, digest, file=f"release.{fmt}")
+    return write_frame(rel.data, manifest, out_dir, fmt)
+
+
+# ------------------------------------------------------------------------- engine-held tables
+def release_source(
+    source: TableSource,
+    policy: Policy,
+    out_dir: str | os.PathLike[str],
+    *,
+    seed: int | None = None,
+    key_file: str | os.PathLike[str] | None = None,
+) -> dict[str, Any]:
+    """Release a table an engine holds (DuckDB / Spark) without loading it; the manifest.
+
+    Rules on detected class/entity get their findings from a scan of the source (samples and
+    engine statistics, never the whole file in memory).
+    """
+    seed = seed if seed is not None else policy.release.seed
+    findings = source_findings(source, policy)
+    if policy.release.mode == "synthesize":
+        syn = synthesize_source(source, policy, seed=seed, findings=findings)
+        return write_streamed_synthetic(
+            syn,
+            policy,
+            out_dir,
+            seed=seed,
+            columns_in=list(source.columns),
+            input_path=source.path,
+            engine=source.engine_name,
+        )
+    return anonymize_source(source, policy, out_dir, seed=seed, key_file=key_file, findings=findings)
+
+
+def anonymize_source(
+    source: TableSource,
+    policy: Policy | str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    *,
+    seed: int | None = None,
+    key_file: str | os.PathLike[str] | None = None,
+    findings: Sequence[ColumnFinding] | None = None,
+    fmt: str | None = None,
+    chunk_rows: int | None = None,
+) -> dict[str, Any]:
+    """Anonymize the table of `source` (a `TableSource`) under `policy`, streamed to `out_dir`.
+
+    Writes `out_dir/release.<fmt>` and `out_dir/manifest.json` all or nothing (like
+    `write_release`) and returns the manifest. The rows are never all in memory for a file
+    source: counts run in the source's engine, transforms run per chunk of `chunk_rows` rows
+    (Spark: per partition, via `mapInPandas`). `fmt` defaults to Parquet for a Parquet input,
+    CSV otherwise (Spark always writes Parquet).
+    """
+    if not isinstance(policy, Policy):
+        policy = load_policy(policy)
+    if policy.release.mode != "anonymize":
+        raise InputError(
+            f"policy {policy.name!r} has mode {policy.release.mode}; anonymize_source runs "
+            "mode: anonymize policies"
+        )
+    if key_file is not None and not Path(key_file).is_file():
+        raise InputError(f"{key_file}: no such key file (--key-file)")
+    seed = seed if seed is not None else policy.release.seed
+    fmt = output_format(source.path, fmt)
+    if source.engine_name == "spark":
+        return anonymize_spark(
+            source, policy, out_dir, seed=seed, key_file=key_file, findings=findings
+        )
+    reader = reader_for(source)
+    resolved, _ = resolve_for(reader, policy, findings)
+    plan = plan_anonymize(reader, resolved, seed=seed, key_file=key_file)
+    rows = int(chunk_rows or chunk_rows_setting())
+    return write_plan(plan, reader, out_dir, fmt=fmt, rows=rows, input_path=source.path)
+
+
+__all__ = ["Release", "anonymize_source", "release", "release_source", "write_release"]
