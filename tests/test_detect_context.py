@@ -182,3 +182,14 @@ def test_failsafe_free_text_and_header_signals_need_review():
     res = scan(df)
     assert "free text" in res["comment"].review_reason
     assert not res["phone_type"].not_personal
+
+
+def test_drafted_policy_comments_name_the_special_category_and_the_review_reason():
+    rng = _rng(9)
+    df = pd.DataFrame({"race": rng.choice(["White", "Black", "Asian"], N),
+                       "name": _names(rng, N), "UDI": np.arange(N),
+                       "level": rng.choice(["a", "b"], N)})
+    text = scan(df).draft_policy()
+    race = next(line for line in text.splitlines() if "race" in line and "#" in line)
+    assert "GDPR Art. 9 special category race_ethnicity" in race
+    assert "needs review" in text  # the uncertain `other` columns say why
