@@ -104,8 +104,20 @@ def release(
     engine: EngineOpt = None,
     spark_master: SparkMasterOpt = None,
     memory_limit: MemoryLimitOpt = None,
+    allow_residual: Annotated[
+        bool,
+        typer.Option(
+            "--allow-residual",
+            help="Exit 0 even when the residual check of an anonymized release fails (a column "
+            "that still looks like a direct identifier or keeps its original values); the "
+            "release is written either way and the manifest records the failed check.",
+        ),
+    ] = False,
 ) -> None:
     """Apply a policy: mask / generalize / k-anonymize (or synthesize) FILE into OUT.
+
+    An anonymized release is checked for identifiers left in it (manifest: residual_check);
+    a failed check exits 1 unless --allow-residual.
 
     Example: privsynth release data.csv --policy hipaa-safe-harbor --out released/
 
@@ -118,7 +130,7 @@ def release(
 
     run_release(
         file, policy, out, seed=seed, key_file=key_file, json_out=json_out, engine=engine,
-        spark_master=spark_master, memory_limit=memory_limit,
+        spark_master=spark_master, memory_limit=memory_limit, allow_residual=allow_residual,
     )
 
 

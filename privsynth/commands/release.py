@@ -14,6 +14,7 @@ from privsynth.engine.typed import check_readable
 from privsynth.errors import InputError
 from privsynth.io import load_table
 from privsynth.pipeline.manifest import jsonable
+from privsynth.pipeline.residual import summary_lines
 from privsynth.pipeline.run import Release, release, release_source, write_release
 from privsynth.policy import load_policy
 
@@ -29,6 +30,7 @@ def run_release(
     engine: str | None = None,
     spark_master: str | None = None,
     memory_limit: str | None = None,
+    allow_residual: bool = False,
 ) -> Release | dict[str, Any]:
     """`privsynth release`: read FILE, apply the policy, write DIR, print a short summary.
 
@@ -58,8 +60,19 @@ def run_release(
         result = manifest
     if json_out:
         typer.echo(json.dumps({"out": str(out), **manifest}, default=jsonable))
-        return result
-    print_summary(manifest, out)
+    else:
+        print_summary(manifest, out)
+    residual = manifest.get("residual_check") or {}
+    if residual and not residual.get("passed", True):
+        for line in summary_lines(residual):
+            typer.echo(f"privsynth: {line}", err=True)
+        if not allow_residual:
+            typer.echo(
+                f"privsynth: the release in {out}/ failed its residual check (see manifest.json "
+                "residual_check); fix the policy, or pass --allow-residual to accept it",
+                err=True,
+            )
+            raise typer.Exit(1)
     return result
 
 

@@ -30,6 +30,7 @@ from privsynth.errors import InputError
 from privsynth.pipeline.keys import faker_provider, load_keys
 from privsynth.pipeline.manifest import build_manifest, plain
 from privsynth.pipeline.readers import FrameReader, TableReader
+from privsynth.pipeline.residual import residual_check
 from privsynth.policy import Action, Policy, ResolvedColumn, ResolvedPolicy
 from privsynth.transform import hierarchy as h
 from privsynth.transform import masking as m
@@ -139,6 +140,8 @@ class AnonymizePlan:
     joint: list[tuple[list[str], Callable[[pd.DataFrame], dict[str, np.ndarray]]]] = field(
         default_factory=list
     )
+    # The residual check of the release (`pipeline.residual`), recorded in the manifest.
+    residual: dict[str, Any] | None = None
 
     @property
     def output_columns(self) -> list[str]:
@@ -155,9 +158,15 @@ class AnonymizePlan:
                 out[name] = pd.Series(values[name], index=chunk.index, dtype=object)
         return out.drop(columns=self.dropped)
 
+    def check_residual(self, original: pd.DataFrame, released: pd.DataFrame | None = None) -> None:
+        """Run the residual check on `original` rows and their release (computed when not
+        given); a streamed release checks the reader's row sample."""
+        out = self.apply(original) if released is None else released
+        self.residual = residual_check(original, out, self.resolved, seed=self.seed or 0).to_dict()
+
     def manifest(self, rows_in: int, rows_out: int) -> dict[str, Any]:
         """The release's manifest once `rows_in` rows became `rows_out`."""
-        return build_manifest(
+        manifest = build_manifest(
             self.resolved.policy,
             seed=self.seed,
             columns_in=self.input_columns,
@@ -169,6 +178,9 @@ class AnonymizePlan:
             ledger=self.ledger,
             notices=self.notices,
         )
+        if self.residual is not None:
+            manifest["residual_check"] = self.residual
+        return manifest
 
     def parquet_schema(self, reader: TableReader, out: pd.DataFrame) -> pa.Schema:
         """The first output chunk's Parquet schema, with a column that chunk has only missing
