@@ -174,7 +174,8 @@ def audit(
     Thresholds (policy `audit.thresholds`, name: limit; defaults in brackets):
     prosecutor_risk_max [0.09], records_above_threshold_max [0.05], singling_out_risk_max [0.1],
     linkability_risk_max [0.1], inference_risk_max [0.1], dcr_share_max [0.6],
-    mia_auc_max [0.6]; opt-in: prosecutor_risk_avg_max, k_min, exact_match_rate_max,
+    mia_auc_max [0.6], residual_failures_max [0] (from the release's manifest);
+    opt-in: prosecutor_risk_avg_max, k_min, exact_match_rate_max,
     tvd_1way_max, tvd_2way_max, tvd_3way_max, correlation_diff_max, pmse_ratio_max,
     ml_efficacy_ratio_min.
     """

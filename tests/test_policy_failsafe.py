@@ -94,7 +94,7 @@ def test_date_rule_on_floats_refuses_instead_of_epoch_dates():
     with pytest.raises(TypeMismatchError) as exc:
         resolve(pol, df, [finding("admission_date", "other", typ="float")])
     msg = str(exc.value)
-    assert "\n" not in msg and "'admission_date'" in msg and "as dates" in msg
+    assert "\n" not in msg and "'admission_date'" in msg and "needs dates" in msg
     assert "0.1" not in msg  # no cell value quoted
 
 
@@ -364,3 +364,17 @@ def test_builtins_refuse_or_release_no_direct_value(table, tmp_path):
         cells = set(rel.data.astype("string").stack().dropna().str.strip())
         leaked = [c for c, v in dvals.items() if v & cells]
         assert not leaked, f"{name} released values of {leaked}"
+
+
+def test_streamed_release_records_the_residual_check(cli, tmp_path):
+    """DuckDB streams the file; the check runs on its row sample and still fails the release."""
+    src = tmp_path / "people.csv"
+    _people().to_csv(src, index=False)
+    pol = tmp_path / "p.yaml"
+    pol.write_text("name: t\nunmatched: keep\ncolumns:\n  full_name: {action: drop}\n"
+                   "  email: {action: keep}\n")
+    out = tmp_path / "out"
+    res = cli("release", src, "--policy", pol, "--out", out, "--engine", "duckdb")
+    assert res.code == 1, res.stderr
+    check = json.loads((out / "manifest.json").read_text())["residual_check"]
+    assert not check["passed"] and {f["column"] for f in check["failures"]} == {"email"}

@@ -287,8 +287,12 @@ def test_cli_missing_key_exits_2(cli, tmp_path, small_csv):
     assert not out.exists()
     keyfile = tmp_path / "k"
     keyfile.write_text(KEY)
-    res = cli("release", small_csv, "--policy", pol, "--out", out, "--key-file", keyfile)
+    # the policy keeps names and e-mails: the residual check fails them (exit 1 without
+    # --allow-residual, tested in test_policy_failsafe); here the key handling is under test
+    res = cli("release", small_csv, "--policy", pol, "--out", out, "--key-file", keyfile,
+              "--allow-residual")
     assert res.code == 0, res.stderr
+    assert "residual check failed: column 'email'" in res.stderr
     assert KEY not in (out / "release.csv").read_text() + (out / "manifest.json").read_text()
 
 

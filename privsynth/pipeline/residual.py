@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from privsynth.detect import scan
 from privsynth.policy import Action, ResolvedPolicy
 
 SAMPLE_ROWS = 2_000
@@ -96,8 +97,6 @@ def _looks_direct(released: pd.DataFrame, check: list[str]) -> dict[str, str]:
     """Columns of `released` (among `check`) whose values alone scan as direct identifiers."""
     if not check:
         return {}
-    from privsynth.detect import scan
-
     hidden = released[check].copy()
     hidden.columns = [f"c{i}" for i in range(len(check))]
     found = scan(hidden).findings

@@ -13,7 +13,7 @@ import re
 
 import pandas as pd
 
-from privsynth.errors import InputError
+from privsynth.errors import InputError, first_row
 from privsynth.policy.models import Action, ColumnAction
 
 _ZIP = re.compile(r"\d{3,5}(-?\d{4})?")
@@ -53,6 +53,17 @@ def _numeric(series: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
 
 
+def _bad_share(series: pd.Series, bad: pd.Series, what: str) -> str | None:
+    """'text, N of M values not WHAT (first at row R)', or None when none is bad; `bad` is
+    indexed like the present values of `series`, rows are 1-based positions in `series`."""
+    if not bool(bad.any()):
+        return None
+    at = pd.Series(False, index=series.index)
+    at[bad[bad].index] = True
+    return (f"text, {int(bad.sum())} of {len(bad)} values not {what} (first at row "
+            f"{first_row(at.to_numpy())})")
+
+
 def actual_kind(series: pd.Series, wanted: str) -> str | None:
     """None when `series` fits `wanted`; otherwise a few words on what the values are."""
     values = _present(series)
@@ -69,8 +80,7 @@ def actual_kind(series: pd.Series, wanted: str) -> str | None:
         if text.str.fullmatch(_NUMBER_TEXT).all():
             return "numbers written as text"
         parsed = pd.to_datetime(text, errors="coerce", format="mixed")
-        bad = int(parsed.isna().sum())
-        return None if bad == 0 else f"text, {bad} of {len(text)} values not dates"
+        return _bad_share(series, parsed.isna(), "dates")
     if wanted == "number":
         if _numeric(values):
             return None
@@ -78,16 +88,16 @@ def actual_kind(series: pd.Series, wanted: str) -> str | None:
             return "true/false values"
         if pd.api.types.is_datetime64_any_dtype(values):
             return "dates"
-        bad = int(pd.to_numeric(values.astype(str), errors="coerce").isna().sum())
-        return None if bad == 0 else f"text, {bad} of {len(values)} values not numbers"
+        bad = pd.to_numeric(values.astype(str), errors="coerce").isna()
+        return _bad_share(series, bad, "numbers")
     if wanted == "zip":
         if _numeric(values):
             whole = (values.astype(float) % 1 == 0).all() and (values.astype(float) >= 0).all()
             return None if whole else "numbers with fractions"
         if pd.api.types.is_datetime64_any_dtype(values) or pd.api.types.is_bool_dtype(values):
             return "dates" if pd.api.types.is_datetime64_any_dtype(values) else "true/false values"
-        bad = int((~values.astype(str).str.fullmatch(_ZIP)).sum())
-        return None if bad == 0 else f"text, {bad} of {len(values)} values not ZIP codes"
+        bad = ~values.astype(str).str.fullmatch(_ZIP)
+        return _bad_share(series, bad, "ZIP codes")
     raise ValueError(f"unknown implied type {wanted!r}")
 
 
@@ -103,7 +113,7 @@ def check_implied_type(
         return
     how = {"date": "dates", "number": "numbers", "zip": "ZIP codes"}[wanted]
     raise TypeMismatchError(
-        f"policy {policy_name!r} {where} treats column {column!r} as {how} "
-        f"({action.action.value}), but its values are {found}: refusing to coerce; name the "
-        f"column under columns: with the action it needs"
+        f"policy {policy_name!r} {where} ({action.action.value}) needs {how}, but column "
+        f"{column!r} holds {found}: refusing to coerce; name the column under columns: with "
+        "the action it needs"
     )
