@@ -25,7 +25,7 @@ from privsynth.pipeline.anonymize import plan_anonymize
 from privsynth.pipeline.manifest import with_input_file
 from privsynth.pipeline.plan import resolve_for
 from privsynth.pipeline.readers import FileReader
-from privsynth.pipeline.write import check_out_dir, write_manifest
+from privsynth.pipeline.write import DEFAULT_WRITE, WriteOptions, check_out_dir, write_manifest
 from privsynth.policy import Policy
 
 
@@ -99,6 +99,7 @@ def anonymize_spark(
     seed: int | None = None,
     key_file: str | os.PathLike[str] | None = None,
     findings: Any = None,
+    options: WriteOptions = DEFAULT_WRITE,
 ) -> dict[str, Any]:
     """`anonymize_source` for a Spark source: plan on the driver, transform via `mapInPandas`."""
     from pyspark.sql import types as T
@@ -143,7 +144,7 @@ def anonymize_spark(
     sdf = spark.read.parquet(*spark_paths(path))
     n_in = reader.n_rows()
     out = check_out_dir(out_dir)
-    with atomic_dir(out) as tmp:
+    with atomic_dir(out, overwrite=options.overwrite) as tmp:
         result = sdf.mapInPandas(run, schema=out_schema)
         result.write.parquet(str(tmp / "release.parquet"))
         manifest = with_input_file(
