@@ -40,7 +40,7 @@ class _Normalizer:
     def __call__(self, df: pd.DataFrame) -> pd.DataFrame:
         fake = FileReader.__new__(FileReader)
         fake._targets, fake._schema, fake.columns = self.targets, self.schema, self.columns
-        return FileReader.normalize(fake, df)
+        return FileReader.normalize(fake, df, rows_are="a Spark batch")
 
 
 class SparkFileReader:
@@ -61,7 +61,7 @@ class SparkFileReader:
             pdf = sdf.groupBy(*[F.col(backquote(c)) for c in cols]).count().toPandas()
             counts = pdf.pop("count").to_numpy().astype("int64")
             pdf.columns = cols
-            return reader.normalize(pdf).reset_index(drop=True), counts
+            return reader.normalize(pdf, rows_are="groups").reset_index(drop=True), counts
 
         def n_rows():
             return int(sdf.count())

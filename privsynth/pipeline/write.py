@@ -69,6 +69,17 @@ def check_out_dir(out_dir: str | os.PathLike[str]) -> Path:
     return out
 
 
+def with_formula_note(
+    manifest: Mapping[str, Any], fmt: str, options: WriteOptions
+) -> dict[str, Any]:
+    """The manifest saying, for a CSV release, whether formula-leading cells were quoted
+    (`output.formulas_quoted`): readers (the audit) undo the quotes only when they were."""
+    out = dict(manifest)
+    if fmt == "csv":
+        out["output"] = {**(out.get("output") or {}), "formulas_quoted": options.neutralize_formulas}
+    return out
+
+
 def synthetic_metadata(synthesis: Mapping[str, Any]) -> dict[str, str]:
     """Parquet key-value metadata saying the table is synthetic (and how it was made)."""
     return {
@@ -143,6 +154,7 @@ def write_frame(
 ) -> Path:
     """A release held in memory: `release.<fmt>`, the manifest (and README), all or nothing."""
     out = check_out_dir(out_dir)
+    manifest = with_formula_note(manifest, fmt, options)
     with atomic_dir(out, overwrite=options.overwrite) as tmp:
         write_table(
             data,
@@ -203,18 +215,21 @@ def write_plan(
             w.write(released)
             del first, released
             for chunk in chunks:
+                first_row = n_in + 1
                 n_in += len(chunk)
                 try:
                     w.write(plan.apply(chunk).reset_index(drop=True))
-                except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+                except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+                    # (pyarrow's message quotes the value that did not convert: not shown)
                     raise InputError(
-                        f"a later chunk does not fit the column types of the first ({exc}); "
-                        "use --engine memory"
+                        f"rows from {first_row:,} on do not fit the column types of the first "
+                        "rows; use --engine memory"
                     ) from None
         digest = file_sha256(input_path) if input_path is not None else None
         manifest = with_input_file(
             plan.manifest(n_in, w.rows), input_path, digest, file=f"release.{fmt}"
         )
+        manifest = with_formula_note(manifest, fmt, options)
         write_manifest(tmp, manifest)
     return manifest
 
@@ -264,6 +279,7 @@ def write_streamed_synthetic(
             input_extra=extra,
         )
         manifest["output"]["file"] = f"release.{fmt}"
+        manifest = with_formula_note(manifest, fmt, options)
         write_extras(tmp, manifest)
     return manifest
 
