@@ -302,6 +302,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         code = app(args=argv, prog_name="privsynth", standalone_mode=False)
         if isinstance(code, int) and code:  # click returns a typer.Exit's code in this mode
+            if code == 130:  # typer's translation of a Ctrl-C inside a command
+                typer.echo("privsynth: interrupted", err=True)
             return code
     except PrivsynthError as exc:
         typer.echo(f"privsynth: error: {_error(exc)}", err=True)
@@ -329,7 +331,8 @@ def main(argv: list[str] | None = None) -> int:
         if usage is not None:
             typer.echo(f"privsynth: error: {_error(usage)}", err=True)
             return 2
-        if _is_abort(exc):
+        if _is_abort(exc):  # click's name for a Ctrl-C it caught
+            typer.echo("privsynth: interrupted", err=True)
             return 130
         if os.environ.get("PRIVSYNTH_DEBUG"):
             raise
