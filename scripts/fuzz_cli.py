@@ -183,14 +183,13 @@ class Gen:
 
     def decoys(self, folder: Path, name: str, df: pd.DataFrame) -> None:
         """Files a glob in `name` would match: a literal reader never reads them."""
-        stem = name.rsplit(".", 1)[0]
+        stem, dot, ext = name.rpartition(".") if "." in name else (name, "", "")
         for decoy in {re.sub(r"[\[\]*?{}]", "", stem), stem.replace("*", "q").replace("?", "z"),
                       stem.replace("[1]", "1")}:  # fmt: skip
             if decoy and decoy != stem and "/" not in decoy and "\x00" not in decoy:
-                target = folder / (decoy + "." + name.rsplit(".", 1)[1])
-                if not target.exists():
-                    with_extra = pd.concat([df, df], ignore_index=True)
-                    with_extra.to_csv(target, index=False) if target.suffix != ".parquet" else None
+                target = folder / (decoy + dot + ext)
+                if not target.exists() and target.suffix != ".parquet":
+                    pd.concat([df, df], ignore_index=True).to_csv(target, index=False)
 
     # ------------------------------------------------------------------ policies
     def policy(self, folder: Path, df: pd.DataFrame) -> tuple[str, dict[str, str]]:

@@ -36,9 +36,13 @@ def literal_text(fn: _F) -> _F:
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        import warnings
+
         import matplotlib
 
-        with matplotlib.rc_context({"text.parse_math": False}):
+        with matplotlib.rc_context({"text.parse_math": False}), warnings.catch_warnings():
+            # a label in a script the font lacks is drawn as boxes; no warning per glyph
+            warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font")
             return fn(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
