@@ -199,7 +199,7 @@ class Gen:
         if pick < 0.45:
             name = r.choice(POLICIES)
             if name == "gdpr-pseudonymise":
-                env["PRIVSYNTH_KEY"] = r.choice([GOOD_KEY] * 4 + ["\x00" * 16, "password12345678",
+                env["PRIVSYNTH_KEY"] = r.choice([GOOD_KEY] * 4 + ["\x01" * 16, "password12345678",
                                                  "short", "aaaaaaaaaaaaaaaaaaaa"])  # fmt: skip
             return name, env
         path = folder / "policy.yaml"
@@ -237,7 +237,7 @@ class Gen:
             text = "name: x\n" + "# pad\n" * 200_000
         path.write_text(text, encoding="utf-8", errors="surrogateescape")
         if "method: hmac" in text or "faker" in text:
-            env["PRIVSYNTH_KEY"] = r.choice([GOOD_KEY, GOOD_KEY, "\x00" * 16, "password12345678"])
+            env["PRIVSYNTH_KEY"] = r.choice([GOOD_KEY, GOOD_KEY, "\x01" * 16, "password12345678"])
         return str(path), env
 
 
@@ -295,6 +295,11 @@ def build_case(g: Gen, n: int, base: Path) -> Case:
         quoting = r.random() >= 0.1
         if not quoting:
             argv.append("--no-formula-quoting")
+        if r.random() < 0.15:  # a key file: NUL bytes, a password, a huge file, or a good key
+            key = folder / "k.key"
+            key.write_bytes(r.choice([b"\x00" * 16, b"password12345678\n", GOOD_KEY.encode(),
+                                      b"\xff" * 40, b"ab" * 5000]))  # fmt: skip
+            argv += ["--key-file", "k.key"]
         inputs = [str(table)] + ([policy] if os.path.exists(policy) and policy != "/dev/zero" else [])
         return Case(n, "release", argv, env, inputs, markers, timeout=400,
                     quoted_csv="out/release.csv" if quoting else None)  # fmt: skip
@@ -443,11 +448,18 @@ def main() -> int:
     only = {int(x) for x in args.only.split(",")} if args.only else None
     results: list[Outcome] = []
     t0 = time.perf_counter()
+    log = (args.out / "results.jsonl").open("w")
     for case in cases:
         if only is not None and case.n not in only:
             continue
-        res = run_case(case, args.out)
+        try:
+            res = run_case(case, args.out)
+        except Exception as exc:  # the harness itself: recorded, the round goes on
+            res = Outcome(case.n, case.kind, case.argv, None, 0.0,
+                          [f"harness error {type(exc).__name__}: {exc}"], "")  # fmt: skip
         results.append(res)
+        log.write(json.dumps(asdict(res)) + "\n")
+        log.flush()
         flag = "FAIL" if res.problems else "ok  "
         print(f"{flag} #{res.n:04d} {res.kind:8s} exit={res.code} {res.seconds:6.1f}s "
               f"{'; '.join(res.problems)} {' '.join(map(repr, res.argv))[:160]}", flush=True)  # fmt: skip

@@ -413,8 +413,9 @@ def test_keygen_writes_a_private_strong_key_that_releases_use(work):
     a, b = (pd.read_csv(work / d / "release.csv", dtype=str) for d in ("a", "b"))
     assert a["zip"].tolist() == b["zip"].tolist()  # the same key either way
     assert not set(a["zip"]) & set(people()["zip"])
-    assert invoke("keygen", "other.key").code == 0
-    assert (work / "other.key").read_text() != path.read_text()
+    assert invoke("keygen", "keys/new/other.key").code == 0  # its folder is made, 0700
+    assert stat.S_IMODE((work / "keys" / "new").stat().st_mode) == 0o700
+    assert (work / "keys" / "new" / "other.key").read_text() != path.read_text()
 
 
 def test_faker_pseudonyms_never_equal_the_real_value_on_the_command_line(work):

@@ -224,7 +224,8 @@ def test_a_file_added_to_an_output_makes_it_not_ours(tmp_path):
     assert is_privsynth_output(out)
     (out / "sub" / "notes.txt").write_text("mine")
     assert not is_privsynth_output(out)
-    with pytest.raises(InputError, match="did not write"), atomic_dir(out, overwrite=True):
+    named = r"did not write \(sub/notes\.txt\)"  # the first item that is not ours, to look at
+    with pytest.raises(InputError, match=named), atomic_dir(out, overwrite=True):
         pass
     assert (out / "sub" / "notes.txt").read_text() == "mine"
 

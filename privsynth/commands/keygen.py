@@ -34,9 +34,14 @@ def write_key(path: str | os.PathLike[str]) -> Path:
     """Create `path` holding a new key, readable and writable by its owner only (0600).
 
     Refuses an existing path (file, folder, link: `O_EXCL` does not follow a symlink) and
-    leaves no partial file behind on failure. The key is never printed.
+    leaves no partial file behind on failure. A missing parent folder is created, private to
+    its owner (0700). The key is never printed.
     """
     path = Path(path)
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"{path.parent}: cannot create this folder ({exc.strerror})") from None
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     try:
         fd = os.open(path, flags, 0o600)

@@ -57,17 +57,25 @@ def is_privsynth_output(path: PathLike) -> bool:
     p = Path(path)
     if not p.is_dir() or p.is_symlink():
         return False
+    return _foreign_item(p) is None
+
+
+def _foreign_item(p: Path) -> str | None:
+    """The first item (a path relative to `p`) that makes the folder `p` not wholly ours, ""
+    for a folder that is not ours at all, None when it is wholly ours."""
     written = _marker_names(p)
     if written is None:
-        return _legacy_release(p) or _legacy_demo(p)
-    for item in p.iterdir():
+        return None if _legacy_release(p) or _legacy_demo(p) else ""
+    for item in sorted(p.iterdir()):
         if item.name == OUTPUT_MARKER:
             continue
         if written is not True and item.name not in written:
-            return False
-        if item.is_dir() and not item.is_symlink() and not is_privsynth_output(item):
-            return False
-    return True
+            return item.name
+        if item.is_dir() and not item.is_symlink():
+            inner = _foreign_item(item)
+            if inner is not None:
+                return f"{item.name}/{inner}" if inner else item.name
+    return None
 
 
 def _marker_names(p: Path) -> set[str] | bool | None:
@@ -198,8 +206,10 @@ def check_output_dir(
                 "previous privsynth output there (nothing was written)"
             )
         if not is_privsynth_output(out):
+            item = _foreign_item(out) if not out.is_symlink() else ""
+            named = f" ({item})" if item else ""
             raise InputError(
-                f"{out}: holds files privsynth did not write; --overwrite replaces only a "
+                f"{out}: holds files privsynth did not write{named}; --overwrite replaces only a "
                 "previous privsynth output, never other files (nothing was written)"
             )
     return out

@@ -32,6 +32,7 @@ from privsynth.pipeline.spark import anonymize_spark
 from privsynth.pipeline.synthesize import synthesize, synthesize_source
 from privsynth.pipeline.write import (
     WriteOptions,
+    check_out_dir,
     output_format,
     write_frame,
     write_plan,
@@ -153,6 +154,7 @@ def write_release(
     digest = file_sha256(input_path) if input_path is not None and not synthetic else None
     manifest = with_input_file(rel.manifest, input_path, digest, file=f"release.{fmt}")
     options = WriteOptions(overwrite=overwrite, neutralize_formulas=neutralize_formulas)
+    check_out_dir(out_dir, options, input_path)  # never an output folder holding its input
     return write_frame(rel.data, manifest, out_dir, fmt, options)
 
 

@@ -143,7 +143,7 @@ def anonymize_spark(
 
     sdf = spark.read.parquet(*spark_paths(path))
     n_in = reader.n_rows()
-    out = check_out_dir(out_dir)
+    out = check_out_dir(out_dir, options, path)
     with atomic_dir(out, overwrite=options.overwrite) as tmp:
         result = sdf.mapInPandas(run, schema=out_schema)
         result.write.parquet(str(tmp / "release.parquet"))

@@ -24,6 +24,7 @@ import pyarrow as pa
 
 from privsynth.errors import InputError
 from privsynth.io import TableWriter, atomic_dir, file_sha256, write_table
+from privsynth.io.atomic import check_output_dir
 from privsynth.pipeline.anonymize import AnonymizePlan
 from privsynth.pipeline.manifest import SYNTHETIC_NOTICE, build_manifest, jsonable, with_input_file
 from privsynth.pipeline.readers import TableReader
@@ -61,12 +62,15 @@ def output_format(input_path: str | os.PathLike[str] | None, fmt: str | None) ->
     return fmt
 
 
-def check_out_dir(out_dir: str | os.PathLike[str]) -> Path:
-    """The output folder, refused when a file of that name is in the way."""
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"{out}: exists and is not a folder")
-    return out
+def check_out_dir(
+    out_dir: str | os.PathLike[str],
+    options: WriteOptions = DEFAULT_WRITE,
+    input_path: str | os.PathLike[str] | None = None,
+) -> Path:
+    """The output folder, checked before any work (`io.atomic.check_output_dir`): a file in the
+    way, the current folder, a folder holding the input, a non-empty folder without
+    `overwrite` (or one privsynth did not write) are refused."""
+    return check_output_dir(out_dir, overwrite=options.overwrite, inputs=[input_path])
 
 
 def with_formula_note(
@@ -153,7 +157,7 @@ def write_frame(
     options: WriteOptions = DEFAULT_WRITE,
 ) -> Path:
     """A release held in memory: `release.<fmt>`, the manifest (and README), all or nothing."""
-    out = check_out_dir(out_dir)
+    out = check_out_dir(out_dir, options)
     manifest = with_formula_note(manifest, fmt, options)
     with atomic_dir(out, overwrite=options.overwrite) as tmp:
         write_table(
@@ -196,7 +200,7 @@ def write_plan(
     options: WriteOptions = DEFAULT_WRITE,
 ) -> dict[str, Any]:
     """Stream `reader`'s chunks through `plan` into `out_dir` (atomic); return the manifest."""
-    out = check_out_dir(out_dir)
+    out = check_out_dir(out_dir, options, input_path)
     with atomic_dir(out, overwrite=options.overwrite) as tmp:
         n_in = 0
         formats = plan.datetime_formats if fmt == "csv" else None
@@ -251,7 +255,7 @@ def write_streamed_synthetic(
     statistic; the synthesizer's record says how the output row count was set)."""
     path = Path(input_path) if input_path is not None else None
     fmt = output_format(path, None)
-    out = check_out_dir(out_dir)
+    out = check_out_dir(out_dir, options, path)
     synthesis = syn.manifest
     dropped = synthesis.get("dropped_columns") or {}
     columns = {c: {"action": "drop" if c in dropped else "keep"} for c in columns_in}
