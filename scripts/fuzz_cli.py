@@ -5,7 +5,7 @@ privsynth`), memory and DuckDB engines, and checks what a security reviewer chec
 
 - exit code 0, 1 (audit threshold) or 2 (bad input); never 70 (internal error), never a
   signal, never a timeout;
-- no traceback; a failure (exit 2) is exactly one error line on stderr, the last (an
+- no traceback, no Python warning; a failure (exit 2) is exactly one error line on stderr, the last (an
   informational `engine: ...` line may come before it when the user chose the engine);
 - no cell value of the table in stderr (every generated cell carries a unique marker);
 - no raw terminal control character in stdout or stderr (names hold escape sequences);
@@ -403,6 +403,8 @@ def run_case(case: Case, base: Path) -> Outcome:
         problems.append(f"exit {code}")
     if "Traceback" in err:
         problems.append("traceback")
+    if re.search(r"\.py:\d+: \w*Warning: ", err):  # a Python warning with its source line
+        problems.append("python warning on stderr")
     if code == 2:
         lines = err.strip().splitlines()
         errors = [ln for ln in lines if ln.startswith("privsynth: error: ")]
