@@ -113,7 +113,10 @@ def _release(ctx: DemoContext, policy_name: str, folder: str) -> StepOutcome:
     rel = release(ctx.train, policy, seed=DEMO_SEED, findings=findings)
     ctx.results[f"release:{folder}"] = (rel, policy)
     write_release(rel, ctx.work / folder, fmt="csv")
-    files = sorted(f"{folder}/{p.name}" for p in (ctx.work / folder).iterdir())
+    # what a reader opens; hidden files (the output marker) are not listed
+    files = sorted(
+        f"{folder}/{p.name}" for p in (ctx.work / folder).iterdir() if not p.name.startswith(".")
+    )
     return StepOutcome(_release_summary(rel), None, files)
 
 
@@ -185,7 +188,8 @@ def run_demo(
     console = console or Console()
     records: list[StepRecord] = []
     console.rule("[bold]privsynth demo")
-    with atomic_dir(out) as work:
+    # The demo replaces its own previous output; a folder privsynth did not write is refused.
+    with atomic_dir(out, overwrite=True) as work:
         ctx = DemoContext(out=out, work=work, console=console)
         with Progress(
             SpinnerColumn(),

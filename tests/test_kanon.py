@@ -194,7 +194,7 @@ def small():
         ({"loss": "entropy"}, "loss"),
         (
             {"hierarchies": {"a": pd.DataFrame({0: ["x"], 1: ["*"]})}},
-            "missing from its hierarchy: 'y'",
+            r"row \d+: 1 distinct value\(s\) missing from its hierarchy \(values are not shown\)",
         ),
         ({"hierarchies": {"s": pd.DataFrame({0: ["p"], 1: ["*"]})}}, "not a quasi-identifier"),
     ],

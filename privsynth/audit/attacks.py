@@ -165,11 +165,12 @@ def _match_counts(
     # one row per (column, sign), records along the row: gathering a predicate's column is a
     # contiguous copy; float32 when that loses nothing (codes, integers below 2^24)
     both = np.vstack([x.T, -x.T])
-    small = both.astype(np.float32)
+    with np.errstate(over="ignore"):  # values beyond float32 overflow: then float64 is kept
+        small, small_vals = both.astype(np.float32), vals.astype(np.float32)
     if np.array_equal(small, both, equal_nan=True) and np.array_equal(
-        vals.astype(np.float32), vals, equal_nan=True
+        small_vals, vals, equal_nan=True
     ):
-        both, vals = small, vals.astype(np.float32)
+        both, vals = small, small_vals
     ge = ops == _GE
     gcols = np.where(ge, cols + m, cols)
     gvals = np.where(ge, -vals, vals)

@@ -32,6 +32,7 @@ from privsynth.audit.inputs import (
 from privsynth.audit.measure import Progress, measure
 from privsynth.audit.report import AuditReport, assemble_report, privacy_statement
 from privsynth.engine.select import choose_engine
+from privsynth.settings import check_seed
 
 
 def audit(
@@ -65,6 +66,7 @@ def audit(
     are counted over every row, the row-level metrics run on uniform samples of `sample_rows`
     (default AUDIT_SAMPLE_ROWS) rows per table, and the report's `sampling` says which is which.
     """
+    seed = check_seed(seed)  # sklearn and numpy take 0..2**32-1 only
     t_start = time.perf_counter()
     cpu_start = time.process_time()
     if hasattr(release, "data") and hasattr(release, "manifest"):  # a ps.release() Release

@@ -450,8 +450,11 @@ def ml_efficacy(
     target: str | None = None,
     max_train: int = 30_000,
     seed: int = 0,
-) -> MLEfficacyResult:
+) -> MLEfficacyResult | None:
     """Gradient boosting trained on the release vs on the original, both tested on real rows.
+
+    None when no feature column is left beside the target once the train rows are coded (a
+    two-column table whose other column is id-like): there is no model to train.
 
     With a holdout, the test set is the holdout (rows neither model saw). Without one, 30 % of
     the original is held out for the real model; the release was built from those same rows, so
@@ -508,6 +511,8 @@ def ml_efficacy(
     classification = enc_train.kinds[tgt] == CATEGORICAL
     task = "classification" if classification else "regression"
     x_real, mask = _features(enc_train, "o", tgt)
+    if x_real.shape[1] == 0:
+        return None
     x_rel, _ = _features(enc_train, "r", tgt)
     x_test, _ = _features(enc_test, "r", tgt)
     cat_idx = mask if mask.any() else None

@@ -12,9 +12,11 @@ from rich.table import Table
 
 from privsynth.audit import audit
 from privsynth.audit.measure import STEPS
+from privsynth.commands.display import for_terminal
 from privsynth.engine.select import announce, choose_engine
 from privsynth.errors import InputError
 from privsynth.io import atomic_file
+from privsynth.io.atomic import check_not_input
 
 
 def _split(values: Sequence[str] | str | None) -> list[str] | None:
@@ -56,9 +58,12 @@ def run_audit(
     choice = choose_engine(
         [original, release, holdout], engine, spark_master=spark_master, memory_limit=memory_limit
     )
-    for out in (report, json_out):
+    for out, what in ((report, "--report"), (json_out, "--json")):
         if out is not None and out.exists() and out.is_dir():
             raise InputError(f"{out}: is a folder, expected a file path")
+        if out is not None:  # never written over what the audit reads (nor over each other)
+            others = [report] if what == "--json" else []
+            check_not_input(out, [original, release, holdout, policy, manifest, scan, *others], what)
     err = Console(stderr=True, quiet=quiet)
     said: list[bool] = []
     labels = {
@@ -127,7 +132,7 @@ def run_audit(
         table.add_row(t.name, value, f"{sign} {t.limit:g}", verdict)
     out.print(table)
     for note in result.notes:
-        out.print(f"note: {note}")
+        out.print(f"note: {for_terminal(note)}", markup=False, highlight=False)
     if result.passed:
         out.print(f"[green]all {len(result.thresholds)} thresholds passed[/green]")
     else:
@@ -135,5 +140,5 @@ def run_audit(
         out.print(f"[red]{len(result.failed)} threshold(s) failed: {names}[/red]")
     for path in (report, json_out):
         if path is not None:
-            out.print(f"wrote {path}")
+            out.print(f"wrote {for_terminal(path)}", markup=False, highlight=False)
     return 0 if result.passed else 1

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from privsynth.errors import InputError
+from privsynth.errors import InputError, row_of
 from privsynth.pipeline.keys import faker_provider, load_keys
 from privsynth.pipeline.manifest import build_manifest, plain
 from privsynth.pipeline.readers import FrameReader, TableReader
@@ -68,10 +68,10 @@ class ValueMap:
         present = codes >= 0
         out[present] = at[codes[present]]
         if (out < 0).any():
-            bad = column[out < 0].iloc[0]
             raise InputError(
-                f"column {column.name!r}: value {bad!r} was not seen when the table was counted "
-                "(the file changed while it was released?)"
+                f"column {column.name!r}, row {row_of(column.index, out < 0):,}: a value that "
+                "was not seen when the table was counted (the file changed while it was "
+                "released?)"
             )
         return out
 
@@ -434,8 +434,10 @@ def _plan_kanonymity(
             labels = labels.fillna(MISSING_LABEL)
         unknown = ~labels.isin(set(hier[0].astype(str)))
         if unknown.any():
+            n_unknown = int(labels[unknown].nunique())
             raise InputError(
-                f"value {labels[unknown].iloc[0]!r} of quasi-identifier {q!r} is not in its hierarchy"
+                f"quasi-identifier {q!r}: {n_unknown:,} of its values are not in its hierarchy "
+                "(the hierarchy must list every value of the column; values are not shown)"
             )
         hierarchies[q] = hier.astype(str)
         work[q] = labels.astype(object)

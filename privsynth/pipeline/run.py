@@ -31,12 +31,15 @@ from privsynth.pipeline.readers import FrameReader, reader_for
 from privsynth.pipeline.spark import anonymize_spark
 from privsynth.pipeline.synthesize import synthesize, synthesize_source
 from privsynth.pipeline.write import (
+    WriteOptions,
+    check_out_dir,
     output_format,
     write_frame,
     write_plan,
     write_streamed_synthetic,
 )
 from privsynth.policy import Action, Policy, ResolvedPolicy, load_policy
+from privsynth.settings import check_seed
 from privsynth.transform import hierarchy as h
 
 
@@ -69,7 +72,7 @@ def release(
         df = read_table(df)
     df = df.copy()
     df.columns = [str(c) for c in df.columns]
-    seed = seed if seed is not None else policy.release.seed
+    seed = check_seed(seed if seed is not None else policy.release.seed)
     resolved, found = resolve_table(policy, df, findings)
     if policy.release.mode == "synthesize":
         return _synthesize(df, resolved, seed=seed, findings=found)
@@ -135,17 +138,24 @@ def write_release(
     out_dir: str | os.PathLike[str],
     input_path: str | os.PathLike[str] | None = None,
     fmt: str | None = None,
+    *,
+    overwrite: bool = False,
+    neutralize_formulas: bool = True,
 ) -> Path:
     """Write `DIR/release.csv` (or `.parquet`) and `DIR/manifest.json`, all or nothing.
 
     `fmt` defaults to Parquet for a Parquet input, CSV otherwise; the manifest gains the input
-    file's path and sha256 (no digest for a DP synthetic release: privacy rule 2).
+    file's path and sha256 (no digest for a DP synthetic release: privacy rule 2). A non-empty
+    `DIR` is refused unless `overwrite` (which replaces a previous release whole);
+    `neutralize_formulas=False` writes formula-leading CSV cells raw (`WriteOptions`).
     """
     fmt = output_format(input_path, fmt)
     synthetic = rel.manifest.get("mode") == "synthesize"
     digest = file_sha256(input_path) if input_path is not None and not synthetic else None
     manifest = with_input_file(rel.manifest, input_path, digest, file=f"release.{fmt}")
-    return write_frame(rel.data, manifest, out_dir, fmt)
+    options = WriteOptions(overwrite=overwrite, neutralize_formulas=neutralize_formulas)
+    check_out_dir(out_dir, options, input_path)  # never an output folder holding its input
+    return write_frame(rel.data, manifest, out_dir, fmt, options)
 
 
 # ------------------------------------------------------------------------- engine-held tables
@@ -156,13 +166,16 @@ def release_source(
     *,
     seed: int | None = None,
     key_file: str | os.PathLike[str] | None = None,
+    overwrite: bool = False,
+    neutralize_formulas: bool = True,
 ) -> dict[str, Any]:
     """Release a table an engine holds (DuckDB / Spark) without loading it; the manifest.
 
     Rules on detected class/entity get their findings from a scan of the source (samples and
-    engine statistics, never the whole file in memory).
+    engine statistics, never the whole file in memory). `overwrite` and `neutralize_formulas`
+    as in `write_release`.
     """
-    seed = seed if seed is not None else policy.release.seed
+    seed = check_seed(seed if seed is not None else policy.release.seed)
     findings = source_findings(source, policy)
     if policy.release.mode == "synthesize":
         syn = synthesize_source(source, policy, seed=seed, findings=findings)
@@ -174,8 +187,12 @@ def release_source(
             columns_in=list(source.columns),
             input_path=source.path,
             engine=source.engine_name,
+            options=WriteOptions(overwrite=overwrite, neutralize_formulas=neutralize_formulas),
         )
-    return anonymize_source(source, policy, out_dir, seed=seed, key_file=key_file, findings=findings)
+    return anonymize_source(
+        source, policy, out_dir, seed=seed, key_file=key_file, findings=findings,
+        overwrite=overwrite, neutralize_formulas=neutralize_formulas,
+    )  # fmt: skip
 
 
 def anonymize_source(
@@ -188,6 +205,8 @@ def anonymize_source(
     findings: Sequence[ColumnFinding] | None = None,
     fmt: str | None = None,
     chunk_rows: int | None = None,
+    overwrite: bool = False,
+    neutralize_formulas: bool = True,
 ) -> dict[str, Any]:
     """Anonymize the table of `source` (a `TableSource`) under `policy`, streamed to `out_dir`.
 
@@ -195,8 +214,10 @@ def anonymize_source(
     `write_release`) and returns the manifest. The rows are never all in memory for a file
     source: counts run in the source's engine, transforms run per chunk of `chunk_rows` rows
     (Spark: per partition, via `mapInPandas`). `fmt` defaults to Parquet for a Parquet input,
-    CSV otherwise (Spark always writes Parquet).
+    CSV otherwise (Spark always writes Parquet). `overwrite` and `neutralize_formulas` as in
+    `write_release`.
     """
+    options = WriteOptions(overwrite=overwrite, neutralize_formulas=neutralize_formulas)
     if not isinstance(policy, Policy):
         policy = load_policy(policy)
     if policy.release.mode != "anonymize":
@@ -206,17 +227,20 @@ def anonymize_source(
         )
     if key_file is not None and not Path(key_file).is_file():
         raise InputError(f"{key_file}: no such key file (--key-file)")
-    seed = seed if seed is not None else policy.release.seed
+    seed = check_seed(seed if seed is not None else policy.release.seed)
     fmt = output_format(source.path, fmt)
     if source.engine_name == "spark":
         return anonymize_spark(
-            source, policy, out_dir, seed=seed, key_file=key_file, findings=findings
-        )
+            source, policy, out_dir, seed=seed, key_file=key_file, findings=findings,
+            options=options,
+        )  # fmt: skip
     reader = reader_for(source)
     resolved, _ = resolve_for(reader, policy, findings)
     plan = plan_anonymize(reader, resolved, seed=seed, key_file=key_file)
     rows = int(chunk_rows or chunk_rows_setting())
-    return write_plan(plan, reader, out_dir, fmt=fmt, rows=rows, input_path=source.path)
+    return write_plan(
+        plan, reader, out_dir, fmt=fmt, rows=rows, input_path=source.path, options=options
+    )
 
 
 __all__ = ["Release", "anonymize_source", "release", "release_source", "write_release"]
