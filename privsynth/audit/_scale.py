@@ -10,7 +10,7 @@ inference, KS, Pearson, pMSE, ML efficacy) runs on uniform row samples of at mos
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -168,9 +168,14 @@ def file_digest(table: Table) -> str:
 
 # ----------------------------------------------------------------------- engine counts
 def reidentification(
-    inputs: ScaledInputs, qis: Sequence[str], threshold: float, sensitive: Sequence[str]
+    inputs: ScaledInputs,
+    qis: Sequence[str],
+    threshold: float,
+    sensitive: Sequence[str],
+    population: Mapping[str, float | None] | None = None,
 ) -> dict[str, Any]:
-    """Re-identification risk with the release's equivalence classes counted in the engine."""
+    """Re-identification risk with the release's equivalence classes counted in the engine;
+    `population` holds `sampling_fraction` / `population_size` (journalist risk)."""
     src = inputs.release.source
     res = reidentification_risk(
         src.data,
@@ -178,6 +183,7 @@ def reidentification(
         threshold=threshold,
         sensitive=list(sensitive) or None,
         engine=src.engine,
+        **dict(population or {}),
     )
     return _clean(res.to_dict())
 

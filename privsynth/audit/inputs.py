@@ -199,6 +199,7 @@ def read_scan(scan: Any) -> list[dict[str, Any]] | None:
                 "column": str(d.get("name", d.get("column", ""))),
                 "class": str(getattr(cls, "value", cls)) if cls is not None else None,
                 "entity": d.get("entity"),
+                "special_category": d.get("special_category"),
                 "confidence": d.get("confidence"),
                 "evidence": d.get("evidence"),
             }
