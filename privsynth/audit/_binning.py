@@ -64,8 +64,13 @@ class EncodedPair:
 def _as_float(s: pd.Series) -> tuple[np.ndarray, float]:
     """Float values of `s` (NaN for missing) and the share of non-missing values that did not parse."""
     if pd.api.types.is_datetime64_any_dtype(s):
-        vals = s.astype("int64").to_numpy(dtype=float) / 1e9
-        vals[s.isna().to_numpy()] = np.nan
+        # seconds since the epoch whatever the unit (an original in us, a parsed release in
+        # ns must land on the same bins)
+        if s.dt.tz is not None:
+            s = s.dt.tz_convert("UTC").dt.tz_localize(None)
+        vals = ((s - pd.Timestamp(0)) / pd.Timedelta(seconds=1)).to_numpy(
+            dtype=float, na_value=np.nan
+        )
         return vals, 0.0
     if pd.api.types.is_bool_dtype(s):
         return s.astype(float).to_numpy(), 0.0

@@ -110,8 +110,9 @@ def explain(
     if name in ("dcr_share_max", "mia_auc_max", "exact_match_rate_max"):
         if mode == "anonymize":
             return [], (
-                "an anonymized release holds the original people's own rows, so whether someone "
-                "is in it shows by design; only a synthetic (DP) release hides membership. "
+                "the release holds the original people's own records (masked, generalized or "
+                "pseudonymised), so whether someone is in it shows by design; only a synthetic "
+                "(DP) release hides membership. "
                 "Release a random sample of the rows, or accept it explicitly by setting this "
                 "threshold in the policy with the reason in the sign-off's conditions"
             )

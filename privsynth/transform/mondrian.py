@@ -57,8 +57,13 @@ def _date(seconds: float) -> str:
 def _ordered(series: pd.Series) -> tuple[np.ndarray, bool] | None:
     """Numbers (or dates, as seconds) of an ordered column; None for anything else."""
     if pd.api.types.is_datetime64_any_dtype(series):
-        vals = series.astype("int64").to_numpy(dtype=np.float64) / 1e9
-        vals[series.isna().to_numpy()] = np.nan
+        # seconds since the epoch whatever the column's unit (pandas keeps us or ns); an aware
+        # column is read in UTC
+        if series.dt.tz is not None:
+            series = series.dt.tz_convert("UTC").dt.tz_localize(None)
+        vals = ((series - pd.Timestamp(0)) / pd.Timedelta(seconds=1)).to_numpy(
+            dtype=np.float64, na_value=np.nan
+        )
         return vals, True
     if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
         return series.to_numpy(dtype=np.float64, na_value=np.nan), False
