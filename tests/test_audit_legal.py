@@ -162,3 +162,28 @@ def test_the_sign_off_has_a_conditions_field(tmp_path):
     assert "<th>Conditions</th>" in html
     assert d["legal"]["kind"] == "identifiable"  # names and phones kept as they were
     assert "Art. 9(2)" in html
+
+
+def test_the_art9_list_follows_the_detectors_special_category():
+    # A real scan: the detector's per-finding special_category reaches the audit (ScanResult
+    # and its --json form alike) and decides the Art. 9 list.
+    import privsynth as ps
+
+    train, hold = _patients(150, 1), _patients(150, 2)
+    train["creed"] = np.resize(["Catholic", "Muslim", "None", "Jewish"], 150)
+    hold["creed"] = np.resize(["Jewish", "None", "Muslim", "Catholic"], 150)
+    scan = ps.scan(train)
+    expected = {f.name: str(f.special_category) for f in scan.findings if f.special_category}
+    assert {"race", "dx", "creed"} <= set(expected)
+    for given in (scan, json.loads(scan.to_json())):
+        rep = audit(train, train.drop(columns=["name", "phone"]), hold, scan=given, n_attacks=30)
+        d = rep.to_dict()
+        listed = {c["column"]: c for c in d["legal"]["special_categories"]}
+        assert {c: v["category"] for c, v in listed.items()} == expected
+        assert all(v["source"] == "scan" for v in listed.values())
+        assert listed["creed"]["label"] == "religious or philosophical beliefs"
+        assert all("decision" in f for f in d["scan"])
+    # the detector's null is a verdict (e.g. a salary in a health table is not health data):
+    # an entity that would imply a category does not override it
+    judged = [{"column": "dx", "class": "sensitive", "entity": "HEALTH", "special_category": None}]
+    assert special_categories(judged, [], ["dx"]) == []

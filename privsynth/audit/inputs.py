@@ -194,16 +194,22 @@ def read_scan(scan: Any) -> list[dict[str, Any]] | None:
     for f in items:
         d = f.to_dict() if isinstance(f, ColumnFinding) else as_dict(f)
         cls = d.get("cls", d.get("class"))
-        out.append(
-            {
-                "column": str(d.get("name", d.get("column", ""))),
-                "class": str(getattr(cls, "value", cls)) if cls is not None else None,
-                "entity": d.get("entity"),
-                "special_category": d.get("special_category"),
-                "confidence": d.get("confidence"),
-                "evidence": d.get("evidence"),
-            }
-        )
+        row = {
+            "column": str(d.get("name", d.get("column", ""))),
+            "class": str(getattr(cls, "value", cls)) if cls is not None else None,
+            "entity": d.get("entity"),
+            "confidence": d.get("confidence"),
+            "evidence": d.get("evidence"),
+            "decision": d.get("decision"),
+            "review_reason": d.get("review_reason"),
+        }
+        # The detector's Art. 9 verdict, null included ("not special", e.g. a salary in a
+        # health table), is carried only when the scan has the field: an older scan without it
+        # leaves the category to be derived from the entity (audit.legal).
+        if "special_category" in d:
+            sc = d["special_category"]
+            row["special_category"] = str(getattr(sc, "value", sc)) if sc else None
+        out.append(row)
     return _clean(out)
 
 

@@ -168,9 +168,11 @@ def special_categories(
     out = []
     for f in scan or []:
         col = str(f.get("column"))
-        cat = f.get("special_category")
-        how = "scan"
-        if not cat:
+        # The scan's own field decides when it has one (null: the detector judged the column
+        # not special-category); only a scan without the field is read through its entity.
+        if "special_category" in f:
+            cat, how = f.get("special_category"), "scan"
+        else:
             cat = SPECIAL_BY_ENTITY.get(str(f.get("entity") or "").upper())
             how = "derived from the entity"
         if not cat:
