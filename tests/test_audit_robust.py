@@ -250,3 +250,16 @@ def test_pitman_estimates_population_uniques_of_a_simulated_sample():
     assert pitman <= (sizes == 1).sum()  # never more than the sample uniques
     assert pitman_population_uniques(np.array([2, 3, 4]), 0.1) == 0.0  # no sample unique
     assert pitman_population_uniques(np.array([1, 1, 2]), 1.0) == 2.0  # the sample is all
+
+
+def test_a_release_or_holdout_sharing_no_column_is_bad_input(tmp_path):
+    # Columns in only one table are named, but a table with no column in common is a wrong
+    # file, not a release of this one: exit 2, one line, no report half-written.
+    orig = _people(40, 1)
+    other = pd.DataFrame({"colour": ["red", "blue"] * 20, "size": range(40)})
+    for rel, hold in ((other, None), (orig, other)):
+        for f in ("a.json", "a.html"):
+            (tmp_path / f).unlink(missing_ok=True)
+        code, doc, _, err = _audit_cli(tmp_path, orig, rel, hold)
+        assert code == 2 and doc == {} and not (tmp_path / "a.html").exists()
+        assert "shares no column" in err and len(err.strip().splitlines()) == 1

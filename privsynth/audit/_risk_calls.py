@@ -20,6 +20,7 @@ from privsynth.audit.attacks import singling_out as singling_out_attack
 from privsynth.audit.membership import membership_inference
 from privsynth.audit.risk import reidentification_risk
 from privsynth.audit.utility import _clean
+from privsynth.engine import equivalence_classes
 
 
 def _control_or_split(original: pd.DataFrame, control: pd.DataFrame | None, seed: int):
@@ -159,22 +160,31 @@ def reidentification(
     return out
 
 
-def risk_drivers(release: pd.DataFrame, qis: list[str], threshold: float) -> list[dict[str, Any]]:
+def risk_drivers(
+    release: Any, qis: list[str], threshold: float, engine: Any = None
+) -> list[dict[str, Any]]:
     """Per quasi-identifier, the records above the threshold and the highest risk once it is
-    left out, the most telling first: the columns a fix must generalize or drop."""
+    left out, the most telling first: the columns a fix must generalize or drop.
+
+    `release` is a DataFrame, or whatever `engine` reads (the classes are then counted in the
+    engine): both count the same classes, so every engine names the same drivers."""
     if len(qis) < 2:
         return []
+
+    def classes(cols: list[str]) -> Any:
+        return engine.equivalence_classes(release, cols) if engine is not None else (
+            equivalence_classes(release, cols)
+        )
+
     out = []
     for q in qis:
-        rest = [c for c in qis if c != q]
-        sizes = release.groupby(rest, dropna=False, sort=False)[rest[0]].transform("size")
-        prosecutor = 1.0 / sizes.to_numpy(dtype=np.float64)
+        prosecutor = 1.0 / classes([c for c in qis if c != q]).row_sizes().astype(np.float64)
         out.append(
             {
                 "column": q,
                 "records_at_risk_without": float((prosecutor > threshold).mean()),
                 "prosecutor_max_without": float(prosecutor.max()),
-                "distinct": int(release[q].nunique(dropna=False)),
+                "distinct": int(classes([q]).sizes.size),
             }
         )
     # the column whose absence lowers the risk most first; where none alone helps (many

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from privsynth.audit._binning import code_column
+from privsynth.audit._risk_calls import risk_drivers
 from privsynth.audit.risk import reidentification_risk
 from privsynth.audit.utility import _clean, marginal_sets
 from privsynth.engine import count_marginals
@@ -175,7 +176,8 @@ def reidentification(
     population: Mapping[str, float | None] | None = None,
 ) -> dict[str, Any]:
     """Re-identification risk with the release's equivalence classes counted in the engine;
-    `population` holds `sampling_fraction` / `population_size` (journalist risk)."""
+    `population` holds `sampling_fraction` / `population_size` (journalist risk); the driving
+    quasi-identifiers are counted in the engine too, as the memory path does."""
     src = inputs.release.source
     res = reidentification_risk(
         src.data,
@@ -185,7 +187,9 @@ def reidentification(
         engine=src.engine,
         **dict(population or {}),
     )
-    return _clean(res.to_dict())
+    out = _clean(res.to_dict())
+    out["drivers"] = risk_drivers(src.data, list(qis), threshold, engine=src.engine)
+    return out
 
 
 def inventory(inputs: ScaledInputs, release_columns: Sequence[str], scan: list | None) -> list[dict]:

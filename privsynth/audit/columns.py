@@ -48,8 +48,9 @@ def check_columns(
     """The columns the audit compares: the original's that the release (and the holdout, when
     given) also holds, in the original's order. Columns in only one table are not a refusal:
     they are named in `notes` (a column the release lacks and no policy or manifest drops is
-    reported as dropped; one only the release holds is not compared). `inputs.release` and
-    `inputs.holdout` is cut to the compared columns."""
+    reported as dropped; one only the release holds is not compared). A release (or holdout)
+    sharing no column at all is refused as bad input. `inputs.holdout` is cut to the compared
+    columns."""
     orig, rel = inputs.original, inputs.release
     extra = [c for c in rel.columns if c not in orig.columns]
     dropped = _dropped(policy, manifest)
@@ -65,8 +66,17 @@ def check_columns(
             "not compared and not attacked (check what they hold before signing)"
         )
     cols = [c for c in orig.columns if c in rel.columns]
+    if not cols:
+        # not a release of this table (a wrong file): nothing to audit, and a report would
+        # only say so -- bad input, exit 2
+        raise InputError(
+            "the release shares no column with the original (release columns: "
+            f"{', '.join(map(str, rel.columns[:10]))}): is it a release of this table?"
+        )
     if inputs.holdout is not None:
         absent = [c for c in cols if c not in inputs.holdout.columns]
+        if len(absent) == len(cols):
+            raise InputError("the holdout shares no column with the release")
         if absent:
             notes.append(
                 f"the holdout lacks column(s) {', '.join(map(str, absent))}: they are left out "
@@ -76,11 +86,6 @@ def check_columns(
         inputs.holdout = inputs.holdout[cols]
         if len(inputs.holdout) == 0:
             raise InputError("the holdout is empty (0 rows)")
-    if not cols:
-        notes.append(
-            "the release shares no column with the original: nothing could be compared or "
-            "attacked"
-        )
     return cols
 
 
