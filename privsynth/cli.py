@@ -182,6 +182,14 @@ def audit(
     engine: EngineOpt = None,
     spark_master: SparkMasterOpt = None,
     memory_limit: MemoryLimitOpt = None,
+    population_size: Annotated[
+        float | None,
+        typer.Option(min=1, help="How many people the table was drawn from: journalist risk and population uniqueness (Zayatz, Pitman)."),
+    ] = None,
+    sampling_fraction: Annotated[
+        float | None,
+        typer.Option(min=0, max=1, help="Release rows / population size (instead of --population-size)."),
+    ] = None,
 ) -> None:
     """Measure re-identification and membership-inference risk next to utility.
 
@@ -192,12 +200,13 @@ def audit(
     On --engine duckdb|spark, re-identification classes and utility marginals count every row;
     attacks, membership inference, pMSE and ML efficacy use 50,000-row samples (the report says).
 
-    Thresholds (policy `audit.thresholds`, name: limit; defaults in brackets):
+    Thresholds (policy `audit.thresholds`, name: limit; defaults in brackets). Risk:
     prosecutor_risk_max [0.09], records_above_threshold_max [0.05], singling_out_risk_max [0.1],
     linkability_risk_max [0.1], inference_risk_max [0.1], dcr_share_max [0.6],
-    mia_auc_max [0.6]; opt-in: prosecutor_risk_avg_max, k_min, exact_match_rate_max,
-    tvd_1way_max, tvd_2way_max, tvd_3way_max, correlation_diff_max, pmse_ratio_max,
-    ml_efficacy_ratio_min.
+    mia_auc_max [0.6]. Utility: tvd_1way_max [0.2], propensity_auc_max [0.9],
+    information_loss_max [0.5]. Opt-in: prosecutor_risk_avg_max, k_min, exact_match_rate_max,
+    tvd_2way_max, tvd_3way_max, correlation_diff_max, pmse_ratio_max, ml_efficacy_ratio_min.
+    Where a figure has a 95 % interval, its upper end decides a _max gate (lower end: _min).
     """
     from privsynth.commands.audit import run_audit
 
@@ -205,7 +214,8 @@ def audit(
         original=original, release=release, holdout=holdout, policy=policy, manifest=manifest,
         scan=scan, qi=qi, secret=secret, target=target, report=report, json_out=json_out,
         seed=seed, n_attacks=n_attacks, quiet=quiet, engine=engine, spark_master=spark_master,
-        memory_limit=memory_limit,
+        memory_limit=memory_limit, population_size=population_size,
+        sampling_fraction=sampling_fraction,
     )
     if code:
         raise typer.Exit(code)

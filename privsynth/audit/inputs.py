@@ -265,15 +265,24 @@ def read_scan(scan: Any) -> list[dict[str, Any]] | None:
         d = f.to_dict() if isinstance(f, ColumnFinding) else dict(f)
         cls = d.get("cls", d.get("class"))
         evidence = d.get("evidence")
-        out.append(
-            {
-                "column": str(d.get("name", d.get("column", ""))),
-                "class": str(getattr(cls, "value", cls)) if cls is not None else None,
-                "entity": d.get("entity") if isinstance(d.get("entity"), str | None) else None,
-                "confidence": _number(d.get("confidence")),
-                "evidence": [str(e) for e in evidence] if isinstance(evidence, list) else None,
-            }
-        )
+        row = {
+            "column": str(d.get("name", d.get("column", ""))),
+            "class": str(getattr(cls, "value", cls)) if cls is not None else None,
+            "entity": d.get("entity") if isinstance(d.get("entity"), str | None) else None,
+            "confidence": _number(d.get("confidence")),
+            "evidence": [str(e) for e in evidence] if isinstance(evidence, list) else None,
+            "decision": d.get("decision") if isinstance(d.get("decision"), str | None) else None,
+            "review_reason": (
+                d.get("review_reason") if isinstance(d.get("review_reason"), str | None) else None
+            ),
+        }
+        # The detector's Art. 9 verdict, null included ("not special", e.g. a salary in a
+        # health table), is carried only when the scan has the field: an older scan without it
+        # leaves the category to be derived from the entity (audit.legal).
+        if "special_category" in d:
+            sc = d["special_category"]
+            row["special_category"] = str(getattr(sc, "value", sc)) if sc else None
+        out.append(row)
     return _clean(out)
 
 

@@ -47,6 +47,8 @@ def run_audit(
     engine: str | None = None,
     spark_master: str | None = None,
     memory_limit: str | None = None,
+    population_size: float | None = None,
+    sampling_fraction: float | None = None,
 ) -> int:
     """Run the audit, write the HTML / JSON reports, print the decision; return the exit code.
 
@@ -108,6 +110,8 @@ def run_audit(
             engine=choice.name,
             spark_master=spark_master,
             memory_limit=memory_limit,
+            population_size=population_size,
+            sampling_fraction=sampling_fraction,
         )
         bar.update(task, completed=len(STEPS), description="rendering the report")
         html = result.to_html() if report is not None else None
@@ -127,10 +131,17 @@ def run_audit(
         table.add_column(col)
     for t in result.thresholds:
         value = "not measured" if t.value is None else f"{t.value:.4g}"
+        if t.interval is not None and t.decided_on is not None:  # decided on the interval's end
+            value += f" (95% {'lower' if t.name.endswith('_min') else 'upper'} {t.decided_on:.3g})"
         sign = ">=" if t.name.endswith("_min") else "<="
         verdict = "[green]PASS[/green]" if t.passed else "[red]FAIL[/red]"
         table.add_row(t.name, value, f"{sign} {t.limit:g}", verdict)
     out.print(table)
+    for t in result.failed:  # which columns drive each failure, and what would fix it
+        if t.drivers or t.fix:
+            cols = f" (driven by {', '.join(t.drivers)})" if t.drivers else ""
+            line = for_terminal(f"fix {t.name}{cols}: {t.fix}")  # column names are data
+            out.print(line, markup=False, highlight=False)
     for note in result.notes:
         out.print(f"note: {for_terminal(note)}", markup=False, highlight=False)
     if result.passed:

@@ -9,6 +9,7 @@ from typing import Any
 import typer
 
 from privsynth.commands.display import for_terminal
+from privsynth.commands.progress import show_progress
 from privsynth.engine.select import announce, choose_engine
 from privsynth.engine.source import open_source
 from privsynth.engine.typed import check_readable
@@ -50,6 +51,8 @@ def run_release(
     writing = {"overwrite": overwrite, "neutralize_formulas": formula_quoting}
     choice = choose_engine(file, engine, spark_master=spark_master, memory_limit=memory_limit)
     pol = load_policy(policy)
+    if not json_out:
+        show_progress()  # the k-anonymity search says what it does on stderr
     if choice.name == "memory":
         df, _schema = load_table(file)
         announce(choice, engine, None)

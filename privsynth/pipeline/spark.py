@@ -148,7 +148,7 @@ def anonymize_spark(
         result = sdf.mapInPandas(run, schema=out_schema)
         result.write.parquet(str(tmp / "release.parquet"))
         manifest = with_input_file(
-            plan.manifest(n_in, n_in),  # one output row per input row
+            plan.manifest(n_in, n_in - plan.rows_removed),  # one row per input row kept
             path,
             file_sha256(path),
             file="release.parquet",

@@ -384,6 +384,9 @@ class Privacy(_Model):
     t: float | None = Field(default=None, gt=0, le=1)
     sensitive: list[str] = Field(default_factory=list)
     quasi_identifiers: list[str] | None = None
+    # With quasi-identifiers left to the scan: search at most this many, ranked by kind
+    # (`policy.quasi`); the scan's other quasi-identifiers are dropped from the release.
+    max_quasi_identifiers: int | None = Field(default=None, ge=1)
     max_suppression: float = Field(default=0.0, ge=0, lt=1)
     method: Literal["optimal", "mondrian"] = "optimal"
     loss: Literal["ncp", "discernibility"] = "ncp"

@@ -12,6 +12,7 @@ from privsynth.detect.findings import ColumnFinding
 from privsynth.errors import InputError
 from privsynth.io import infer_column
 from privsynth.policy.models import Action, ColumnAction, Policy
+from privsynth.policy.quasi import Candidate, QuasiChoice, choose_quasi_identifiers
 
 
 class NeedsScanError(InputError):
@@ -34,10 +35,12 @@ class ResolvedColumn:
 
 @dataclass
 class ResolvedPolicy:
-    """A policy applied to one table's columns, in table order."""
+    """A policy applied to one table's columns, in table order. `quasi_choice` is set when
+    `privacy.max_quasi_identifiers` capped the scan's quasi-identifiers (`policy.quasi`)."""
 
     policy: Policy
     columns: dict[str, ResolvedColumn] = field(default_factory=dict)
+    quasi_choice: QuasiChoice | None = None
 
     def __getitem__(self, name: str) -> ResolvedColumn:
         return self.columns[name]
@@ -50,6 +53,13 @@ class ResolvedPolicy:
         privacy = self.policy.privacy
         if privacy is not None and privacy.quasi_identifiers is not None:
             return list(privacy.quasi_identifiers)
+        if self.quasi_choice is not None:
+            return list(self.quasi_choice.chosen)
+        return self.scan_quasi_identifiers()
+
+    def scan_quasi_identifiers(self) -> list[str]:
+        """The kept / generalized columns the scan classed quasi (sensitive ones aside)."""
+        privacy = self.policy.privacy
         sensitive = set(privacy.sensitive) if privacy is not None else set()
         return [
             n
@@ -127,8 +137,48 @@ def resolve(
             f"policy {policy.name!r} leaves the quasi-identifiers to the scan: scan the table "
             "first (findings=ps.scan(df).findings) or list privacy.quasi_identifiers"
         )
+    _cap_quasi_identifiers(resolved, df)
     _check_references(resolved, present)
     return resolved
+
+
+def _levels_by_default(series: pd.Series) -> bool:
+    """Whether a column's default hierarchy has levels between the value and `*`: dates, and
+    numbers with more than ten values (`transform.hierarchy.default_hierarchy`)."""
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return True
+    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        return int(series.nunique(dropna=True)) > 10
+    return str(infer_column(series).type) == "datetime"
+
+
+def _cap_quasi_identifiers(resolved: ResolvedPolicy, df: pd.DataFrame) -> None:
+    """Apply `privacy.max_quasi_identifiers` (`policy.quasi`): keep the ranked few, drop the
+    scan's other quasi-identifiers."""
+    privacy = resolved.policy.privacy
+    if privacy is None or privacy.quasi_identifiers is not None:
+        return
+    cap = privacy.max_quasi_identifiers
+    found = resolved.scan_quasi_identifiers()
+    if cap is None or len(found) <= cap:
+        return
+    candidates = []
+    for i, name in enumerate(found):
+        col = resolved.columns[name]
+        f = col.finding
+        has = (
+            col.kind is Action.GENERALIZE and col.action.hierarchy is not None
+        ) or _levels_by_default(df[name])
+        candidates.append(
+            Candidate(name, getattr(f, "entity", None), float(getattr(f, "confidence", 0.0)), i, has)
+        )
+    choice = choose_quasi_identifiers(candidates, cap)
+    for name in choice.dropped:
+        resolved.columns[name] = ResolvedColumn(
+            name, ColumnAction(action=Action.DROP), "privacy.max_quasi_identifiers",
+            resolved.columns[name].finding,
+        )  # fmt: skip
+    resolved.quasi_choice = choice
 
 
 def _matches(match, name: str, finding: ColumnFinding | None, series: pd.Series) -> bool:
