@@ -104,6 +104,14 @@ def release(
     engine: EngineOpt = None,
     spark_master: SparkMasterOpt = None,
     memory_limit: MemoryLimitOpt = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="DP synthesis: print the pre-flight (noise per count, per column) and release "
+            "nothing. Spends a DP row count unless the policy gives expected_rows or rows.",
+        ),
+    ] = False,
 ) -> None:
     """Apply a policy: mask / generalize / k-anonymize (or synthesize) FILE into OUT.
 
@@ -118,7 +126,7 @@ def release(
 
     run_release(
         file, policy, out, seed=seed, key_file=key_file, json_out=json_out, engine=engine,
-        spark_master=spark_master, memory_limit=memory_limit,
+        spark_master=spark_master, memory_limit=memory_limit, dry_run=dry_run,
     )
 
 

@@ -14,7 +14,8 @@ from privsynth.engine.typed import check_readable
 from privsynth.errors import InputError
 from privsynth.io import load_table
 from privsynth.pipeline.manifest import jsonable
-from privsynth.pipeline.run import Release, release, release_source, write_release
+from privsynth.pipeline.run import Release, read_public, release, release_source, write_release
+from privsynth.pipeline.synthesize import plan_synthesis
 from privsynth.policy import load_policy
 
 
@@ -29,25 +30,47 @@ def run_release(
     engine: str | None = None,
     spark_master: str | None = None,
     memory_limit: str | None = None,
+    dry_run: bool = False,
 ) -> Release | dict[str, Any]:
     """`privsynth release`: read FILE, apply the policy, write DIR, print a short summary.
 
     In memory (the default for files up to AUTO_DUCKDB_BYTES) the table is read whole and
     `release` runs on it; on DuckDB or Spark the file stays where it is and `release_source`
-    streams it. Returns the `Release` in memory, the manifest otherwise.
+    streams it. Returns the `Release` in memory, the manifest otherwise. A synthesize-mode
+    policy reads a CSV without inferring anything from its values (every cell text, the
+    delimiter from the header line); `dry_run` prints its pre-flight and releases nothing.
     """
     if key_file is not None and not Path(key_file).is_file():
         # Checked even when no column needs it: a mistyped path must not pass silently.
         raise InputError(f"{key_file}: no such key file (--key-file)")
     choice = choose_engine(file, engine, spark_master=spark_master, memory_limit=memory_limit)
     pol = load_policy(policy)
-    if choice.name == "memory":
+    if dry_run and pol.release.mode != "synthesize":
+        raise InputError("--dry-run plans a DP synthetic release (a mode: synthesize policy)")
+    if pol.release.mode == "synthesize":
+        source = open_source(
+            file, choice.name, spark_master=spark_master, memory_limit=memory_limit,
+            load=read_public,
+        )
+        check_readable(source)
+        announce(choice, engine, None)
+        if dry_run:
+            plan = plan_synthesis(source, pol, seed=seed)
+            if json_out:
+                typer.echo(json.dumps(plan.to_dict(), default=jsonable))
+            else:
+                for line in plan.lines():
+                    typer.echo(line)
+            return plan.to_dict()
+        manifest = release_source(source, pol, out, seed=seed, key_file=key_file)
+        result: Release | dict[str, Any] = manifest
+    elif choice.name == "memory":
         df, _schema = load_table(file)
         announce(choice, engine, None)
         rel = release(df, pol, seed=seed, key_file=key_file)
         write_release(rel, out, input_path=file)
         manifest = rel.manifest
-        result: Release | dict[str, Any] = rel
+        result = rel
     else:
         source = open_source(
             file, choice.name, spark_master=spark_master, memory_limit=memory_limit

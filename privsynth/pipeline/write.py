@@ -21,7 +21,12 @@ import pyarrow as pa
 from privsynth.errors import InputError
 from privsynth.io import TableWriter, atomic_dir, file_sha256, write_table
 from privsynth.pipeline.anonymize import AnonymizePlan
-from privsynth.pipeline.manifest import SYNTHETIC_NOTICE, build_manifest, jsonable, with_input_file
+from privsynth.pipeline.manifest import (
+    SYNTHETIC_NOTICE,
+    jsonable,
+    synthetic_manifest,
+    with_input_file,
+)
 from privsynth.pipeline.readers import TableReader
 from privsynth.pipeline.synthesize import SyntheticRelease
 from privsynth.policy import Policy
@@ -199,25 +204,14 @@ def write_streamed_synthetic(
     fmt = output_format(path, None)
     out = check_out_dir(out_dir)
     synthesis = syn.manifest
-    dropped = synthesis.get("dropped_columns") or {}
-    columns = {c: {"action": "drop" if c in dropped else "keep"} for c in columns_in}
-    extra: dict[str, Any] = {"engine": engine}
-    if path is not None:
-        extra["path"] = str(path)
+    # not the engine: `auto` picks it from the file's size, a function of the private rows
+    extra: dict[str, Any] = {"path": str(path)} if path is not None else {}
     with atomic_dir(out) as tmp:
         meta = {"privsynth": "release", **synthetic_metadata(synthesis)}
         rows, columns_out = write_rows(syn.chunks(), tmp / f"release.{fmt}", metadata=meta)
-        manifest = build_manifest(
-            policy,
-            seed=seed,
-            columns_in=columns_in,
-            rows_in=None,
-            columns_out=columns_out,
-            rows_out=rows,
-            columns=columns,
-            ledger=synthesis.get("ledger"),
-            synthesis=synthesis,
-            input_extra=extra,
+        manifest = synthetic_manifest(
+            syn, policy, seed=seed, columns_in=columns_in, columns_out=columns_out,
+            rows_out=rows, input_extra=extra,
         )
         manifest["output"]["file"] = f"release.{fmt}"
         write_extras(tmp, manifest)
