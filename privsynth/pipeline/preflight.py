@@ -38,14 +38,14 @@ from typing import Any
 from privsynth.synth.measure import discovery_threshold
 
 SHARE_ROWS = 0.01
-SHARE_TYPING = 0.04
+SHARE_TYPING = 0.06
 SHARE_DOMAIN = 0.05
 SHARE_DOMAIN_MAX = 0.30
 DELTA_DISCOVERY = 0.1
 TVD_LIMIT = 0.15
 DISCOVERY_MAX_SHARE = 0.5
 BOUNDS_MIN_SIGMAS = 10.0
-TYPING_MIN_SIGMAS = 10.0
+TYPING_MIN_SIGMAS = 5.0
 MAX_DP_BINS = 16
 MST_ONE_WAY_SHARE = 0.5  # MST's default split: half of its budget on the 1-way marginals
 AIM_ONE_WAY_SHARE = 0.25  # AIM: effectively half of MST's (see one_way_sigma)
@@ -172,9 +172,10 @@ class Preflight:
                 label = {"coarsen": "coarsen", "public categories": "give public categories for",
                          "public bounds": "give public bounds for", "type": "declare type: for"}
                 asks.append(f"{label[what]}: {', '.join(cols)}")
+        fewer = "keep fewer columns, " if len(self.columns) > 4 else ""
         return (
             f"at epsilon {self.epsilon:g} and about {_round(self.n)} rows, counts are "
-            f"+-{_round(self.sigma_one_way)}: raise epsilon, or " + "; ".join(asks)
+            f"+-{_round(self.sigma_one_way)}: raise epsilon, {fewer}or " + "; ".join(asks)
         )
 
     def to_dict(self) -> dict[str, Any]:

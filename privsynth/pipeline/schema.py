@@ -303,6 +303,13 @@ def _kept(
             f"(domain: {{bounds: [lo, hi], bins: 32}}) or DP bounds (release.dp_schema.bounds: "
             "true, charged to the budget)"
         )
+    listed = "categories" in domain or domain.get("discover")
+    if vtype == "categorical" and hierarchy is None and not listed and not dp_types:
+        raise PolicyError(
+            f"policy {policy.name!r} {where} ({name}): a categorical column needs its categories "
+            "(domain: {categories: [...]}, public) or DP key discovery (domain: {discover: true}, "
+            "or release.dp_schema.types: true; charged to the budget)"
+        )
     if (vtype is None or needs_format) and not dp_types:
         raise PolicyError(
             f"policy {policy.name!r} {where} ({name}): synthesize mode needs the column's type; "

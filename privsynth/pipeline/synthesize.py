@@ -354,7 +354,16 @@ def _domain_step(col: PublicColumn, vtype: str | None) -> str:
     return "DP bounds"
 
 
-def _cells(col: PublicColumn, vtype: str | None, step: str) -> int | None:
+def _bins(col: PublicColumn, sigma1: float, n: float) -> int:
+    """A binned column's bins: the policy's, else as many as the TVD limit allows at this
+    noise and row count (`preflight.fitting_bins`; a public computation)."""
+    if col.domain.get("bins"):
+        return int(col.domain["bins"])
+    most = 32 if col.domain.get("bounds") is not None else None
+    return fitting_bins(sigma1, n, **({"most": most} if most else {}))
+
+
+def _cells(col: PublicColumn, vtype: str | None, step: str, sigma1: float, n: float) -> int | None:
     """A column's cells in the synthesizer's domain when public (missing/other included)."""
     dom = col.domain
     if step == "public categories":
@@ -364,7 +373,7 @@ def _cells(col: PublicColumn, vtype: str | None, step: str) -> int | None:
     if step in ("public bounds", "DP quantile bins"):
         if dom.get("edges") is not None:
             return len(dom["edges"])
-        bins = int(dom.get("bins") or 32)
+        bins = _bins(col, sigma1, n)
         lo, hi = dom["bounds"]
         if vtype == "integer" and not isinstance(lo, str):
             bins = min(bins, int(math.floor(float(hi)) - math.ceil(float(lo)) + 1))
@@ -411,7 +420,7 @@ def _preflight(
         t = types[col.name]
         vtype = t.type if t is not None else None
         step = "DP typing" if t is None else _domain_step(col, vtype)
-        rows.append({"name": col.name, "step": step, "cells": _cells(col, vtype, step)})
+        rows.append({"name": col.name, "step": step, "cells": _cells(col, vtype, step, sigma1, n)})
     checks = check_columns(rows, n=n, sigma1=sigma1, shares=shares, m=cfg.m)
     pre = Preflight(cfg.epsilon, cfg.delta, cfg.method, n, n_source, sigma1, shares, checks)
     return pre
@@ -642,14 +651,20 @@ def synthesize_source(
     for col in kept:
         vt = typed.types[col.name]
         spec = dict(col.domain)
+        if _domain_step(col, vt.type) == "key discovery" and "categories" not in spec:
+            spec["discover"] = True  # a categorical column nobody listed: DP key discovery
         if col.hierarchy is not None:
             labels[col.name] = label_function(
                 col.hierarchy, int(col.level or 0), integer=vt.type == "integer",
                 date_formats=tuple(vt.formats) or ISO_DATETIME_FORMATS, base_dir=base_dir,
             )
             vt = ColumnType("categorical", (), "hierarchy labels")
-        elif _domain_step(col, vt.type) == "DP bounds" and "bins" not in spec:
-            spec["bins"] = fitting_bins(sigma1, st.n)
+        elif (
+            _domain_step(col, vt.type) in ("DP bounds", "public bounds", "DP quantile bins")
+            and spec.get("edges") is None
+            and "bins" not in spec
+        ):
+            spec["bins"] = _bins(col, sigma1, st.n)
         specs[col.name] = spec
         types[col.name] = vt
         if col.name not in labels:
@@ -669,6 +684,7 @@ def synthesize_source(
             discover_delta=shares.discovery_delta_per_column,
             quantile_rho=shares.domain_per_column,
             bounds_rho=shares.domain_per_column if _dp_bounds(pol) else 0.0,
+            rows=st.n,
         ),
         sensitivity=cfg.m,
         counts=PrivateCounts(engine, view, parsed=True),

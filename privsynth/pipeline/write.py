@@ -90,9 +90,16 @@ def synthetic_readme(synthesis: Mapping[str, Any]) -> str:
         f"- Randomness: {synthesis.get('randomness', NOISE_NOTE)}",
         "",
         "Statistics that involve many columns at once are approximations; small groups and",
-        "rare combinations are the least reliable. Check the audit report before use.",
+        "rare combinations are the least reliable.",
+        "",
+        "An audit report of this release, if one was made, is an internal document of the data",
+        "holder: it holds exact figures about the private table and is not part of this release",
+        "(do not share it with or beside these files).",
         "",
     ]
+    notices = synthesis.get("notices") or []
+    if notices:
+        lines += ["## Notices", "", *[f"- {n}" for n in notices], ""]
     return "\n".join(lines)
 
 

@@ -31,7 +31,7 @@ from privsynth.engine import Bins, CountingEngine, KeyCategories, MemoryEngine
 from privsynth.engine.encoding import category_key
 from privsynth.engine.parse import CellParse, parse_series
 from privsynth.errors import InputError
-from privsynth.synth.dp_bounds import dp_range, grid_for, measure_range
+from privsynth.synth.dp_bounds import COARSE_SHARE, dp_range, grid_for, measure_range, refine_grid
 from privsynth.synth.ledger import Ledger
 from privsynth.synth.limits import check_synthesis_width
 from privsynth.synth.measure import discover_keys, private_quantiles
@@ -111,6 +111,10 @@ class ColumnCodec:
     value_type: str | None = None
     read_formats: list[str] = field(default_factory=list)
     match: str = "exact"
+    # DP bounds: the public grid's cells between the bounds and their noisy mass; a value is
+    # decoded inside its bin in proportion to them (post-processing), not uniformly
+    sub_edges: list[float] = field(default_factory=list)
+    sub_weights: list[float] = field(default_factory=list)
 
     def cell_parse(self) -> CellParse:
         """How one cell of this column is read before it is coded (row-local, public)."""
@@ -219,9 +223,11 @@ class ColumnCodec:
         edges = np.asarray(self.edges, dtype=np.float64)
         b = np.clip(codes, 0, len(edges) - 2)
         lo, hi = edges[b], edges[b + 1]
+        if self.sub_edges:
+            lo, hi = self._sub_cells(b, miss, edges, rng)
         if self.integer:
             vals = lo + np.floor(rng.random(len(codes)) * (hi - lo))
-            vals = np.minimum(vals, hi - 1)
+            vals = np.clip(vals, edges[b], edges[b + 1] - 1)
         else:
             vals = lo + rng.random(len(codes)) * (hi - lo)
         if self.kind == "datetime":
@@ -238,6 +244,31 @@ class ColumnCodec:
                 pd.array(np.where(miss, 0, vals).astype(np.int64), dtype="Int64"), name=self.name
             ).mask(miss)
         return pd.Series(np.where(miss, np.nan, vals), name=self.name)
+
+
+    def _sub_cells(
+        self, b: np.ndarray, miss: np.ndarray, edges: np.ndarray, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Per row, the grid cell (clipped to its bin) the value is drawn in: chosen in
+        proportion to the cell's noisy mass inside the bin (uniform over the bin when the bin
+        holds no mass). A loop over bins, never rows."""
+        lo, hi = edges[b].copy(), edges[b + 1].copy()
+        se = np.asarray(self.sub_edges, dtype=np.float64)
+        sw = np.clip(np.asarray(self.sub_weights, dtype=np.float64), 0, None)
+        if len(se) < 2 or len(sw) != len(se) - 1:
+            return lo, hi
+        for j in np.unique(b[~miss]):
+            rows = np.flatnonzero((b == j) & ~miss)
+            a, z = edges[j], edges[j + 1]
+            starts, ends = np.maximum(se[:-1], a), np.minimum(se[1:], z)
+            width = se[1:] - se[:-1]
+            inside = np.where((ends > starts) & (width > 0), (ends - starts) / np.where(width > 0, width, 1), 0)
+            w = sw * inside
+            if w.sum() <= 0:
+                continue
+            pick = rng.choice(len(w), size=len(rows), p=w / w.sum())
+            lo[rows], hi[rows] = starts[pick], ends[pick]
+        return lo, hi
 
 
 _key = category_key  # category matching key: values compare by their text
@@ -447,6 +478,7 @@ class BudgetPlan:
     discover_delta: float = 0.0
     quantile_rho: float = 0.0
     bounds_rho: float = 0.0
+    rows: float | None = None  # the row count (public or DP) DP bounds compare with
 
 
 def needs_budget(specs: Mapping[str, Any]) -> tuple[list[str], list[str]]:
@@ -479,13 +511,16 @@ class PrivateCounts:
             return self.engine.key_counts(view, column)
         return self.engine.key_counts(self.data, column)
 
-    def histogram(self, column: str, bins: Bins, parse: CellParse | None = None) -> np.ndarray:
-        """Rows per bin of `bins` (values outside clamp to the end bins; missing left out)."""
+    def histogram(
+        self, column: str, bins: Bins, parse: CellParse | None = None, *, missing: bool = False
+    ) -> np.ndarray:
+        """Rows per bin of `bins` (values outside clamp to the end bins; the missing cell last
+        when `missing`, else left out)."""
         data = self.data
         if parse is not None and not self.parsed and isinstance(data, pd.DataFrame):
             data = pd.DataFrame({column: parse_series(data[column], parse)})
         counts = self.engine.marginal(data, [column], [bins.size], {column: bins})
-        return np.asarray(counts)[: bins.n_bins]
+        return np.asarray(counts)[: bins.size if missing else bins.n_bins]
 
 
 def build_encoder(
@@ -669,21 +704,33 @@ def _numeric_codec(col, vt, spec, kind, ledger, plan, sensitivity, counts) -> Co
 
 def _dp_bounds_codec(codec, spec, ledger, plan, sensitivity, counts) -> ColumnCodec | str:
     """Bounds and bins from a noisy histogram over the public grid (`synth.dp_bounds`)."""
-    grid = grid_for(codec.kind)
-    hist = counts.histogram(
-        codec.name, Bins(grid, datetime=codec.kind == "datetime"), codec.cell_parse()
-    )
-    noisy, sigma = measure_range(
-        hist, ledger=ledger, rho=plan.bounds_rho, sensitivity=sensitivity, column=codec.name
-    )
     bins = int(spec.get("bins") or DP_BOUNDS_BINS)
-    found = dp_range(noisy, sigma, grid, bins=bins, integer=codec.integer)
+    dated = codec.kind == "datetime"
+    grid = grid_for(codec.kind)
+    hist = counts.histogram(codec.name, Bins(grid, datetime=dated), codec.cell_parse(),
+                            missing=True)
+    noisy, sigma = measure_range(
+        hist, ledger=ledger, rho=plan.bounds_rho * COARSE_SHARE, sensitivity=sensitivity,
+        column=codec.name, step="DP bounds, coarse grid",
+    )
+    found = dp_range(noisy, sigma, grid, bins=bins, integer=codec.integer, rows=plan.rows)
     if found is None:
         return (
             "DP bounds found no range holding values above the noise at this budget: give "
             "public bounds"
         )
+    # second pass: equal cells between the first pass's bounds (public from now on)
+    fine = refine_grid(found.lo, found.hi, integer=codec.integer)
+    hist = counts.histogram(codec.name, Bins(fine, datetime=dated), codec.cell_parse(),
+                            missing=True)
+    noisy, sigma = measure_range(
+        hist, ledger=ledger, rho=plan.bounds_rho * (1 - COARSE_SHARE), sensitivity=sensitivity,
+        column=codec.name, step="DP bounds, fine grid",
+    )
+    found = dp_range(noisy, sigma, fine, bins=bins, integer=codec.integer, rows=plan.rows) or found
     codec.edges = list(found.edges)
+    codec.sub_edges = list(found.cell_edges)
+    codec.sub_weights = list(found.cell_weights)
     codec.source = "dp bounds (charged)"
     return codec
 
