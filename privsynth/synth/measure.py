@@ -179,7 +179,8 @@ def discovery_threshold(rho: float, delta: float, sensitivity: int = 1, *, what:
         meas = dp.m.make_gaussian_threshold(*space, scale=sigma, threshold=int(math.ceil(t)))
         return meas.map(d_in)[1]
 
-    lo, hi = 1.0, 2.0
+    # a threshold below m is not defined (a person's keys alone could reach it)
+    lo, hi = float(m), float(2 * m)
     while delta_at(hi) > delta:
         hi *= 2
         if hi > 1e12:  # pragma: no cover
