@@ -18,8 +18,10 @@ The pre-flight compares each column's noise with the rows there are (`n`):
 - key discovery releases a value only when its count clears a threshold (`discovery_threshold`,
   from the column's rho and delta): over `DISCOVERY_MAX_SHARE` of n it could release at most
   one value (give public categories);
-- DP bounds need a value range that stands `NOISE_Z` noise stds above zero: under
-  `BOUNDS_MIN_SIGMAS` stds of rows there is none to find (give public bounds);
+- DP bounds need windows of the grid that stand 4.5 noise stds above zero and hold most of the
+  values: a column spread over 8 grid cells needs about 16 stds of rows (4.5 x sqrt(8) / 0.8),
+  so under `BOUNDS_MIN_SIGMAS` stds (of the coarse pass) there is none to find (give public
+  bounds);
 - DP typing decides from shares of n: under `TYPING_MIN_SIGMAS` stds of rows its counts are
   noise (declare the type).
 When one of them fails the release is refused before any other work, with one line naming
@@ -35,6 +37,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from privsynth.synth.dp_bounds import COARSE_SHARE
 from privsynth.synth.measure import discovery_threshold
 
 SHARE_ROWS = 0.01
@@ -44,7 +47,7 @@ SHARE_DOMAIN_MAX = 0.30
 DELTA_DISCOVERY = 0.1
 TVD_LIMIT = 0.15
 DISCOVERY_MAX_SHARE = 0.5
-BOUNDS_MIN_SIGMAS = 10.0
+BOUNDS_MIN_SIGMAS = 16.0
 TYPING_MIN_SIGMAS = 5.0
 MAX_DP_BINS = 16
 MST_ONE_WAY_SHARE = 0.5  # MST's default split: half of its budget on the 1-way marginals
@@ -251,7 +254,8 @@ def check_columns(
             else:
                 check.cells = int(min(n / max(t, 1), 50)) + 2
         elif step == "DP bounds":
-            sigma_b = m / math.sqrt(2.0 * shares.domain_per_column) if shares.domain_per_column else math.inf
+            rho_b = shares.domain_per_column * COARSE_SHARE  # the first, coarse pass
+            sigma_b = m / math.sqrt(2.0 * rho_b) if rho_b > 0 else math.inf
             if n < BOUNDS_MIN_SIGMAS * sigma_b:
                 check.problem = "public bounds"
             check.cells = fitting_bins(sigma1, n) + 1

@@ -62,7 +62,7 @@ from privsynth.pipeline.schema import (
     PublicSchema,
     public_schema,
 )
-from privsynth.policy import Policy, ResolvedPolicy
+from privsynth.policy import Policy, ResolvedPolicy, load_policy
 from privsynth.policy.models import DATE_TYPES, NUMERIC_TYPES
 from privsynth.synth import AIM, MST, Ledger
 from privsynth.synth.coded import EngineCodes, GroupedCodes
@@ -106,9 +106,12 @@ def _get(obj: Any, name: str, default: Any = None) -> Any:
 
 
 def as_policy(policy: Any) -> Policy:
-    """A `Policy`, or a plain mapping with the policy file's fields validated into one."""
+    """A `Policy`; a path or built-in name loaded; a plain mapping with the policy file's
+    fields validated into one."""
     if isinstance(policy, Policy):
         return policy
+    if isinstance(policy, str | os.PathLike):
+        return load_policy(policy)
     if isinstance(policy, Mapping):
         data = {"name": "policy", **dict(policy)}
         try:
