@@ -24,6 +24,10 @@ Scores, per split and detector (a column is *flagged* when its class is direct o
   recall when the scanner reports a special category (else n/a) and the share of
   special-category columns protected; wall and CPU seconds.
 
+For a detector that reports a fail-safe decision (privsynth's `ColumnFinding.not_personal`),
+the report also counts the none-labelled columns it confidently keeps and the personal
+(direct/quasi/sensitive) columns it would wrongly keep (the second must stay ~0).
+
 `--errors` lists every column decided wrong, with the scanner's evidence; it refuses to run on
 the heldout split, which must not be used for tuning. The heldout split only runs with
 `--confirm-heldout`, meant for the one final measurement.
@@ -77,6 +81,7 @@ class Prediction:
     entity: str = "NONE"
     special: str | None = None
     evidence: str = ""
+    confident_none: bool | None = None  # the fail-safe decision (None: detector has none)
 
 
 @dataclass
@@ -170,9 +175,10 @@ def run_privsynth(tables: list[Table]) -> Scores:
             cls = str(f.cls)
             special = getattr(f, "special_category", None)
             has_special = has_special or hasattr(f, "special_category")
+            not_personal = getattr(f, "not_personal", None)
             preds[name][f.name] = Prediction(
                 "none" if cls == "other" else cls, f.entity,
-                str(special) if special else None, "; ".join(f.evidence[:2]))
+                str(special) if special else None, "; ".join(f.evidence[:2]), not_personal)
     return Scores(preds, wall, cpu, has_special)
 
 
@@ -215,10 +221,18 @@ def evaluate(scores: Scores, tables: list[Table]) -> dict:
     by_class: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # flagged, exact, total
     by_entity: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     errors = []
+    failsafe = {"none_confident": 0, "none": 0, "personal_confident": 0, "personal": 0,
+                "wrong": []}
     for t in tables:
         for col, lab in t.labels.items():
             p = scores.preds[t.name][col]
             truth, got = lab["class"], p.cls
+            if p.confident_none is not None:
+                key = "none" if truth == "none" else "personal"
+                failsafe[key] += 1
+                failsafe[key + "_confident"] += bool(p.confident_none)
+                if p.confident_none and truth != "none":
+                    failsafe["wrong"].append(f"{t.name}.{col}: true {truth} {lab['entity']}")
             tp += truth in FLAGGED and got in FLAGGED
             fp += got in FLAGGED and truth not in FLAGGED
             fn += truth in FLAGGED and got not in FLAGGED
@@ -241,7 +255,8 @@ def evaluate(scores: Scores, tables: list[Table]) -> dict:
                               f"{' [' + lab['special_category'] + ']' if lab['special_category'] else ''}"
                               f" -> got {got} {p.entity}  | {p.evidence[:160]}")
     return {"prf": prf(tp, fp, fn), "sens": sens, "special": special,
-            "by_class": dict(by_class), "by_entity": dict(by_entity), "errors": errors}
+            "by_class": dict(by_class), "by_entity": dict(by_entity), "errors": errors,
+            "failsafe": failsafe}
 
 
 def ratio(a: int, b: int) -> str:
@@ -274,6 +289,16 @@ def report(split: str, tables: list[Table], runs: dict[str, Scores], errors: boo
           "\n  specR: Art. 9 category reported right (n/a: the detector reports none); "
           "specP: Art. 9 columns classed direct/quasi/sensitive")
 
+    for name, res in results.items():
+        fs = res["failsafe"]
+        if fs["none"] + fs["personal"]:
+            print(f"\nfail-safe decision of {name} (kept by default only when confidently "
+                  f"not personal):\n  none-labelled columns confidently not personal: "
+                  f"{fs['none_confident']}/{fs['none']} ({ratio(fs['none_confident'], fs['none'])})"
+                  f"\n  personal columns (direct/quasi/sensitive) wrongly confidently not "
+                  f"personal: {fs['personal_confident']}/{fs['personal']}")
+            for w in fs["wrong"] if errors else []:
+                print("    " + w)
     print("\nper true class: flagged (direct|quasi) / classed exactly")
     print(f"{'class':10s} " + " ".join(f"{n[:24]:>26s}" for n in results))
     for c in CLASSES:

@@ -39,6 +39,11 @@ def test_scan_json_shape(cli, people_csv):
     assert cols["email"]["class"] == "direct" and cols["email"]["entity"] == "EMAIL_ADDRESS"
     assert cols["sex"]["class"] == "quasi"
     assert cols["sku"]["class"] == "other"
+    # issue 12: the Art. 9 flag and the fail-safe decision travel with every column
+    for c in cols.values():
+        assert {"special_category", "decision", "review_reason"} <= set(c)
+        assert c["decision"] in ("confident", "uncertain")
+    assert cols["sex"]["special_category"] is None
 
 
 @pytest.mark.parametrize("kind", ["missing", "empty", "binary", "ragged"])

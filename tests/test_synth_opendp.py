@@ -97,11 +97,27 @@ def test_mst_noise_all_from_opendp(watched, no_numpy_rng):
     assert len(invoked) == d + 2 * (d - 1)
 
 
-def test_aim_noise_all_from_opendp(watched, no_numpy_rng):
+@pytest.mark.parametrize("variant", ["privsynth", "paper"])
+def test_aim_noise_all_from_opendp(watched, no_numpy_rng, variant):
     built, invoked = watched
     df, dom = small_coded(1500)
-    model = AIM(epsilon=1.0, delta=1e-9, rounds=4, iters=50, round_iters=20).fit(df, dom)
+    model = AIM(epsilon=1.0, delta=1e-9, rounds=4, iters=50, round_iters=20, variant=variant).fit(
+        df, dom
+    )
     _check_all_through_opendp(model.ledger_, built, invoked)
+    assert model.ledger_.spent_rho <= model.ledger_.rho_budget * (1 + 1e-9)
+
+
+def test_aim_default_refinement_draws_no_dp_noise(watched):
+    """The default variant's sample refinement is post-processing: sampling (with the swap
+    search) calls no OpenDP measurement and charges nothing."""
+    built, invoked = watched
+    df, dom = small_coded(1500)
+    model = AIM(epsilon=1.0, delta=1e-9, seed=0, iters=50, round_iters=20).fit(df, dom)
+    assert model.model_.refine_sweeps > 0
+    spent, calls = model.ledger_.spent_rho, len(invoked)
+    model.sample(1500)
+    assert len(invoked) == calls and model.ledger_.spent_rho == spent
 
 
 def test_preprocessing_noise_all_from_opendp(watched, no_numpy_rng):

@@ -49,12 +49,7 @@ def run_scan(file: Path, json_out: bool = False, sample: int = 1000,
     # Draft before printing: a policy that cannot be drafted fails the command up front.
     policy = result.draft_policy() if write_policy is not None else None
     if json_out:
-        cols = [
-            {"name": f.name, "class": str(f.cls), "entity": f.entity,
-             "confidence": f.confidence, "evidence": f.evidence, "type": f.type,
-             "entities": f.entities}
-            for f in result.findings
-        ]
+        cols = [f.to_dict() for f in result.findings]  # + special_category, decision
         sys.stdout.write(json.dumps({"columns": cols}, ensure_ascii=False, indent=2) + "\n")
     else:
         print_table(result)

@@ -16,7 +16,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from privsynth.detect import vocab
+from privsynth.detect import medical, vocab
 from privsynth.detect.header import normalize
 
 EMAIL = r"[\w.+'\-]+@[\w\-]+(?:\.[\w\-]+)+"
@@ -41,12 +41,33 @@ POSTCODE_DISTINCT = (
 )
 POSTCODE_NUMERIC = r"\d{3,6}|\d{2}-\d{3}"
 DATE = (
-    r"\d{4}[\-/.]\d{1,2}[\-/.]\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?Z?"
-    r"|\d{1,2}[\-/.]\d{1,2}[\-/.]\d{2,4}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?"
-    r"|\d{1,2}\.?\s+[A-Za-zéûä]{3,10}\.?,?\s+\d{2,4}"
-    r"|[A-Za-z]{3,10}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}"
+    # ISO 8601 and friends, with optional time, fraction, Z / UTC offset
+    r"\d{4}[\-/.]\d{1,2}[\-/.]\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?)?"
+    r"(?:\s?Z|\s?[+\-]\d{2}(?::?\d{2})?|\s?UTC|\s?GMT)?"
+    r"|\d{1,2}[\-/.]\d{1,2}[\-/.]\d{2,4}(?:\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp]\.?[Mm]\.?)?)?"
+    r"|\d{1,2}\.?\s+[A-Za-zéûä]{3,10}\.?,?\s+\d{2,4}(?:\s+\d{1,2}:\d{2}(?::\d{2})?"
+    r"(?:\s+[+\-]\d{4})?)?"
+    r"|(?:[A-Za-z]{3},\s+)?[A-Za-z]{3,10}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}"
     r"|\d{4}年\d{1,2}月\d{1,2}日"
+    # web-server common log format, whole or split on whitespace: [29/Nov/2017:06:58:55 +0000]
+    r"|\[?\d{1,2}/[A-Za-z]{3}/\d{4}(?::\d{2}:\d{2}:\d{2})?(?:\s+[+\-]\d{4})?\]?"
+    # syslog: Nov 29 06:58:55
+    r"|[A-Za-z]{3}\s+\d{1,2}\s+\d{1,2}:\d{2}:\d{2}"
 )
+# Parts of a timestamp a log or a form splits into columns.
+TIME_OF_DAY = r"\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d{1,6})?)?(?:\s*[AaPp]\.?[Mm]\.?)?"
+TZ_OFFSET = r"\[?[+\-]\d{2}:?\d{2}\]?|UTC|GMT|Z"
+# Amounts of money written with a currency: "$4,000 ", "€ 12,50", "1.200 EUR", "$56.7M".
+_AMOUNT = (r"[-+]?[$€£¥₹]\s?\d[\d,.' ]*(?:[KkMmBb]n?)?"
+           r"|[-+]?\d[\d,.' ]*\s?(?:[$€£¥₹]|USD|EUR|GBP|CHF|JPY|CAD|AUD|BRL|INR|dollars?|euros?)")
+# ...and bands of them, as surveys ask: "$25,000 to $49,999", "$200,000 and up".
+MONEY = (rf"(?:{_AMOUNT})(?:\s*(?:to|-|–|and)\s*(?:{_AMOUNT}|up|over|above|more))?"
+         rf"|(?:under|over|less than|more than|above|below)\s+(?:{_AMOUNT})")
+# Browser and client identification strings.
+USER_AGENT = (r"(?:Mozilla|Opera|curl|Wget|python-requests|python-urllib|Java|Dalvik|okhttp"
+              r"|Go-http-client|libwww-perl|Apache-HttpClient|PostmanRuntime|[\w\-]*[Bb]ot"
+              r"|[\w\-]*[Ss]pider|[\w\-]*[Cc]rawler|[\w\-]+Parser)(?:/|\s|;|$).*"
+              r"|.*\((?:Windows NT|Macintosh|X11|Linux|Android|iPhone|iPad|compatible)[^)]*\).*")
 AGE_BAND = r"\d{1,3}\s*(?:-|–|to|bis|a)\s*\d{1,3}(?:\s*(?:years|yrs|y|jahre|ans|anos|anni))?|\d{1,3}\+|[<>]=?\s*\d{1,3}"
 JP_ADDRESS = r".*[都道府県].*[市区町村郡].*\d.*"
 
@@ -164,10 +185,13 @@ def _ibans(v: Values) -> np.ndarray:
     return _refine(_line_mask(_IBAN_LINES, v), v, iban_ok)
 
 
+_IPV4_LIKE = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?")
+
+
 def _phone_ok(x: str) -> bool:
     # A separator, a parenthesis or a leading + tells a phone from a plain number or id.
-    if _FORMATTED.search(x) is None:
-        return False
+    if _FORMATTED.search(x) is None or _IPV4_LIKE.fullmatch(x):
+        return False  # 10.251.43.210 is an address, not a phone
     nd = sum(ch.isdigit() for ch in x)
     return 7 <= nd <= 15 and _DATE_RX.fullmatch(x) is None and _DECIMAL.fullmatch(x) is None
 
@@ -195,7 +219,8 @@ def phone_possible(value: str) -> bool:
     return False
 
 
-_PHONE_SEARCH = re.compile(r"(?<![\w\-])" + PHONE + r"(?![\w\-])", re.I)
+# Not inside a longer token: "/10.251.43.210:50010", "blk_-1608999687919862906" are no phones.
+_PHONE_SEARCH = re.compile(r"(?<![\w\-./:=])" + PHONE + r"(?![\w\-:/]|\.\d)", re.I)
 
 
 def phones_in_text(text: str) -> bool:
@@ -203,7 +228,8 @@ def phones_in_text(text: str) -> bool:
     for m in _PHONE_SEARCH.finditer(text):
         x = m.group()
         if _FORMATTED.search(x) and 7 <= sum(c.isdigit() for c in x) <= 15 \
-                and _DATE_RX.fullmatch(x) is None and phone_possible(x):
+                and _DATE_RX.fullmatch(x) is None and not _IPV4_LIKE.fullmatch(x) \
+                and phone_possible(x):
             return True
     return False
 
@@ -243,7 +269,18 @@ def _streets(v: Values) -> np.ndarray:
 def name_like(values: pd.Series | Values) -> np.ndarray:
     """Values shaped like a person's name: 1-5 alphabetic words, no digits."""
     v = values if isinstance(values, Values) else Values([str(x) for x in values])
-    return _refine(_line_mask(_NAME_LINES, v), v, lambda x: x.count(" ") <= 4)
+    return _refine(_line_mask(_NAME_LINES, v), v, _few_words)
+
+
+_LIST_SEP = re.compile(r"\s*(?:,|/|&|;|\band\b)\s*")
+
+
+def _few_words(x: str) -> bool:
+    """One name (1-5 words), or a short list of them ('Angus Young, Malcolm Young')."""
+    if x.count(" ") <= 4:
+        return True
+    parts = [p for p in _LIST_SEP.split(x) if p]
+    return 1 < len(parts) <= 6 and all(p.count(" ") <= 4 for p in parts)
 
 
 def _persons(v: Values) -> np.ndarray:
@@ -269,6 +306,70 @@ def _countries(v: Values) -> np.ndarray:
 
 def _ips(v: Values) -> np.ndarray:
     return _full(IPV4)(v) | _full(IPV6)(v)
+
+
+_PRIVATE_V4 = re.compile(r"(?:10\.|192\.168\.|172\.(?:1[6-9]|2\d|3[01])\.|127\.|169\.254\.)")
+
+
+def private_ip(value: str) -> bool:
+    """An address of a private, loopback or link-local network (10.x, 192.168.x, fe80::)."""
+    v = value.strip("[]/ ").lower()
+    return bool(_PRIVATE_V4.match(v)) or v.startswith(("fe80:", "fc", "fd", "::1"))
+
+
+_SUFFIXED_NAME = _lines(r"[A-Z][a-z][A-Za-z'\-]*\d{1,4}(?:\s+[A-Z][a-z][A-Za-z'\-]*\d{1,4}){0,3}")
+_NAME_SUFFIX = re.compile(r"(?<=[^\W\d_])\d{1,4}\b")
+
+
+def strip_name_digits(values: list[str]) -> list[str]:
+    """'Marcell728 Klein929' -> 'Marcell Klein': names some generators make unique."""
+    return [_NAME_SUFFIX.sub("", x) for x in values]
+
+
+def _suffixed_names(v: Values) -> np.ndarray:
+    """Capitalised words each ending in 1-4 digits ('Alice368', 'Johna806 Klein929')."""
+    return _line_mask(_SUFFIXED_NAME, v)
+
+
+_ID_CODE = _lines(r"[A-Za-z0-9][A-Za-z0-9_\-:/.#+]{2,63}")
+
+
+def _id_codes(v: Values) -> np.ndarray:
+    """One token of letters and digits with at least one digit: 'S99962701', 'kg:/m/01x68t'."""
+    return _refine(_line_mask(_ID_CODE, v), v, lambda x: _DIGITS.search(x) is not None)
+
+
+_CODE_SHAPE = _lines(r"[A-Z]?\d[\d.\-A-Z]{2,20}")
+
+
+def _medical_codes(v: Values) -> np.ndarray:
+    return _refine(_line_mask(_CODE_SHAPE, v), v, lambda x: medical.code_kind(x) is not None)
+
+
+def _medical_text(v: Values) -> np.ndarray:
+    return medical.medical_text_mask(v.raw)
+
+
+_POLITICAL_RX = re.compile(
+    r"\b(?:pac|committee|victory fund|for (?:president|congress|senate|governor|america|"
+    r"mayor|assembly|house)|democratic|republican|democrats?|gop|dnc|rnc|dscc|dccc|nrcc|nrsc|"
+    r"actblue|winred|libertarian|socialist|labour|conservative party|liberal party|green party|"
+    r"campaign|caucus)\b", re.I)
+
+
+def _political(v: Values) -> np.ndarray:
+    words = vocab.PARTY_WORDS
+    return _mask((x in words or _POLITICAL_RX.search(x) is not None for x in v.norm), len(v))
+
+
+def _occupation_words(v: Values) -> np.ndarray:
+    words = vocab.JOB_WORDS
+    return _mask((not words.isdisjoint(re.findall(r"[a-z]+", x)) for x in v.norm), len(v))
+
+
+def placeholder(values: list[str]) -> np.ndarray:
+    """Values that stand for 'nothing': '-', 'n/a', 'null', '?', ''."""
+    return _isin([normalize(x).strip() for x in values], vocab.PLACEHOLDERS)
 
 
 # entity -> matcher. Order matters only for evidence listing.
@@ -303,6 +404,24 @@ MATCHERS: dict[str, Callable[[pd.Series], np.ndarray]] = {
     "STATUS": _in_set(lambda: vocab.STATUS_WORDS),
     "ORGANIZATION": lambda v: _mask((not vocab.ORG_WORDS.isdisjoint(x.replace(",", " ").split())
                                      for x in v.norm), len(v)),
+    "SUFFIXED_NAME": _suffixed_names,
+    "ID_CODE": _id_codes,
+    "TIME_OF_DAY": _full(TIME_OF_DAY, re.I),
+    "TZ_OFFSET": _full(TZ_OFFSET),
+    "MONTH_NAME": _in_set(lambda: vocab.MONTHS),
+    "WEEKDAY": _in_set(lambda: vocab.WEEKDAYS),
+    "MEAL_TIME": _in_set(lambda: vocab.DAY_PARTS),
+    "MONEY": _full(MONEY, re.I),
+    "USER_AGENT": _full(USER_AGENT),
+    "MEDICAL_CODE": _medical_codes,
+    "MEDICAL_TEXT": _medical_text,
+    "ENCOUNTER_CLASS": _in_set(lambda: medical.ENCOUNTER_CLASSES),
+    "CLINICAL_ATTR": _in_set(lambda: medical.CLINICAL_ATTRIBUTES),
+    "POLITICAL": _political,
+    "TITLE": _in_set(lambda: vocab.TITLES),
+    "OCCUPATION_WORD": _occupation_words,
+    "PLACEHOLDER": _in_set(lambda: vocab.PLACEHOLDERS),
+    "YES_NO": _in_set(lambda: vocab.YES_NO),
 }
 
 # Entities whose shape alone is enough (with checksums where they have one).
@@ -344,10 +463,15 @@ def content_shares(values: pd.Series, entities: tuple[str, ...] | None = None,
 
 _DIGIT_MATCHERS = {"URL", "IP_ADDRESS", "MAC_ADDRESS", "UUID", "US_SSN", "CREDIT_CARD",
                    "IBAN_CODE", "PHONE_NUMBER", "MEDICAL_RECORD_NUMBER", "POSTCODE",
-                   "POSTCODE_NUMERIC", "DATE", "AGE_BAND", "STREET_ADDRESS"}
+                   "POSTCODE_NUMERIC", "DATE", "AGE_BAND", "STREET_ADDRESS", "SUFFIXED_NAME",
+                   "ID_CODE", "TIME_OF_DAY", "TZ_OFFSET", "MONEY", "MEDICAL_CODE",
+                   "MEDICAL_TEXT"}
 _WORD_MATCHERS = {"URL", "PERSON", "LOCATION", "COUNTRY", "GENDER", "GENDER_FILLER", "ETHNICITY",
                   "MARITAL_STATUS", "RELIGION", "EDUCATION", "BLOOD_TYPE", "SEXUAL_ORIENTATION",
-                  "OCCUPATION", "DATE", "POSTCODE", "STATUS", "ORGANIZATION"}
+                  "OCCUPATION", "DATE", "POSTCODE", "STATUS", "ORGANIZATION", "MONTH_NAME",
+                  "WEEKDAY", "MEAL_TIME", "USER_AGENT", "MEDICAL_TEXT", "ENCOUNTER_CLASS",
+                  "POLITICAL", "TITLE", "OCCUPATION_WORD", "PLACEHOLDER", "TZ_OFFSET", "ID_CODE",
+                  "MEDICAL_CODE", "CLINICAL_ATTR", "YES_NO"}
 
 
 _DIGITS = re.compile(r"\d")
@@ -366,11 +490,29 @@ def _relevant(values: list[str]) -> set[str]:
         out |= _WORD_MATCHERS
     if "@" in text:
         out.add("EMAIL_ADDRESS")
+    out.add("PLACEHOLDER")
     if not n_digit:
         out -= {"DATE", "POSTCODE"}
     if not n_alpha:  # digits and punctuation only
         out -= {"URL", "IBAN_CODE", "MEDICAL_RECORD_NUMBER", "STREET_ADDRESS"}
+    # matchers whose values always carry a telling character
+    for entity, needs in _NEEDS.items():
+        if entity in out and needs.search(text) is None:
+            out.discard(entity)
     return out
+
+
+# A character (or word) without which a matcher cannot match: checked once on the sample.
+_NEEDS = {
+    "TIME_OF_DAY": re.compile(r"\d:\d"),
+    "TZ_OFFSET": re.compile(r"[+\-]\d{2}|UTC|GMT|^Z$", re.M),
+    "MONEY": re.compile(r"[$€£¥₹]|USD|EUR|GBP|CHF|JPY|CAD|AUD|BRL|INR|dollar|euro", re.I),
+    "USER_AGENT": re.compile(r"[/(]"),
+    "SUFFIXED_NAME": re.compile(r"[a-z]\d"),
+    "MEDICAL_CODE": re.compile(r"^[A-Z]?\d[\d.\-A-Z]*$", re.M),
+    "MAC_ADDRESS": re.compile(r"[0-9A-Fa-f]{2}[:\-][0-9A-Fa-f]{2}"),
+    "IP_ADDRESS": re.compile(r"\d\.\d|:[0-9A-Fa-f]*:"),
+}
 
 
 def matches(entity: str, values: pd.Series) -> np.ndarray:

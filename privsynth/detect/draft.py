@@ -46,12 +46,19 @@ def _why(f: ColumnFinding) -> str:
     parts = [f"{f.cls} identifier" if str(f.cls) in ("direct", "quasi") else str(f.cls)]
     if f.entity and f.entity != "NONE":
         parts.append(f"entity {f.entity}")
+    special = getattr(f, "special_category", None)
+    if special:
+        parts.append(f"GDPR Art. 9 special category {special}")
     parts.append(f"confidence {f.confidence:.2f}")
     if f.entities:
         parts.append("found in text: " + ", ".join(sorted(set(f.entities))[:6]))
+    reason = getattr(f, "review_reason", None)
+    if str(getattr(f, "decision", "")) == "uncertain" and reason:
+        parts.append(f"needs review: {reason}")
     text = "; ".join(parts)
-    if f.evidence:
-        text += " -- " + "; ".join(str(e) for e in f.evidence[:3])
+    evidence = [str(e) for e in f.evidence if not str(e).startswith("GDPR Art. 9")]
+    if evidence:
+        text += " -- " + "; ".join(evidence[:3])
     return " ".join(text.split())[:240]
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,8 @@ import numpy as np
 import pandas as pd
 
 from privsynth.detect import content
-from privsynth.detect.classify import ColumnSignals, apply_table_context, classify_column
+from privsynth.detect.classify import ColumnSignals, classify_column
+from privsynth.detect.context import apply_table_context
 from privsynth.detect.draft import draft_policy
 from privsynth.detect.findings import ColumnClass, ColumnFinding
 from privsynth.detect.presidio_engine import get_analyzer
@@ -43,6 +45,7 @@ PRESIDIO_CONFIRM = {  # content matcher -> presidio entity that must agree
 CONFIRM_CAP = 40  # candidates per entity sent to presidio (or libphonenumber)
 TEXT_CAP = 100  # free-text values sent to presidio
 TEXT_SCORE = 0.4  # presidio score a free-text hit needs
+_URL_TEXT = re.compile(r"(?i)(?:[a-z][a-z0-9+.\-]*://|www\.)")
 
 
 @dataclass
@@ -157,7 +160,7 @@ def scan(
         ctype = str(schema[col].type) if schema is not None and col in schema.columns else None
         signals.append(_signals(col, rows[col], values, stats, ctype, use_presidio, show_values))
     note = f"statistics on a {len(rows):,}-row sample of {n_rows:,}" if n_rows > len(rows) else None
-    return _result(signals, n_rows, start, source, sample, note)
+    return _result(signals, n_rows, start, source, sample, note, rows)
 
 
 def _signals(
@@ -190,9 +193,10 @@ def _result(
     source: str | None,
     sample: int,
     note: str | None,
+    rows: pd.DataFrame | None = None,
 ) -> ScanResult:
     findings = [classify_column(s) for s in signals]
-    apply_table_context(findings, signals)
+    apply_table_context(findings, signals, rows)
     for f in findings:
         if note:
             f.evidence.append(note)
@@ -234,7 +238,8 @@ def _scan_source(
     note = None
     if n_rows > len(rows):  # counts cover every row; types and numeric ranges come from a sample
         note = f"types and numeric ranges from a {len(rows):,}-row sample of {n_rows:,}"
-    return _result(signals, n_rows, start, str(source.path) if source.path else None, sample, note)
+    return _result(signals, n_rows, start, str(source.path) if source.path else None, sample, note,
+                   rows)
 
 
 def _as_text(values: pd.Series) -> pd.Series:
@@ -307,6 +312,8 @@ def _text_entities(values: pd.Series) -> dict[str, float]:
     if phones:
         hits["PHONE_NUMBER"] = phones
     for r in results:
+        if r.entity_type == "URL" and not _URL_TEXT.match(text[r.start:r.end]):
+            continue  # "NameSystem.addStoredBlock" or "dfs.DataNode" is no web address
         i = int(np.searchsorted(starts, r.start, side="right") - 1)
         hits.setdefault(r.entity_type, set()).add(i)
     n = max(len(values), 1)

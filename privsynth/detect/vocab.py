@@ -131,6 +131,87 @@ ORG_WORDS = frozenset({
     "foundation", "institute", "center", "centre", "services", "solutions", "systems",
     "technologies", "industries", "international", "enterprises",
     "kg", "ohg", "cie", "lp", "llp", "pty", "limited", "trust", "society", "club",
+    "health", "healthcare", "medical", "care", "community", "regional", "memorial",
+    "airport", "airlines", "airways", "association", "federation", "committee", "fund",
+    "pac", "council", "ministry", "authority", "board", "commission", "department", "agency",
+    "laboratories", "labs", "pharmacy", "pharmaceuticals", "wellness", "practice",
+    "bros", "brothers", "stiftung", "verein", "inc.", "ltd.", "co.", "corp.", "llc.",
+    "municipal", "intl", "airfield", "airpark", "heliport", "aerodrome", "s.a.", "ltda",
+    "s.a", "a/s", "oy", "ab", "kk", "sas", "s.r.l.", "s.p.a.",
+})
+
+# Answers of a yes/no question: no place, employer or title.
+YES_NO = frozenset({"yes", "no", "y", "n", "true", "false", "don't know", "dont know",
+                    "doesn't apply", "does not apply", "not sure", "unsure", "maybe",
+                    "prefer not to say", "prefer not to answer", "n/a", "oui", "non", "ja",
+                    "nein", "si", "sim", "nao"})
+
+# Values of a party column (several countries) - a political opinion (GDPR Art. 9).
+PARTY_WORDS = frozenset({
+    "democrat", "democrats", "democratic", "republican", "republicans", "independent",
+    "libertarian", "green party", "greens", "labour", "labour party", "conservative",
+    "conservatives", "liberal", "liberal democrat", "liberal democrats", "socialist",
+    "communist", "democratic-farmer-labor", "gop", "bipartisan", "spd", "cdu", "csu", "fdp",
+    "afd", "die linke", "die grunen", "lfi", "eelv", "psoe", "podemos", "m5s",
+    "fratelli d'italia", "pvv", "vvd", "cda", "d66", "psdb",
+    "snp", "ukip", "reform uk", "plaid cymru", "sinn fein", "fianna fail", "fine gael",
+    "independant", "sans etiquette", "divers gauche", "divers droite", "divers centre",
+    "union de la gauche", "union de la droite", "union du centre", "extreme gauche",
+    "extreme droite", "ecologiste", "regionaliste", "republicain", "republicains",
+    "socialiste", "communiste", "centriste",
+})
+
+# Head words of job titles ("Area Sales Manager", "Accountant I").
+JOB_WORDS = frozenset({
+    "manager", "engineer", "technician", "analyst", "assistant", "representative", "director",
+    "president", "coordinator", "specialist", "supervisor", "clerk", "officer",
+    "administrator", "consultant", "developer", "accountant", "nurse", "teacher", "sales",
+    "support", "executive", "associate", "intern", "trainee", "lead", "head", "chief",
+    "ceo", "cfo", "cto", "coo", "vp", "architect", "designer", "programmer", "scientist",
+    "researcher", "professor", "lecturer", "lawyer", "attorney", "paralegal", "secretary",
+    "receptionist", "operator", "driver", "mechanic", "electrician", "plumber", "carpenter",
+    "cashier", "cook", "chef", "waiter", "waitress", "janitor", "guard", "agent", "advisor",
+    "adviser", "auditor", "controller", "buyer", "planner", "scheduler", "dispatcher",
+    "therapist", "physician", "surgeon", "pharmacist", "dentist", "technologist", "editor",
+    "writer", "producer", "marketing", "recruiter", "generalist", "partner", "owner",
+    "founder", "worker", "labourer", "laborer", "foreman", "inspector", "estimator",
+    "superintendent", "practitioner", "practice", "general", "senator",
+    "governor", "mayor", "councillor", "councilor", "deputy", "minister", "senateur",
+    "depute", "maire", "conseiller", "employe", "employee", "cadre", "ouvrier", "agriculteur",
+    "artisan", "commercant", "retraite", "retired", "student", "unemployed", "homemaker",
+})
+
+# Values meaning "no value".
+PLACEHOLDERS = frozenset({"", "-", "--", "---", "n/a", "na", "n.a.", "null", "none", "nil",
+                          "?", "nan", "unknown", "not available", "missing", "(null)", ".",
+                          "#n/a", "undefined", "empty"})
+
+MONTHS = frozenset({
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+    "january", "february", "march", "april", "june", "july", "august", "september",
+    "october", "november", "december", "januar", "februar", "marz", "mai", "juni", "juli",
+    "oktober", "dezember", "janvier", "fevrier", "mars", "avril", "juin", "juillet", "aout",
+    "septembre", "octobre", "novembre", "decembre", "enero", "febrero", "marzo", "abril",
+    "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre",
+})
+WEEKDAYS = frozenset({
+    "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun", "monday",
+    "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "montag", "dienstag",
+    "mittwoch", "donnerstag", "freitag", "samstag", "sonntag", "lundi", "mardi", "mercredi",
+    "jeudi", "vendredi", "samedi", "dimanche", "lunes", "martes", "miercoles", "jueves",
+    "viernes", "sabado", "domingo", "weekday", "weekend",
+})
+# Parts of a day a form records instead of a clock time.
+DAY_PARTS = frozenset({"breakfast", "brunch", "lunch", "dinner", "supper", "morning",
+                       "afternoon", "evening", "night", "midday", "noon", "midnight", "am",
+                       "pm", "a.m.", "p.m."})
+# Titles of courtesy and name affixes.
+TITLES = frozenset({
+    "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "jr", "sr", "ii", "iii", "iv", "v", "md",
+    "phd", "esq", "sir", "dame", "rev", "fr", "hon", "mr.", "mrs.", "ms.", "dr.", "prof.",
+    "jr.", "sr.", "rev.", "m.", "mme", "mlle", "herr", "frau", "sra", "srta", "dott",
+    "dott.", "sig", "sig.", "sig.ra", "dhr", "mevr", "lord", "lady", "capt", "col", "gen",
+    "master", "mstr", "madame", "monsieur", "don", "dona", "senor", "senora",
 })
 
 # Workflow states: a "state" or "job" column holding these is about a process, not a person.

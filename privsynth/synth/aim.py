@@ -52,16 +52,28 @@ def workload_weights(workload: Sequence[Sequence[str]]) -> dict[Clique, float]:
     return {cl: float(sum(holding.get(a, 0) for a in cl)) for cl in downward_closure(workload)}
 
 
+VARIANTS = ("privsynth", "paper")
+
+
 class AIM(MarginalSynthesizer):
     """`AIM(epsilon=1.0, delta=1e-9).fit(df, domain, workload=None).sample(n)`.
 
-    `workload` defaults to all 3-way marginals; `rounds` to 16 x number of columns (the paper);
-    `max_model_size` in MB (default 80). `compress` (default on) merges, per column, the 1-way
-    cells whose noisy count is under `compress_threshold` sigma (default 1) into one cell: post-processing of
-    the noisy 1-ways (as in MST) that keeps later marginals from spreading noise over cells
-    that are noise themselves. AIM's 1-ways get only 1/rounds of the budget each, so MST's
-    3 sigma merges real categories at small epsilon (adult-pgm 3-way L1 at epsilon 0.3:
-    0.26 off, 0.30 at 3 sigma, 0.26 at 1 sigma; at epsilon 1: 0.180, 0.177, 0.173).
+    `workload` defaults to all 3-way marginals. Two named settings (`variant`); any parameter
+    given explicitly overrides the variant's value:
+
+    - `"privsynth"` (default): `rounds` = 4 x columns; 1-way cells compressed into runs of
+      adjacent codes holding >= 3 sigma of noisy mass each (`compress_mode="runs"`,
+      `compress_threshold=3`); the sample is then refined toward the model's workload
+      marginals (`refine` sweeps, budget-free post-processing, `refine.py`). On adult-pgm
+      at epsilon 1 (5 seeds): 3-way L1 0.156 against 0.174 for the paper's setting
+      (benchmarks/results/bench_synth.md).
+    - `"paper"`: the AIM paper's 16 x columns rounds, with the rare-cell merge this package
+      used before (cells under 1 sigma into one shared cell) and plain sampling.
+
+    `max_model_size` in MB (default 80). Compression is post-processing of the noisy 1-ways
+    (as in MST): later marginals no longer spread noise over cells that are noise themselves.
+    The per-round budget is rho / rounds; fewer rounds give each measurement less noise (AIM
+    anneals anyway when a measurement stops moving the model).
     """
 
     method = "aim"
@@ -73,24 +85,46 @@ class AIM(MarginalSynthesizer):
         seed: int | None = None,
         *,
         max_rows_per_person: int = 1,
+        variant: str = "privsynth",
         rounds: int | None = None,
         max_model_size: float = 80.0,
         degree: int = 3,
         iters: int = 1000,
         round_iters: int = 100,
         compress: bool = True,
-        compress_threshold: float = 1.0,
+        compress_mode: str | None = None,
+        compress_threshold: float | None = None,
+        refine: int | None = None,
         verbose: bool = False,
     ):
         super().__init__(epsilon, delta, seed, max_rows_per_person=max_rows_per_person)
+        if variant not in VARIANTS:
+            raise InputError(f"unknown AIM variant {variant!r}; use one of {VARIANTS}")
+        self.variant = variant
         self.rounds = rounds
         self.max_model_size = max_model_size
         self.degree = degree
         self.iters = iters
         self.round_iters = round_iters
         self.compress = compress
+        self.compress_mode = compress_mode
         self.compress_threshold = compress_threshold
+        self.refine = refine
         self.verbose = verbose
+
+    def settings(self, n_columns: int) -> dict[str, object]:
+        """The effective rounds / compression / refinement for `n_columns` columns."""
+        paper = self.variant == "paper"
+        return {
+            "rounds": int(self.rounds or (16 if paper else 4) * n_columns),
+            "compress_mode": self.compress_mode or ("rare" if paper else "runs"),
+            "compress_threshold": float(
+                self.compress_threshold
+                if self.compress_threshold is not None
+                else (1.0 if paper else 3.0)
+            ),
+            "refine": int(self.refine if self.refine is not None else (0 if paper else 20)),
+        }
 
     def fit(
         self,
@@ -116,7 +150,8 @@ class AIM(MarginalSynthesizer):
                     raise InputError(
                         f"workload marginal {tuple(w)} names {c!r}, which is not in the domain"
                     )
-        rounds = int(self.rounds or 16 * len(cols))
+        cfg = self.settings(len(cols))
+        rounds = int(cfg["rounds"])
         if rounds < 1:
             raise InputError("rounds must be >= 1")
         # The budget is cut into `rounds` shares and the d one-way marginals take d of them,
@@ -127,8 +162,8 @@ class AIM(MarginalSynthesizer):
         spent = 0.0
         sigma = m * math.sqrt(rounds / (2 * 0.9 * rho))  # L2 sensitivity m, like every round
         eps = math.sqrt(8 * 0.1 * rho / rounds)
-        # 1-way marginals on the full public domain; optionally merge cells whose NOISY count is
-        # under 3 sigma (post-processing, as in MST) so later marginals spread less noise.
+        # 1-way marginals on the full public domain; optionally merge cells by their NOISY
+        # counts (post-processing, as in MST) so later marginals spread less noise.
         exact1 = data.marginals([(c,) for c in cols], dom)
         noisy1, sig1 = {}, {}
         for c, x in zip(cols, exact1, strict=True):
@@ -137,7 +172,9 @@ class AIM(MarginalSynthesizer):
             )
             spent += e.rho
         if self.compress:
-            comp, y1, sc1 = compress_oneways(noisy1, sig1, self.compress_threshold)
+            comp, y1, sc1 = compress_oneways(
+                noisy1, sig1, float(cfg["compress_threshold"]), mode=str(cfg["compress_mode"])
+            )
         else:
             comp, y1 = Compression({c: np.arange(dom[c]) for c in cols}), noisy1
             sc1 = dict.fromkeys(cols)
@@ -218,6 +255,8 @@ class AIM(MarginalSynthesizer):
             if t >= 10 * rounds:  # pragma: no cover  (guard; annealing ends the loop long before)
                 break
         model = P.estimate(pdom, measurements, iters=self.iters, warm_start=model)
+        model.refine_cliques = [pdom.canonical(w) for w in workload]
+        model.refine_sweeps = int(cfg["refine"])
         self.model_ = model
         self.compression_ = comp
         self.cliques_ = selected

@@ -22,6 +22,7 @@ from privsynth.synth.junction_tree import (
     build_junction_tree,
     junction_tree_size,
 )
+from privsynth.synth.refine import refine_frame
 
 _FORMAT = "privsynth.pgm/1"
 _CACHE_CELLS = 16 * 2**20  # cached out-of-clique marginals, in float64 cells (128 MB)
@@ -91,6 +92,10 @@ class GraphicalModel:
         self._step_scale = 1.0
         self.iterations_: int = 0
         self.loss_: float | None = None
+        # post-sampling refinement toward the model's marginals on these cliques (see
+        # synth/refine.py); empty = rows are plain draws from the model
+        self.refine_cliques: list[Clique] = []
+        self.refine_sweeps: int = 0
 
     # structure and calibration ------------------------------------------------------------
     @property
@@ -267,6 +272,10 @@ class GraphicalModel:
         systematic rounding of `n_s * p(x | s)` (each count is the floor or ceiling of its
         expectation, and unbiased), so the sample's marginals track the model's closely.
         `where={"col": code or [codes]}` conditions the model exactly before sampling.
+        When `refine_cliques` and `refine_sweeps` are set (AIM sets them to its workload), an
+        unconditioned sample is then nudged toward the model's marginals on those cliques by
+        swapping values inside columns (`refine.refine_frame`: post-processing, 1-way counts
+        unchanged).
         """
         if not isinstance(n, int | np.integer) or n < 0:
             raise InputError(f"number of rows must be a non-negative integer, got {n!r}")
@@ -297,7 +306,10 @@ class GraphicalModel:
                 others = [cols[a] for a in cols if a not in done]
                 cols[attr] = _assign_stratified(s_idx, counts, others, rng)
                 done.append(attr)
-        return pd.DataFrame({a: cols[a] for a in self.domain.attrs})
+        out = pd.DataFrame({a: cols[a] for a in self.domain.attrs})
+        if not where and self.refine_cliques and self.refine_sweeps > 0:
+            out = refine_frame(self, out, self.refine_cliques, rng, self.refine_sweeps)
+        return out
 
     # persistence --------------------------------------------------------------------------
     def save(self, path: str | Path) -> None:
@@ -307,6 +319,10 @@ class GraphicalModel:
             "domain": self.domain.to_dict(),
             "cliques": [list(c) for c in self.cliques],
             "total": self.total,
+            "refine": {
+                "cliques": [list(c) for c in self.refine_cliques],
+                "sweeps": self.refine_sweeps,
+            },
         }
         arrays = {f"potential_{k}": t for k, t in enumerate(self._theta)}
         buf = io.BytesIO()
@@ -324,7 +340,11 @@ class GraphicalModel:
         except (OSError, ValueError, KeyError) as exc:
             raise InputError(f"cannot read graphical model from {path}: {exc}") from exc
         domain = Domain.from_dict(meta["domain"])
-        return cls(domain, [tuple(c) for c in meta["cliques"]], theta, meta["total"])
+        model = cls(domain, [tuple(c) for c in meta["cliques"]], theta, meta["total"])
+        refine = meta.get("refine") or {}
+        model.refine_cliques = [tuple(c) for c in refine.get("cliques", [])]
+        model.refine_sweeps = int(refine.get("sweeps", 0))
+        return model
 
     def __repr__(self) -> str:
         return f"GraphicalModel({len(self.domain)} attributes, {len(self.cliques)} cliques, total={self.total:.1f})"
