@@ -114,4 +114,4 @@ def test_demo_cli_end_to_end(tmp_path: Path, cli):
         assert "INTERNAL" in html.split("<h1")[0]
     assert "membership" in json.loads((out / "internal-synthetic-audit.json").read_text())
     readme = (out / "synthetic" / "README.md").read_text()
-    assert "audit" not in readme.lower() or "not to be shared" in readme
+    assert "audit" not in readme.lower() or "do not share it with or beside" in readme
