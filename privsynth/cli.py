@@ -134,6 +134,14 @@ def release(
             "spreadsheet.",
         ),
     ] = True,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="DP synthesis: print the pre-flight (noise per count, per column) and release "
+            "nothing. Spends a DP row count unless the policy gives expected_rows or rows.",
+        ),
+    ] = False,
 ) -> None:
     """Apply a policy: mask / generalize / k-anonymize (or synthesize) FILE into OUT.
 
@@ -149,7 +157,7 @@ def release(
     run_release(
         file, policy, out, seed=seed, key_file=key_file, json_out=json_out, engine=engine,
         spark_master=spark_master, memory_limit=memory_limit, overwrite=overwrite,
-        formula_quoting=formula_quoting,
+        formula_quoting=formula_quoting, dry_run=dry_run,
     )
 
 

@@ -32,6 +32,13 @@ from privsynth.io import atomic_file
 from privsynth.pipeline.manifest import Manifest
 
 SCHEMA_VERSION = "1.0"
+# An audit holds exact figures about the private table (row counts, distinct counts, rare
+# values in plot labels, the input's digest): internal, never shipped beside a release (least
+# of all a DP one, whose guarantee does not cover it).
+CLASSIFICATION = (
+    "INTERNAL - confidential: exact figures about the private table; for the data holder, "
+    "not to be shared with or beside the release"
+)
 
 
 # --------------------------------------------------------------------------------- the report
@@ -71,6 +78,7 @@ class AuditReport:
         return _clean(
             {
                 "schema_version": SCHEMA_VERSION,
+                "classification": CLASSIFICATION,
                 "summary": {
                     "passed": self.passed,
                     "n_thresholds": len(self.thresholds),

@@ -17,7 +17,8 @@ from privsynth.errors import InputError
 from privsynth.io import load_table
 from privsynth.io.atomic import check_output_dir
 from privsynth.pipeline.manifest import jsonable
-from privsynth.pipeline.run import Release, release, release_source, write_release
+from privsynth.pipeline.run import Release, read_public, release, release_source, write_release
+from privsynth.pipeline.synthesize import plan_synthesis
 from privsynth.policy import load_policy
 
 
@@ -34,6 +35,7 @@ def run_release(
     memory_limit: str | None = None,
     overwrite: bool = False,
     formula_quoting: bool = True,
+    dry_run: bool = False,
 ) -> Release | dict[str, Any]:
     """`privsynth release`: read FILE, apply the policy, write DIR, print a short summary.
 
@@ -41,25 +43,51 @@ def run_release(
     `release` runs on it; on DuckDB or Spark the file stays where it is and `release_source`
     streams it. Returns the `Release` in memory, the manifest otherwise. `overwrite` replaces
     a previous release in OUT whole; `formula_quoting=False` writes formula-leading CSV cells raw.
+    A synthesize-mode policy reads a CSV without inferring anything from its values (every
+    cell text, the delimiter from the header line); `dry_run` prints its pre-flight and
+    releases nothing.
     """
     if key_file is not None and not Path(key_file).is_file():
         # Checked even when no column needs it: a mistyped path must not pass silently.
         raise InputError(f"{key_file}: no such key file (--key-file)")
     # Before any work: OUT is new, empty, or (with --overwrite) a previous release of ours,
     # and it neither is nor holds an input.
-    check_output_dir(out, overwrite=overwrite, inputs=[file, policy, key_file])
+    if not dry_run:  # a dry run writes nothing
+        check_output_dir(out, overwrite=overwrite, inputs=[file, policy, key_file])
     writing = {"overwrite": overwrite, "neutralize_formulas": formula_quoting}
     choice = choose_engine(file, engine, spark_master=spark_master, memory_limit=memory_limit)
     pol = load_policy(policy)
-    if not json_out:
+    if not json_out and not dry_run:
         show_progress()  # the k-anonymity search says what it does on stderr
-    if choice.name == "memory":
+    if dry_run and pol.release.mode != "synthesize":
+        raise InputError("--dry-run plans a DP synthetic release (a mode: synthesize policy)")
+    if pol.release.mode == "synthesize":
+        source = open_source(
+            file, choice.name, spark_master=spark_master, memory_limit=memory_limit,
+            load=read_public,
+        )
+        check_readable(source)
+        announce(choice, engine, None)
+        if dry_run:
+            plan = plan_synthesis(source, pol, seed=seed)
+            if json_out:
+                typer.echo(json.dumps(plan.to_dict(), default=jsonable))
+            else:
+                for line in plan.lines():
+                    typer.echo(line)
+            return plan.to_dict()
+        manifest = release_source(
+            source, pol, out, seed=seed, key_file=key_file, overwrite=overwrite,
+            neutralize_formulas=formula_quoting,
+        )
+        result: Release | dict[str, Any] = manifest
+    elif choice.name == "memory":
         df, _schema = load_table(file)
         announce(choice, engine, None)
         rel = release(df, pol, seed=seed, key_file=key_file)
         write_release(rel, out, input_path=file, **writing)
         manifest = rel.manifest
-        result: Release | dict[str, Any] = rel
+        result = rel
     else:
         source = open_source(
             file, choice.name, spark_master=spark_master, memory_limit=memory_limit

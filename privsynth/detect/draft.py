@@ -121,6 +121,8 @@ def draft_policy(findings: Sequence[ColumnFinding]) -> str:
     lines = [
         "# Draft policy written by `privsynth scan --write-policy`. Review every column before",
         "# a release: the scan's reasons are in the comments. Reference: policies/*.yaml.",
+        "# DERIVED FROM THE DATA (a scan of the private values): review before a DP release;",
+        "# a DP synthetic release treats this file as public, so keep only what is public.",
         "name: draft",
         "description: Drafted from a scan; direct identifiers dropped or pseudonymized, "
         "quasi-identifiers k-anonymized.",

@@ -20,27 +20,29 @@ from typing import Any
 import pandas as pd
 
 from privsynth.detect import ColumnFinding
-from privsynth.engine.source import TableSource
+from privsynth.engine.paths import is_parquet
+from privsynth.engine.source import TableSource, open_source
 from privsynth.engine.source import chunk_rows as chunk_rows_setting
 from privsynth.errors import InputError
 from privsynth.io import file_sha256, read_table
+from privsynth.io.read import read_csv_text
 from privsynth.pipeline.anonymize import plan_anonymize
-from privsynth.pipeline.manifest import build_manifest, with_input_file
+from privsynth.pipeline.manifest import synthetic_manifest, with_input_file
 from privsynth.pipeline.plan import resolve_for, resolve_table, source_findings
 from privsynth.pipeline.readers import FrameReader, reader_for
 from privsynth.pipeline.spark import anonymize_spark
-from privsynth.pipeline.synthesize import synthesize, synthesize_source
+from privsynth.pipeline.synthesize import synthesize_source
 from privsynth.pipeline.write import (
     WriteOptions,
     check_out_dir,
+    check_room,
     output_format,
     write_frame,
     write_plan,
     write_streamed_synthetic,
 )
-from privsynth.policy import Action, Policy, ResolvedPolicy, load_policy
+from privsynth.policy import Policy, ResolvedPolicy, load_policy
 from privsynth.settings import check_seed
-from privsynth.transform import hierarchy as h
 
 
 @dataclass
@@ -73,9 +75,10 @@ def release(
     df = df.copy()
     df.columns = [str(c) for c in df.columns]
     seed = check_seed(seed if seed is not None else policy.release.seed)
-    resolved, found = resolve_table(policy, df, findings)
     if policy.release.mode == "synthesize":
-        return _synthesize(df, resolved, seed=seed, findings=found)
+        # synthesize mode never scans: the public schema comes from the policy and the header
+        return _synthesize(df, policy, seed=seed)
+    resolved, found = resolve_table(policy, df, findings)
     return _anonymize(df, resolved, seed=seed, key_file=key_file)
 
 
@@ -94,43 +97,24 @@ def _anonymize(
     return Release(data=out.reset_index(drop=True), manifest=manifest, ledger=plan.ledger)
 
 
-def _synthesize(
-    df: pd.DataFrame,
-    resolved: ResolvedPolicy,
-    *,
-    seed: int | None,
-    findings: Sequence[ColumnFinding] | None,
-) -> Release:
-    """The DP synthesizer on the table, generalized columns coarsened first.
+def _synthesize(df: pd.DataFrame, policy: Policy, *, seed: int | None) -> Release:
+    """The DP synthesizer on the table (`pipeline.synthesize`): generalized columns are
+    coarsened cell by cell inside it, the same in every engine."""
+    result = synthesize_source(open_source(df, "memory"), policy, seed=seed)
+    data = result.data
+    manifest = synthetic_manifest(result, policy, seed=seed, columns_in=list(df.columns),
+                                  columns_out=list(data.columns), rows_out=len(data))
+    return Release(data=data, manifest=manifest, ledger=result.ledger)
 
-    The synthesizer plans its own columns from the resolved policy (drops, unit-of-privacy id),
-    so it gets every column."""
-    policy = resolved.policy
-    work = df.copy()
-    records: dict[str, dict[str, Any]] = {}
-    base_dir = Path(policy.source).parent if policy.source else None
-    for name, col in resolved.columns.items():
-        record: dict[str, Any] = {"action": col.kind.value, "decided_by": col.source}
-        if col.kind is Action.GENERALIZE:
-            values = h.hierarchy_input(col.action.hierarchy, df[name])
-            hier = h.build_hierarchy(col.action.hierarchy, values, base_dir=base_dir)
-            level = 1 if col.action.level is None else col.action.level
-            work[name] = h.generalize(values, hier, level)
-            record["level"] = level
-        records[name] = record
-    result = synthesize(work, policy, seed=seed, findings=findings, resolved=resolved)
-    manifest = build_manifest(
-        policy,
-        seed=seed,
-        columns_in=list(df.columns),
-        rows_in=len(df),
-        columns_out=list(result.data.columns),
-        rows_out=len(result.data),
-        columns=records,
-        ledger=result.ledger,
-        synthesis=result.manifest,
-    )
-    return Release(data=result.data, manifest=manifest, ledger=result.ledger)
+
+def read_public(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """A file as synthesize mode reads it: a Parquet file with its stored types (part of its
+    schema), a CSV with every cell text and nothing inferred from the values
+    (`io.read.read_csv_text`)."""
+    path = Path(path)
+    if is_parquet(path):
+        return read_table(path, infer_types=False)
+    return read_csv_text(path)
 
 
 def write_release(
@@ -176,9 +160,10 @@ def release_source(
     as in `write_release`.
     """
     seed = check_seed(seed if seed is not None else policy.release.seed)
-    findings = source_findings(source, policy)
-    if policy.release.mode == "synthesize":
-        syn = synthesize_source(source, policy, seed=seed, findings=findings)
+    if policy.release.mode == "synthesize":  # never scanned: the schema is public
+        if policy.release.rows is not None:
+            check_room(out_dir, policy.release.rows, len(source.columns))
+        syn = synthesize_source(source, policy, seed=seed)
         return write_streamed_synthetic(
             syn,
             policy,
@@ -189,6 +174,7 @@ def release_source(
             engine=source.engine_name,
             options=WriteOptions(overwrite=overwrite, neutralize_formulas=neutralize_formulas),
         )
+    findings = source_findings(source, policy)
     return anonymize_source(
         source, policy, out_dir, seed=seed, key_file=key_file, findings=findings,
         overwrite=overwrite, neutralize_formulas=neutralize_formulas,
@@ -243,4 +229,11 @@ def anonymize_source(
     )
 
 
-__all__ = ["Release", "anonymize_source", "release", "release_source", "write_release"]
+__all__ = [
+    "Release",
+    "anonymize_source",
+    "read_public",
+    "release",
+    "release_source",
+    "write_release",
+]

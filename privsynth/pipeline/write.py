@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +27,12 @@ from privsynth.errors import InputError
 from privsynth.io import TableWriter, atomic_dir, file_sha256, write_table
 from privsynth.io.atomic import check_output_dir
 from privsynth.pipeline.anonymize import AnonymizePlan
-from privsynth.pipeline.manifest import SYNTHETIC_NOTICE, build_manifest, jsonable, with_input_file
+from privsynth.pipeline.manifest import (
+    SYNTHETIC_NOTICE,
+    jsonable,
+    synthetic_manifest,
+    with_input_file,
+)
 from privsynth.pipeline.readers import TableReader
 from privsynth.pipeline.synthesize import SyntheticRelease
 from privsynth.policy import Policy
@@ -71,6 +77,26 @@ def check_out_dir(
     way, the current folder, a folder holding the input, a non-empty folder without
     `overwrite` (or one privsynth did not write) are refused."""
     return check_output_dir(out_dir, overwrite=options.overwrite, inputs=[input_path])
+
+
+def check_room(out_dir: str | os.PathLike[str], rows: int, columns: int) -> None:
+    """Refuse, before any work, a synthetic release whose public row count (`release.rows`)
+    cannot fit on the output's file system: each cell takes at least two bytes (a character
+    and its separator). Decided from the policy and the header only, so the refusal is public."""
+    need = float(rows) * max(int(columns), 1) * 2
+    probe = Path(out_dir).absolute()
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    try:
+        free = float(shutil.disk_usage(probe).free)
+    except OSError:
+        return
+    if need > free:
+        raise InputError(
+            f"release.rows = {rows}: that many rows need at least {need / 1e9:.3g} GB on disk and "
+            f"the output's file system has {free / 1e9:.3g} GB free (and more memory and time "
+            "than a release should take); lower release.rows"
+        )
 
 
 def with_formula_note(
@@ -121,9 +147,16 @@ def synthetic_readme(synthesis: Mapping[str, Any]) -> str:
         f"- Randomness: {synthesis.get('randomness', NOISE_NOTE)}",
         "",
         "Statistics that involve many columns at once are approximations; small groups and",
-        "rare combinations are the least reliable. Check the audit report before use.",
+        "rare combinations are the least reliable.",
+        "",
+        "An audit report of this release, if one was made, is an internal document of the data",
+        "holder: it holds exact figures about the private table and is not part of this release",
+        "(do not share it with or beside these files).",
         "",
     ]
+    notices = synthesis.get("notices") or []
+    if notices:
+        lines += ["## Notices", "", *[f"- {n}" for n in notices], ""]
     return "\n".join(lines)
 
 
@@ -257,11 +290,8 @@ def write_streamed_synthetic(
     fmt = output_format(path, None)
     out = check_out_dir(out_dir, options, path)
     synthesis = syn.manifest
-    dropped = synthesis.get("dropped_columns") or {}
-    columns = {c: {"action": "drop" if c in dropped else "keep"} for c in columns_in}
-    extra: dict[str, Any] = {"engine": engine}
-    if path is not None:
-        extra["path"] = str(path)
+    # not the engine: `auto` picks it from the file's size, a function of the private rows
+    extra: dict[str, Any] = {"path": str(path)} if path is not None else {}
     with atomic_dir(out, overwrite=options.overwrite) as tmp:
         meta = {"privsynth": "release", **synthetic_metadata(synthesis)}
         rows, columns_out = write_rows(
@@ -270,17 +300,9 @@ def write_streamed_synthetic(
             metadata=meta,
             neutralize_formulas=options.neutralize_formulas,
         )
-        manifest = build_manifest(
-            policy,
-            seed=seed,
-            columns_in=columns_in,
-            rows_in=None,
-            columns_out=columns_out,
-            rows_out=rows,
-            columns=columns,
-            ledger=synthesis.get("ledger"),
-            synthesis=synthesis,
-            input_extra=extra,
+        manifest = synthetic_manifest(
+            syn, policy, seed=seed, columns_in=columns_in, columns_out=columns_out,
+            rows_out=rows, input_extra=extra,
         )
         manifest["output"]["file"] = f"release.{fmt}"
         manifest = with_formula_note(manifest, fmt, options)
