@@ -352,7 +352,7 @@ def _kanon_child(mode: str, path: Path, repeats: int, memory_limit: str) -> dict
     import tempfile
 
     warnings.simplefilter("ignore")
-    os.environ.setdefault("PRIVSYNTH_KEY", "benchmark-key-0123456789abcdef")
+    os.environ.setdefault("PRIVSYNTH_KEY", "bench-key-7c1e94a0d2f85b36")
     from privsynth.engine.source import open_source
     from privsynth.io import read_table
     from privsynth.pipeline.anonymize import plan_anonymize

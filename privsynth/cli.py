@@ -1,7 +1,9 @@
 """The `privsynth` command: scan, release, audit, demo. Thin: every command calls the library.
 
-Exit codes: 0 ok, 1 audit thresholds failed, 2 bad input. Errors are one line on stderr;
-set PRIVSYNTH_DEBUG=1 to see the traceback of an unexpected error.
+Exit codes: 0 ok, 1 audit thresholds failed, 2 bad input, 130 interrupted, 70 an internal
+error (a bug: its type is said, never its message, which might quote the data). Errors are one
+line on stderr with every non-printable character escaped; set PRIVSYNTH_DEBUG=1 to see the
+traceback of an unexpected error.
 
 Each command's module (`privsynth.commands.*`, `privsynth.demo`) is imported when the command
 runs, not here: importing them all costs seconds (presidio, scikit-learn, OpenDP) that
@@ -18,6 +20,7 @@ from typing import Annotated
 import typer
 
 from privsynth.errors import PrivsynthError
+from privsynth.settings import MAX_SEED
 
 app = typer.Typer(
     name="privsynth",
@@ -73,6 +76,14 @@ def scan(
     engine: EngineOpt = None,
     spark_master: SparkMasterOpt = None,
     memory_limit: MemoryLimitOpt = None,
+    show_values: Annotated[
+        bool,
+        typer.Option(
+            "--show-values",
+            help="Show numeric columns' exact ranges and years in the evidence (hidden by "
+            "default: they are values of the data).",
+        ),
+    ] = False,
 ) -> None:
     """Flag each column: direct identifier, quasi-identifier, sensitive attribute, or other.
 
@@ -84,7 +95,7 @@ def scan(
 
     run_scan(
         file, json_out=json_out, sample=sample, write_policy=write_policy, engine=engine,
-        spark_master=spark_master, memory_limit=memory_limit,
+        spark_master=spark_master, memory_limit=memory_limit, show_values=show_values,
     )
 
 
@@ -96,7 +107,9 @@ def release(
         str, typer.Option("--policy", "-p", help="Policy YAML, or a built-in name (hipaa-safe-harbor).")
     ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for release.* and manifest.json.")],
-    seed: Annotated[int | None, typer.Option(min=0, help="Seed for reproducible runs.")] = None,
+    seed: Annotated[
+        int | None, typer.Option(min=0, max=MAX_SEED, help="Seed for reproducible runs.")
+    ] = None,
     key_file: Annotated[
         Path | None, typer.Option(help="Masking key file (else the env var the policy names).")
     ] = None,
@@ -104,6 +117,31 @@ def release(
     engine: EngineOpt = None,
     spark_master: SparkMasterOpt = None,
     memory_limit: MemoryLimitOpt = None,
+    overwrite: Annotated[
+        bool,
+        typer.Option(
+            "--overwrite",
+            help="OUT may hold a previous privsynth release: replace it whole. Without it a "
+            "non-empty OUT is refused; a folder privsynth did not write always is.",
+        ),
+    ] = False,
+    formula_quoting: Annotated[
+        bool,
+        typer.Option(
+            "--formula-quoting/--no-formula-quoting",
+            help="Quote CSV text cells that start like a spreadsheet formula (= + - @) with a "
+            "leading '. Turn off only for machine consumers that never open the CSV in a "
+            "spreadsheet.",
+        ),
+    ] = True,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="DP synthesis: print the pre-flight (noise per count, per column) and release "
+            "nothing. Spends a DP row count unless the policy gives expected_rows or rows.",
+        ),
+    ] = False,
     allow_residual: Annotated[
         bool,
         typer.Option(
@@ -130,7 +168,8 @@ def release(
 
     run_release(
         file, policy, out, seed=seed, key_file=key_file, json_out=json_out, engine=engine,
-        spark_master=spark_master, memory_limit=memory_limit, allow_residual=allow_residual,
+        spark_master=spark_master, memory_limit=memory_limit, overwrite=overwrite,
+        formula_quoting=formula_quoting, dry_run=dry_run, allow_residual=allow_residual,
     )
 
 
@@ -152,7 +191,9 @@ def audit(
     target: Annotated[str | None, typer.Option(help="Target column for machine-learning efficacy.")] = None,
     report: Annotated[Path | None, typer.Option("--report", help="Write the HTML report here.")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the JSON report here.")] = None,
-    seed: Annotated[int, typer.Option(min=0, help="Seed of the attacks and models.")] = 0,
+    seed: Annotated[
+        int, typer.Option(min=0, max=MAX_SEED, help="Seed of the attacks and models.")
+    ] = 0,
     n_attacks: Annotated[
         int | None,
         typer.Option(min=1, help="Attacks per criterion (default: every holdout row, up to 2000)."),
@@ -161,6 +202,14 @@ def audit(
     engine: EngineOpt = None,
     spark_master: SparkMasterOpt = None,
     memory_limit: MemoryLimitOpt = None,
+    population_size: Annotated[
+        float | None,
+        typer.Option(min=1, help="How many people the table was drawn from: journalist risk and population uniqueness (Zayatz, Pitman)."),
+    ] = None,
+    sampling_fraction: Annotated[
+        float | None,
+        typer.Option(min=0, max=1, help="Release rows / population size (instead of --population-size)."),
+    ] = None,
 ) -> None:
     """Measure re-identification and membership-inference risk next to utility.
 
@@ -171,13 +220,14 @@ def audit(
     On --engine duckdb|spark, re-identification classes and utility marginals count every row;
     attacks, membership inference, pMSE and ML efficacy use 50,000-row samples (the report says).
 
-    Thresholds (policy `audit.thresholds`, name: limit; defaults in brackets):
+    Thresholds (policy `audit.thresholds`, name: limit; defaults in brackets). Risk:
     prosecutor_risk_max [0.09], records_above_threshold_max [0.05], singling_out_risk_max [0.1],
     linkability_risk_max [0.1], inference_risk_max [0.1], dcr_share_max [0.6],
-    mia_auc_max [0.6], residual_failures_max [0] (from the release's manifest);
-    opt-in: prosecutor_risk_avg_max, k_min, exact_match_rate_max,
-    tvd_1way_max, tvd_2way_max, tvd_3way_max, correlation_diff_max, pmse_ratio_max,
-    ml_efficacy_ratio_min.
+    mia_auc_max [0.6], residual_failures_max [0] (from the release's manifest). Utility:
+    tvd_1way_max [0.2], propensity_auc_max [0.9], information_loss_max [0.5]. Opt-in:
+    prosecutor_risk_avg_max, k_min, exact_match_rate_max, tvd_2way_max, tvd_3way_max,
+    correlation_diff_max, pmse_ratio_max, ml_efficacy_ratio_min.
+    Where a figure has a 95 % interval, its upper end decides a _max gate (lower end: _min).
     """
     from privsynth.commands.audit import run_audit
 
@@ -185,10 +235,28 @@ def audit(
         original=original, release=release, holdout=holdout, policy=policy, manifest=manifest,
         scan=scan, qi=qi, secret=secret, target=target, report=report, json_out=json_out,
         seed=seed, n_attacks=n_attacks, quiet=quiet, engine=engine, spark_master=spark_master,
-        memory_limit=memory_limit,
+        memory_limit=memory_limit, population_size=population_size,
+        sampling_fraction=sampling_fraction,
     )
     if code:
         raise typer.Exit(code)
+
+
+# -------------------------------------------------------------------------------------- keygen
+@app.command()
+def keygen(
+    file: Annotated[Path, typer.Argument(help="Where to write the new key (must not exist).")],
+) -> None:
+    """Write a new random masking key to FILE (permissions 0600) for keyed pseudonyms.
+
+    Example: privsynth keygen ~/.privsynth/release.key
+
+    Use it with --key-file FILE, or PRIVSYNTH_KEY="$(cat FILE)". The same key gives the same
+    pseudonyms in every release; never replace a key you still need (README: Keys and rotation).
+    """
+    from privsynth.commands.keygen import run_keygen
+
+    run_keygen(file)
 
 
 # ---------------------------------------------------------------------------------------- demo
@@ -242,23 +310,53 @@ def _is_abort(exc: Exception) -> bool:
     return isinstance(exc, (typer.Abort, *_click_classes("Abort")))
 
 
+def _error(text: object) -> str:
+    """One error line for a terminal: names in it printed literally (commands.display)."""
+    from privsynth.commands.display import for_terminal
+
+    return for_terminal(text)
+
+
+def _error_lines(exc: Exception) -> list[str]:
+    """The error line, then for columns a policy leaves undecided the YAML lines to add: each
+    escaped on its own, so a column name never breaks or forges a line."""
+    from privsynth.policy.resolve import UndecidedColumnsError
+
+    if isinstance(exc, UndecidedColumnsError):
+        return [f"privsynth: error: {_error(exc.head)}", *(_error(ln) for ln in exc.lines)]
+    return [f"privsynth: error: {_error(exc)}"]
+
+
+def _os_error(exc: OSError) -> str:
+    """An OSError (no permission, no space, a device that went away) as one line: the path and
+    the system's reason, never more (its text holds no cell values, but keep it short)."""
+    reason = exc.strerror or type(exc).__name__
+    return f"{exc.filename}: {reason}" if exc.filename else reason
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Console entry point: run the app, turning known errors into one line and exit 2."""
+    """Console entry point: run the app, turning known errors into one line and exit 2.
+
+    An unexpected error is exit 70 with its type only: its message might quote a cell of the
+    data (privacy rule 6), and PRIVSYNTH_DEBUG=1 shows the traceback to whoever runs it.
+    """
     try:
         code = app(args=argv, prog_name="privsynth", standalone_mode=False)
         if isinstance(code, int) and code:  # click returns a typer.Exit's code in this mode
+            if code == 130:  # typer's translation of a Ctrl-C inside a command
+                typer.echo("privsynth: interrupted", err=True)
             return code
     except PrivsynthError as exc:
-        typer.echo(f"privsynth: error: {exc}", err=True)
+        for line in _error_lines(exc):
+            typer.echo(line, err=True)
         return exc.exit_code
     except typer.Exit as exc:
         return exc.exit_code
-    except SystemExit as exc:  # click's own usage errors
-        return int(exc.code or 0)
-    except MemoryError as exc:  # e.g. release.rows: 1e12; outputs are atomic, nothing was written
-        detail = f" ({exc})" if str(exc) else ""
+    except SystemExit as exc:  # click's own usage errors; SIGTERM inside an atomic write
+        return int(exc.code or 0) if not isinstance(exc.code, str) else 1
+    except MemoryError:  # e.g. release.rows: 1e12; outputs are atomic, nothing was written
         typer.echo(
-            f"privsynth: error: out of memory{detail}; ask for fewer rows (release.rows) "
+            "privsynth: error: out of memory; ask for fewer rows (release.rows) "
             "or give a smaller table",
             err=True,
         )
@@ -266,18 +364,28 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         typer.echo("privsynth: interrupted", err=True)
         return 130
+    except BrokenPipeError:
+        raise  # stdout's reader went away: privsynth.__main__.run ends quietly
     except Exception as exc:  # click usage errors and the unexpected
         usage = _usage_error(exc)
         if usage == "":
             return 0
         if usage is not None:
-            typer.echo(f"privsynth: error: {usage}", err=True)
+            typer.echo(f"privsynth: error: {_error(usage)}", err=True)
             return 2
-        if _is_abort(exc):
+        if _is_abort(exc):  # click's name for a Ctrl-C it caught
+            typer.echo("privsynth: interrupted", err=True)
             return 130
         if os.environ.get("PRIVSYNTH_DEBUG"):
             raise
-        typer.echo(f"privsynth: internal error: {type(exc).__name__}: {exc}", err=True)
+        if isinstance(exc, OSError):  # the file system said no: bad input or environment
+            typer.echo(f"privsynth: error: {_error(_os_error(exc))}", err=True)
+            return 2
+        typer.echo(
+            f"privsynth: internal error ({type(exc).__name__}); nothing was written. "
+            "Set PRIVSYNTH_DEBUG=1 to see the traceback, and please report it",
+            err=True,
+        )
         return 70
     return 0
 

@@ -21,7 +21,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from privsynth.audit import audit
-from privsynth.datasets import example_path, example_split
+from privsynth.datasets import example_path, example_policy_path, example_split
 from privsynth.detect import ColumnFinding, ScanResult, scan
 from privsynth.io import atomic_dir
 from privsynth.pipeline.run import Release, release, write_release
@@ -99,10 +99,14 @@ def scan_columns(ctx: DemoContext) -> StepOutcome:
     result = scan(ctx.table)
     ctx.results["scan"] = result
     findings = result.findings
-    payload = {**result.to_dict(), "source": "privsynth/datasets/example.csv"}
+    payload = {
+        "classification": SCAN_CLASSIFICATION,
+        **result.to_dict(),
+        "source": "privsynth/datasets/example.csv",
+    }
     payload.setdefault("n_rows", len(ctx.table))
-    ctx.write_json("scan.json", payload)
-    return StepOutcome(_scan_summary(findings), _scan_view(findings), ["scan.json"])
+    ctx.write_json(SCAN_FILE, payload)
+    return StepOutcome(_scan_summary(findings), _scan_view(findings), [SCAN_FILE])
 
 
 def _release(ctx: DemoContext, policy_name: str, folder: str) -> StepOutcome:
@@ -113,7 +117,10 @@ def _release(ctx: DemoContext, policy_name: str, folder: str) -> StepOutcome:
     rel = release(ctx.train, policy, seed=DEMO_SEED, findings=findings)
     ctx.results[f"release:{folder}"] = (rel, policy)
     write_release(rel, ctx.work / folder, fmt="csv")
-    files = sorted(f"{folder}/{p.name}" for p in (ctx.work / folder).iterdir())
+    # what a reader opens; hidden files (the output marker) are not listed
+    files = sorted(
+        f"{folder}/{p.name}" for p in (ctx.work / folder).iterdir() if not p.name.startswith(".")
+    )
     return StepOutcome(_release_summary(rel), None, files)
 
 
@@ -123,8 +130,9 @@ def release_anonymized(ctx: DemoContext) -> StepOutcome:
 
 
 def release_synthetic(ctx: DemoContext) -> StepOutcome:
-    """A differentially private synthetic table (AIM, epsilon = 1, delta = 1e-9)."""
-    return _release(ctx, "dp-synthetic", "synthetic")
+    """A differentially private synthetic table (AIM, epsilon = 1, delta = 1e-9), under the
+    policy written for the example table (`datasets/example-synthetic.yaml`)."""
+    return _release(ctx, str(example_policy_path()), "synthetic")
 
 
 def _audit(ctx: DemoContext, folder: str) -> StepOutcome:
@@ -139,15 +147,17 @@ def _audit(ctx: DemoContext, folder: str) -> StepOutcome:
         seed=DEMO_SEED,
     )
     ctx.results[f"audit:{folder}"] = report
-    report.to_html(ctx.work / f"{folder}-audit.html")
-    report.to_json(ctx.work / f"{folder}-audit.json")
+    # internal: exact figures about the private rows, never shipped with a release
+    name = f"{INTERNAL_PREFIX}{folder}-audit"
+    report.to_html(ctx.work / f"{name}.html")
+    report.to_json(ctx.work / f"{name}.json")
     checks = report.to_dict().get("thresholds", [])
     failed = [c["name"] for c in checks if not c.get("passed")]
     verdict = "every threshold passed" if not failed else "failed: " + ", ".join(failed)
     return StepOutcome(
         f"{len(checks)} thresholds checked, {verdict}",
         None,
-        [f"{folder}-audit.html", f"{folder}-audit.json"],
+        [f"{name}.html", f"{name}.json"],
     )
 
 
@@ -162,6 +172,14 @@ def audit_synthetic(ctx: DemoContext) -> StepOutcome:
 
 
 DEMO_SEED = 7
+# The scan and the audits read the private rows (exact counts, the input's shape): their
+# files say INTERNAL in their names and text, so nobody ships them beside a release.
+INTERNAL_PREFIX = "internal-"
+SCAN_FILE = f"{INTERNAL_PREFIX}scan.json"
+SCAN_CLASSIFICATION = (
+    "INTERNAL - confidential: a scan of the private table (exact row and distinct counts); "
+    "not to be shared with or beside the release"
+)
 
 DEMO_STEPS: tuple[DemoStep, ...] = (
     DemoStep("load", "Load the bundled example table", load_example),
@@ -185,7 +203,8 @@ def run_demo(
     console = console or Console()
     records: list[StepRecord] = []
     console.rule("[bold]privsynth demo")
-    with atomic_dir(out) as work:
+    # The demo replaces its own previous output; a folder privsynth did not write is refused.
+    with atomic_dir(out, overwrite=True) as work:
         ctx = DemoContext(out=out, work=work, console=console)
         with Progress(
             SpinnerColumn(),

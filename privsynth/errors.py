@@ -41,3 +41,19 @@ def first_row(mask) -> int:
 
     hits = np.flatnonzero(np.asarray(mask, dtype=bool))
     return int(hits[0]) + 1 if hits.size else 0
+
+
+def row_of(index, mask) -> int:
+    """The 1-based row number, in the whole table, of the first True in `mask` over a chunk
+    whose `index` holds its rows' 0-based positions in the table (pandas slices of a table read
+    by privsynth keep them; `pipeline.readers` numbers a file's chunks the same way). An index
+    that is not made of integers falls back to the position within the chunk."""
+    import numpy as np
+
+    hits = np.flatnonzero(np.asarray(mask, dtype=bool))
+    if not hits.size:
+        return 0
+    label = index[int(hits[0])]
+    if isinstance(label, int | np.integer) and not isinstance(label, bool | np.bool_):
+        return int(label) + 1
+    return int(hits[0]) + 1

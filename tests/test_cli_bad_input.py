@@ -155,9 +155,10 @@ POLICY_CASES = {
     "epsilon-zero": (_synth(eps="0"), ["epsilon"]),
     "epsilon-negative": (_synth(eps="-1"), ["epsilon"]),
     "delta-one": (_synth(delta="1.0"), ["delta"]),
-    "rows-impossible": (_synth().replace("rows: 50", "rows: 1000000000000"), ["memory", "rows"]),
+    "rows-impossible": (_synth().replace("rows: 50", "rows: 1000000000000"), ["disk", "rows"]),
     "epsilon-absurd": (_synth(eps="1.0e+300"), ["epsilon", "1e+300"]),
-    "numeric-without-bounds": (_synth(age_domain=""), ["age", "bounds"]),
+    "numeric-without-bounds": (_synth(age_domain=", type: integer"), ["age", "bounds"]),
+    "column-without-type": (_synth(age_domain=""), ["age", "type:", "dp_schema.types"]),
     "generalize-text-as-intervals": (
         "name: x\nunmatched: keep\ncolumns:\n"
         "  sex: {action: generalize, hierarchy: {type: intervals, widths: [10]}}\n",

@@ -35,12 +35,13 @@ def test_steps_are_named_and_run_in_order(tmp_path, monkeypatch):
     result = demo.run_demo(tmp_path / "out", console=_quiet(), steps=SCAN_STEPS)
     assert [s.name for s in result.steps] == [s.name for s in SCAN_STEPS]
     assert [s.name for s in result.steps][:2] == ["load", "scan"]
-    scan = json.loads((tmp_path / "out" / "scan.json").read_text())
+    scan = json.loads((tmp_path / "out" / "internal-scan.json").read_text())
+    assert scan["classification"].startswith("INTERNAL")  # issue 11: never shipped with a release
     assert scan["n_rows"] == 10_000
     assert len(scan["columns"]) == 26
     ssn = next(c for c in scan["columns"] if c["name"] == "ssn")
     assert ssn["class"] == "direct"
-    assert result.files == [tmp_path / "out" / "scan.json"]
+    assert result.files == [tmp_path / "out" / "internal-scan.json"]
 
 
 def test_an_added_step_sees_earlier_results(tmp_path, monkeypatch):
@@ -77,7 +78,7 @@ def test_demo_cli_end_to_end(tmp_path: Path, cli):
     res = cli("demo", "--out", str(tmp_path / "results"), cwd=tmp_path)
     assert res.code == 0, res.stderr
     assert "scan" in res.stdout.lower()
-    scan = json.loads((tmp_path / "results" / "scan.json").read_text())
+    scan = json.loads((tmp_path / "results" / "internal-scan.json").read_text())
     classes = {c["name"]: c["class"] for c in scan["columns"]}
     for direct in ("ssn", "email", "phone", "first_name", "last_name", "patient_id"):
         assert classes[direct] == "direct", direct
@@ -97,15 +98,20 @@ def test_demo_cli_end_to_end(tmp_path: Path, cli):
         manifest = json.loads((out / folder / "manifest.json").read_text())
         assert len(data) > 0
         assert not {"ssn", "email", "phone", "first_name", "last_name", "note"} & set(data.columns)
-        assert manifest["policy"]["name"] in ("k-anonymity", "dp-synthetic")
+        assert manifest["policy"]["name"] in ("k-anonymity", "example-synthetic")
     kanon = json.loads((out / "anonymized" / "manifest.json").read_text())
     assert kanon["privacy"]["achieved"]["k_achieved"] >= 5
     synth = json.loads((out / "synthetic" / "manifest.json").read_text())
     assert synth["mode"] == "synthesize"
-    # every audit leaves a readable HTML report and a JSON with the thresholds
+    # every audit leaves a readable HTML report and a JSON with the thresholds, both marked
+    # INTERNAL in their names and text (issue 11: exact figures about the private rows)
     for folder in ("anonymized", "synthetic"):
-        report = json.loads((out / f"{folder}-audit.json").read_text())
+        report = json.loads((out / f"internal-{folder}-audit.json").read_text())
         assert report["thresholds"], folder
-        html = (out / f"{folder}-audit.html").read_text()
+        assert report["classification"].startswith("INTERNAL")
+        html = (out / f"internal-{folder}-audit.html").read_text()
         assert "<html" in html.lower() and "data:image/png;base64" in html
-    assert "membership" in json.loads((out / "synthetic-audit.json").read_text())
+        assert "INTERNAL" in html.split("<h1")[0]
+    assert "membership" in json.loads((out / "internal-synthetic-audit.json").read_text())
+    readme = (out / "synthetic" / "README.md").read_text()
+    assert "audit" not in readme.lower() or "do not share it with or beside" in readme

@@ -210,7 +210,7 @@ def test_release_file_engine_dispatches_to_anonymize_source(people, tmp_path, mo
     pol.write_text(_ANON)
     calls = {}
 
-    def fake(source, policy, out_dir, *, seed=None, key_file=None, findings=None):
+    def fake(source, policy, out_dir, *, seed=None, key_file=None, findings=None, **writing):
         calls.update(engine=source.engine_name, in_memory=source.in_memory, seed=seed)
         return {"output": {"rows": 400, "columns": ["age"]}, "policy": {"name": policy.name},
                 "columns": {"email": {"action": "drop"}, "age": {"action": "keep"}}}

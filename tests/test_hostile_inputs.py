@@ -374,3 +374,38 @@ def test_scan_evidence_hides_exact_ranges_unless_asked():
     shown = ps.scan(df, use_presidio=False, show_values=True)
     text = " ".join(e for f in shown for e in f.evidence)
     assert f"{lo}..{hi}" in text and "1937" in text
+
+
+# ------------------------------------------------------------- numpy warnings never on stderr
+def test_scan_of_floats_with_nan_and_inf_prints_no_numpy_warning():
+    """Fuzz round (seed 1414): `np.where` cast NaN/inf to int64 before choosing, and numpy's
+    'invalid value encountered in cast' went to stderr with a source line. The text values
+    are unchanged: whole floats as integers, the rest as they are."""
+    import warnings
+
+    from privsynth.detect import scan
+    from privsynth.detect.scan import _as_text
+
+    values = pd.Series([1.0, np.nan, np.inf, -np.inf, 2.5, 1e300])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        texts = _as_text(values).tolist()
+        scan(pd.DataFrame({"x": values.tolist() * 5, "n": range(30)}), use_presidio=False)
+    assert texts[:2] == ["1", "nan"] and texts[2:5] == ["inf", "-inf", "2.5"]
+
+
+def test_singling_out_counts_on_values_beyond_float32_print_no_numpy_warning():
+    """Fuzz round (seed 1414): values beyond float32's range overflowed in the try-float32
+    copy of `_match_counts` (a RuntimeWarning on stderr); float64 is kept and counts are exact."""
+    import warnings
+
+    from privsynth.audit.attacks import _EQ, _GE, _match_counts
+
+    x = np.array([[1e300, 1.0], [-1e300, 2.0], [5.0, 1e39]])
+    cols = np.array([[0], [1], [0]])  # one predicate per row, a one-column conjunction each
+    ops = np.array([[_EQ], [_GE], [_GE]])
+    vals = np.array([[1e300], [1e39], [-1e300]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        counts = _match_counts(x, cols, ops, vals)
+    assert counts.tolist() == [1, 1, 3]

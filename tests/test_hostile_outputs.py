@@ -24,7 +24,13 @@ from hypothesis import strategies as st
 
 from privsynth.errors import InputError
 from privsynth.io import TableWriter, atomic_dir, atomic_file, write_table
-from privsynth.io.atomic import OUTPUT_MARKER, is_privsynth_output
+from privsynth.io.atomic import (
+    OUTPUT_MARKER,
+    check_not_input,
+    check_output_dir,
+    is_privsynth_output,
+    mark_output,
+)
 from privsynth.io.safety import (
     FORMULA_SIGNS,
     neutralize_cells,
@@ -163,45 +169,104 @@ def test_a_users_folder_in_the_way_is_refused_not_deleted(tmp_path):
     mine = out / "anonymized"
     mine.mkdir(parents=True)
     (mine / "precious.txt").write_text("keep me")
-    with pytest.raises(InputError, match="did not write"), atomic_dir(out) as tmp:
-        (tmp / "anonymized").mkdir()
-        (tmp / "anonymized" / "release.csv").write_text("a\n1\n")
-    assert (mine / "precious.txt").read_text() == "keep me"
-    assert not (mine / "release.csv").exists()
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
+    for overwrite, match in ((False, "not empty"), (True, "did not write")):
+        with pytest.raises(InputError, match=match), atomic_dir(out, overwrite=overwrite) as tmp:
+            (tmp / "anonymized").mkdir()
+            (tmp / "anonymized" / "release.csv").write_text("a\n1\n")
+        assert (mine / "precious.txt").read_text() == "keep me"
+        assert not (mine / "release.csv").exists()
+        assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
 
 
-def test_a_previous_output_of_ours_is_replaced(tmp_path):
+def test_a_previous_output_of_ours_is_replaced_whole(tmp_path):
     out = tmp_path / "out"
     for run in ("first", "second"):
-        with atomic_dir(out) as tmp:
+        with atomic_dir(out, overwrite=True) as tmp:
             (tmp / "synthetic").mkdir()
             (tmp / "synthetic" / "release.csv").write_text(f"run\n{run}\n")
             if run == "first":
                 (tmp / "synthetic" / "stale.txt").write_text("old")
+                (tmp / "release.parquet").write_text("old format")
     assert (out / "synthetic" / "release.csv").read_text() == "run\nsecond\n"
     assert not (out / "synthetic" / "stale.txt").exists()  # replaced whole, not merged
+    assert not (out / "release.parquet").exists()
     assert is_privsynth_output(out) and is_privsynth_output(out / "synthetic")
+    assert not [p for p in tmp_path.iterdir() if p.name != "out"]  # no .old-/.tmp- left
 
 
-def test_merging_into_a_foreign_folder_does_not_mark_it_ours(tmp_path):
+def test_a_non_empty_folder_needs_overwrite(tmp_path):
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "notes.txt").write_text("user file")
     with atomic_dir(out) as tmp:
         (tmp / "release.csv").write_text("a\n1\n")
-    assert not (out / OUTPUT_MARKER).exists()
-    assert (out / "notes.txt").read_text() == "user file"
+    with pytest.raises(InputError, match="--overwrite"), atomic_dir(out) as tmp:
+        (tmp / "release.csv").write_text("a\n2\n")
+    assert (out / "release.csv").read_text() == "a\n1\n"
+
+
+def test_an_empty_folder_of_the_users_is_filled_and_kept(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    inode = out.stat().st_ino
+    with atomic_dir(out) as tmp:
+        (tmp / "release.csv").write_text("a\n1\n")
+    assert out.stat().st_ino == inode
+    assert (out / "release.csv").read_text() == "a\n1\n"
+    assert is_privsynth_output(out)
+
+
+def test_a_file_added_to_an_output_makes_it_not_ours(tmp_path):
+    """The marker lists what privsynth wrote: a note the user left in a release folder (or in
+    a folder below it) is never deleted by --overwrite."""
+    out = tmp_path / "out"
+    with atomic_dir(out) as tmp:
+        (tmp / "sub").mkdir()
+        (tmp / "sub" / "release.csv").write_text("a\n1\n")
+    assert is_privsynth_output(out)
+    (out / "sub" / "notes.txt").write_text("mine")
+    assert not is_privsynth_output(out)
+    named = r"did not write \(sub/notes\.txt\)"  # the first item that is not ours, to look at
+    with pytest.raises(InputError, match=named), atomic_dir(out, overwrite=True):
+        pass
+    assert (out / "sub" / "notes.txt").read_text() == "mine"
 
 
 def test_marker_is_not_a_folder_trick(tmp_path):
-    """A symlink to a folder is never taken for one of our outputs."""
+    """A symlink to a folder is never taken for one of our outputs, nor is a marker that is
+    not ours."""
     real = tmp_path / "real"
     real.mkdir()
-    (real / OUTPUT_MARKER).write_text("x")
+    mark_output(real)
     link = tmp_path / "link"
     link.symlink_to(real, target_is_directory=True)
     assert is_privsynth_output(real) and not is_privsynth_output(link)
+    (real / OUTPUT_MARKER).write_text("x")
+    assert not is_privsynth_output(real)
+
+
+def test_an_output_folder_never_holds_an_input_or_the_current_folder(tmp_path, monkeypatch):
+    data = tmp_path / "d" / "release.csv"
+    data.parent.mkdir()
+    data.write_text("a\n1\n")
+    with pytest.raises(InputError, match="holds the input"):
+        check_output_dir(tmp_path / "d", overwrite=True, inputs=[data])
+    with pytest.raises(InputError, match="holds the input"):
+        check_output_dir(tmp_path, overwrite=True, inputs=[data])
+    monkeypatch.chdir(tmp_path / "d")
+    for out in (".", "..", "/"):
+        with pytest.raises(InputError, match="current folder"):
+            check_output_dir(out, overwrite=True)
+    assert data.read_text() == "a\n1\n"
+
+
+def test_an_output_file_is_never_an_input(tmp_path):
+    data = tmp_path / "x.csv"
+    data.write_text("a\n1\n")
+    hard = tmp_path / "hard.yaml"
+    os.link(data, hard)
+    for out in (data, tmp_path / "." / "x.csv", hard):
+        with pytest.raises(InputError, match="would overwrite the input"):
+            check_not_input(out, [data])
+    check_not_input(tmp_path / "y.yaml", [data, "dp-synthetic"])  # a built-in name is no path
 
 
 _SIGTERM_SCRIPT = textwrap.dedent(
@@ -310,11 +375,14 @@ def test_a_release_folder_of_an_earlier_version_is_still_ours(tmp_path):
     (legacy / "manifest.json").write_text(json.dumps({"privsynth_version": "0.1.0"}))
     (legacy / "release.csv").write_text("a\n1\n")
     assert is_privsynth_output(legacy)
-    with atomic_dir(out) as tmp:
+    (out / "scan.json").write_text("{}")  # the demo's folder around it is an old output too
+    assert is_privsynth_output(out)
+    with atomic_dir(out, overwrite=True) as tmp:
         (tmp / "anonymized").mkdir()
         (tmp / "anonymized" / "release.csv").write_text("a\n2\n")
     assert (legacy / "release.csv").read_text() == "a\n2\n"
     assert not (legacy / "manifest.json").exists()
+    assert not (out / "scan.json").exists()
     # one extra file of the user's, or a manifest of someone else's: not ours
     other = tmp_path / "other"
     other.mkdir()

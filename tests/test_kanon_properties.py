@@ -147,10 +147,19 @@ def test_output_honours_privacy_models_and_suppression_limit(case):
             for q in qis
         }
     )
+    expected = expected.loc[out.index]  # rows removed with their `*` class are gone
     supp = (out[qis] != expected).any(axis=1).to_numpy()  # anything but the node's value ...
     assert (out.loc[supp, qis] == "*").all().all()  # ... is a suppressed cell, on whole rows
-    assert supp.sum() == res.n_suppressed <= math.floor(ms * len(df) + 1e-9)
-    assert (out["s"] == df["s"]).all()  # non-QI columns untouched
+    assert supp.sum() + res.n_removed == res.n_suppressed <= math.floor(ms * len(df) + 1e-9)
+    assert res.n_removed in (0, res.n_suppressed)  # all suppressed rows go, or none
+    assert (out["s"] == df.loc[out.index, "s"]).all()  # non-QI columns untouched
+    if len(out):
+        # The claimed k holds for suppressed rows too: the `*` class is a class of the release
+        # like any other, and satisfies every model, or its rows were removed.
+        assert out.groupby(qis).size().min() >= k
+        assert res.k_achieved >= k
+        every = _failing_classes(out, qis, k, extra, df["s"].value_counts(normalize=True))
+        assert not every.any()
     kept = out[~supp]
     if len(kept):
         assert kept.groupby(qis).size().min() >= k

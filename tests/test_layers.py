@@ -30,6 +30,8 @@ PACKAGE = ROOT / "privsynth"
 LAZY_ALLOWED = {
     # the typer app imports a command's module when it runs: `--help` in 0.1 s, not seconds
     "privsynth.cli": "keeps `privsynth --help` and usage errors instant",
+    # the console entry imports the CLI inside its try: Ctrl-C during start-up is exit 130
+    "privsynth.__main__": "catches a KeyboardInterrupt while the CLI is being imported",
     # presidio-analyzer takes ~2 s to import; a scan with use_presidio=False never pays it
     "privsynth.detect.presidio_engine": "keeps presidio-analyzer out of `import privsynth.detect`",
 }

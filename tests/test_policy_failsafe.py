@@ -19,6 +19,7 @@ import pytest
 
 import privsynth as ps
 from privsynth.detect.findings import ColumnClass, ColumnFinding
+from privsynth.detect.header_only import RECORD_KEY
 from privsynth.detect.lexicon import LEXICON
 from privsynth.io import read_table
 from privsynth.pipeline.residual import residual_check, retained_share
@@ -29,7 +30,7 @@ from privsynth.policy.types import TypeMismatchError
 REPO = Path(__file__).resolve().parents[1]
 LOOKALIKES = REPO / "benchmarks" / "scan_corpus" / "lookalikes"
 FAILSAFE = ["hipaa-safe-harbor", "gdpr-pseudonymise", "k-anonymity-generic"]
-KEY = "failsafe-test-key-0123456789abcdef"
+KEY = "c4e8a1f07b3d92e65a0f18c7d4b2e963"
 
 
 def finding(name: str, cls: str = "other", entity: str = "NONE", typ: str = "categorical",
@@ -170,12 +171,14 @@ def test_undecided_error_lists_every_column_with_a_loadable_line():
 
 
 def test_builtin_entity_names_are_the_scanners():
-    """Entity rules name entities `privsynth scan` emits (not BIRTH_DATE/DOB for DATE_OF_BIRTH)."""
+    """Entity rules name entities `privsynth scan` emits (not BIRTH_DATE/DOB for DATE_OF_BIRTH);
+    a synthesize-mode policy is matched by the header-only classifier, which adds RECORD_KEY."""
     emitted = set(LEXICON)
     for name in FAILSAFE + ["dp-synthetic", "k-anonymity"]:
         pol = load_policy(name)
+        known = emitted | ({RECORD_KEY} if pol.release.mode == "synthesize" else set())
         for rule in pol.rules:
-            unknown = set(rule.match.entities) - emitted
+            unknown = set(rule.match.entities) - known
             assert not unknown, f"{name}: {sorted(unknown)}"
 
 
@@ -378,3 +381,68 @@ def test_streamed_release_records_the_residual_check(cli, tmp_path):
     assert res.code == 1, res.stderr
     check = json.loads((out / "manifest.json").read_text())["residual_check"]
     assert not check["passed"] and {f["column"] for f in check["failures"]} == {"email"}
+
+
+# ---------------------------------------------------- with main's cap and synthesize mode
+def test_generic_caps_quasi_identifiers_and_still_fails_safe():
+    """k-anonymity-generic: at most 4 scan QIs searched (the rest dropped, recodes ranked with
+    them), ZIP by prefix, and an uncertain non-QI column still stops the release."""
+    rng = np.random.default_rng(1)
+    n = 300
+    sex = rng.choice(["F", "M"], n)
+    df = pd.DataFrame({
+        "age": rng.integers(18, 90, n), "Sex": sex, "GenderCode": np.where(sex == "F", 0, 1),
+        "zip": rng.choice(["02139", "02140", "10001", "94110"], n),
+        "race": rng.choice(["a", "b", "c"], n), "marital": rng.choice(["s", "m"], n),
+        "dept": rng.choice(["x", "y"], n), "weird": rng.choice(["p", "q"], n),
+    })
+    found = [finding("age", "quasi", "AGE", "integer"), finding("Sex", "quasi", "GENDER"),
+             finding("GenderCode", "quasi", "GENDER", "integer", recode_of="Sex"),
+             finding("zip", "quasi", "ZIP"), finding("race", "quasi", "ETHNICITY"),
+             finding("marital", "quasi", "MARITAL_STATUS"), finding("dept"),
+             finding("weird", decision="uncertain")]
+    pol = load_policy("k-anonymity-generic")
+    with pytest.raises(UndecidedColumnsError) as exc:
+        resolve(pol, df, found)
+    assert exc.value.columns == ["weird"]
+    fixed = parse_policy(pol._text + "columns:\n" + "\n".join(exc.value.lines) + "\n")
+    res = resolve(fixed, df, found)
+    qis = res.quasi_identifiers()
+    assert len(qis) == 4 and res.quasi_choice is not None
+    assert res["zip"].kind is Action.GENERALIZE and res["zip"].action.hierarchy.type == "prefix"
+    scan_qis = ["age", "Sex", "GenderCode", "zip", "race", "marital"]
+    for c in scan_qis:
+        assert (c in qis) != (res[c].kind is Action.DROP), c  # searched, or dropped
+    assert res["dept"].kind is Action.KEEP and res["weird"].kind is Action.DROP
+
+
+def test_synthesize_mode_matches_words_on_the_header_and_refuses_decision():
+    from privsynth.errors import PolicyError
+    from privsynth.pipeline.schema import public_schema
+
+    base = "name: p\nrelease: {mode: synthesize, method: mst, epsilon: 1.0, delta: 1.0e-9}\n"
+    pol = parse_policy(base + "unmatched: drop\nrules:\n  - match: {words: [city]}\n"
+                       "    action: keep\n    type: categorical\n    domain: {discover: true}\n")
+    schema = public_schema(pol, ["homeCity", "ETHNICITY"])
+    assert schema.columns["homeCity"].synthesize
+    assert not schema.columns["ETHNICITY"].synthesize  # no substring match: unmatched drop
+    gated = parse_policy(base + "unmatched: drop\nrules:\n  - match: {decision: confident}\n"
+                         "    action: keep\n")
+    with pytest.raises(PolicyError, match="never scans"):
+        public_schema(gated, ["a"])
+
+
+def test_cli_prints_the_yaml_lines_apart_each_escaped():
+    """The error line, then one line per undecided column; a name holding a line break is
+    escaped within its own line (YAML reads the escape back), never a forged line."""
+    from privsynth.cli import _error_lines
+    from privsynth.policy.resolve import undecided_error
+
+    bad = "x\nprivsynth: released"
+    err = undecided_error(load_policy("k-anonymity-generic"), ["odd", bad], {})
+    lines = _error_lines(err)
+    assert lines[0].startswith("privsynth: error: column 'odd' is not covered")
+    assert len(lines) == 3 and all("\n" not in ln for ln in lines)
+    assert lines[2].startswith('  "x\\x0aprivsynth: released": {action: drop}')
+    pol = parse_policy("name: t\ncolumns:\n" + "\n".join(lines[1:]) + "\n")
+    assert set(pol.columns) == {"odd", bad}

@@ -113,34 +113,42 @@ def test_gdpr_pseudonyms_keyed_and_consistent(example, findings, monkeypatch):
 
 
 # ----------------------------------------------------------------------------- DP synthetic
-def test_dp_synthetic_policy(example, findings):
+def test_dp_synthetic_policy(example):
+    """The built-in works on any table from the header alone: identifiers, record keys and
+    free text dropped by name; everything else typed and bounded by charged DP steps."""
+    from privsynth.pipeline.schema import public_schema
+
     pol = ps.load_policy("dp-synthetic")
-    res = ps.resolve(pol, example, findings)
+    assert pol.release.dp_schema.types and pol.release.dp_schema.bounds
+    schema = public_schema(pol, list(example.columns))
     for gone in ("first_name", "last_name", "email", "phone", "ssn", "patient_id", "note",
-                 "street_address", "birth_date"):  # fmt: skip
-        assert res[gone].kind.value == "drop"
-    assert res["age"].action.domain.bounds == (17, 90)
+                 "street_address"):  # fmt: skip
+        assert not schema.columns[gone].synthesize, gone
+    assert schema.columns["age"].type == "integer"
+    assert schema.columns["zip"].action == "generalize"
+    # no Adult-specific domain: sex and race are learned (DP typing + discovery), not imposed
+    assert schema.columns["sex"].needs_typing and schema.columns["race"].needs_typing
 
 
 @pytest.mark.slow
 def test_cli_dp_synthetic_end_to_end(cli, tmp_path, example):
-    pytest.importorskip("privsynth.synth", reason="needs the synthesizer")
-    from privsynth import synth
-
-    if not hasattr(synth, "synthesize"):
-        pytest.skip("needs privsynth.synth.synthesize")
     cols = ["patient_id", "first_name", "ssn", "birth_date", "age", "sex", "race", "income", "note"]
     src = tmp_path / "narrow.csv"
-    example[cols].head(800).to_csv(src, index=False)
+    example[cols].head(3000).to_csv(src, index=False)
     out = tmp_path / "out"
     res = cli("release", src, "--policy", "dp-synthetic", "--out", out, "--seed", "3")
     assert res.code == 0, res.stderr
     data = pd.read_csv(out / "release.csv")
-    assert set(data.columns) <= {"age", "sex", "race", "income"}
+    assert set(data.columns) <= {"birth_date", "age", "sex", "race", "income"}
+    assert {"age", "sex", "income"} <= set(data.columns)
+    assert set(data["sex"].dropna()) <= {"Female", "Male", "other"}
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["mode"] == "synthesize"
     assert manifest["ledger"]["epsilon_spent"] <= 1.0 + 1e-9
     assert manifest["columns"]["ssn"]["action"] == "drop"
+    assert manifest["synthesis"]["preflight"]["verdict"] == "ok"
+    steps = {s["what"] for s in manifest["ledger"]["steps"]}
+    assert "schema: value shapes of column 'sex'" in steps  # DP typing, charged and stated
 
 
 # ------------------------------------------------------------------------------ noise + manifest

@@ -58,21 +58,26 @@ def test_anonymized_release_has_no_synthetic_readme(tmp_path):
     assert not (out / "README.md").exists()
 
 
-def test_release_hands_its_findings_to_the_synthesizer(monkeypatch):
-    import privsynth.pipeline.run as synth  # where release() finds the synthesizer
+def test_synthesize_mode_never_scans_the_values(monkeypatch):
+    """Issue 11: class rules are decided from the header alone; the PII scan (which reads
+    values) is never called in synthesize mode, even when findings are handed over."""
+    import importlib
+
+    import privsynth.pipeline.plan as plan_mod
+
+    scan_mod = importlib.import_module("privsynth.detect.scan")
     from privsynth.policy import Policy
 
-    seen = {}
-    real = synth.synthesize
+    def boom(*a, **k):
+        raise AssertionError("synthesize mode scanned the private values")
 
-    def spy(df, policy, *, seed=None, findings=None, **resolved):
-        seen["findings"] = findings
-        return real(df, policy, seed=seed, findings=findings, **resolved)
-
-    monkeypatch.setattr(synth, "synthesize", spy)
-    findings: list = []
-    ps.release(small_raw(300)[["city", "income"]], Policy.model_validate(_POLICY), seed=1, findings=findings)
-    assert seen["findings"] is findings
+    monkeypatch.setattr(scan_mod, "scan", boom)
+    monkeypatch.setattr(plan_mod, "scan", boom)
+    pol = {**_POLICY, "rules": [{"match": {"class": "direct"}, "action": "drop"}]}
+    df = small_raw(600)[["city", "income", "ssn"]]
+    rel = ps.release(df, Policy.model_validate(pol), seed=1, findings=[])
+    assert "ssn" not in rel.data.columns  # `ssn` is a direct identifier by its name
+    assert rel.manifest["columns"]["ssn"]["decided_by"] == "rules.0"
 
 
 def test_cli_synthetic_parquet_release_is_marked(cli, tmp_path):

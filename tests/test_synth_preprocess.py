@@ -11,7 +11,7 @@ from synth_helpers import raw_policy, small_raw
 
 from privsynth.errors import InputError
 from privsynth.synth import Ledger, synthesize
-from privsynth.synth.preprocess import OTHER, BudgetPlan, build_encoder
+from privsynth.synth.preprocess import OTHER, BudgetPlan, ColumnType, build_encoder
 
 
 def test_rare_category_never_in_output_with_public_list():
@@ -74,8 +74,9 @@ def test_no_api_path_derives_bounds():
         build_encoder(df, {"when": {"bins": 3}})
     # no parameter of the encoder builder can ask for data-derived bounds
     params = set(inspect.signature(build_encoder).parameters)
-    # `counts` only counts rows into OpenDP measurements (key discovery, DP quantiles)
-    assert params == {"df", "specs", "ledger", "plan", "sensitivity", "counts"}
+    # `counts` only counts rows into OpenDP measurements (key discovery, DP quantiles, DP
+    # bounds); `types` are public (policy, storage or DP typing)
+    assert params == {"df", "specs", "types", "ledger", "plan", "sensitivity", "counts"}
 
 
 def test_categorical_without_public_list_is_refused():
@@ -94,18 +95,20 @@ def test_missing_values_are_a_category_and_dates_round_trip():
             "score": [1.5, np.nan, 2.5, 3.0],
         }
     )
-    enc = build_encoder(
-        df,
-        {
-            "city": {"categories": ["a", "b"]},
-            "when": {"bounds": ["2021-01-01", "2021-12-31"], "bins": 12},
-            "score": {"bounds": [0, 5], "bins": 5},
-        },
-    )
+    specs = {
+        "city": {"categories": ["a", "b"]},
+        "when": {"bounds": ["2021-01-01", "2021-12-31"], "bins": 12},
+        "score": {"bounds": [0, 5], "bins": 5},
+    }
+    # the format is public (the policy's `format:`), never guessed from the values
+    enc = build_encoder(df, specs, types={"when": ColumnType("date", ("%d/%m/%Y",))})
     codes = enc.encode(df)
     assert codes["city"].tolist() == [0, 3, 2, 1]  # a, missing, other, b
     assert codes["when"].tolist()[1] == enc.codecs["when"].missing_code
-    assert codes["when"].tolist()[2] == 11  # day-first format detected: 28 December
+    assert codes["when"].tolist()[2] == 11  # read with the declared d/m/Y: 28 December
+    # without a declared format the dates are read as ISO: these cells become missing
+    iso = build_encoder(df, specs).encode(df)
+    assert set(iso["when"]) == {enc.codecs["when"].missing_code}
     out = enc.decode(codes, np.random.default_rng(0))
     assert out["city"][0] == "a" and pd.isna(out["city"][1]) and out["city"][2] == OTHER
     assert out["when"].isna().tolist() == [False, True, False, False]

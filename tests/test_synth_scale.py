@@ -19,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from privsynth.engine import category_key, get_engine
+from privsynth.engine.parse import parse_series
 from privsynth.engine.source import open_source
 from privsynth.errors import InputError
 from privsynth.synth import measure, synthesize, synthesize_source, write_synthetic_release
@@ -69,10 +70,12 @@ def scale_policy(method: str = "mst", **release) -> dict:
             "job": {"action": "keep", "domain": {"discover": True}},
             "amount": {
                 "action": "keep",
+                "type": "float",
                 "domain": {"bounds": [0, 3000], "bins": 6, "binning": "dp_quantile"},
             },
             "visit": {"action": "keep", "domain": {"bounds": ["2021-01-01", "2022-12-31"], "bins": 5}},
-            "member": {"action": "keep"},
+            # a CSV stores no types: the policy declares it (a Parquet file's bool type would do)
+            "member": {"action": "keep", "type": "boolean"},
         },
     }
 
@@ -133,7 +136,8 @@ def test_memory_and_duckdb_give_the_identical_release(parquet_file, fake_noise, 
     fake_noise()
     duck = _release(open_source(parquet_file, "duckdb"), method, **extra)
     _same(mem, duck)
-    assert (mem.manifest["engine"], duck.manifest["engine"]) == ("memory", "duckdb")
+    # the engine is not recorded: `auto` chooses it from the file's size (issue 11)
+    assert "engine" not in mem.manifest and "engine" not in duck.manifest
     # privacy rule 1 on the engine path: every ledger step ran one OpenDP measurement
     assert fake_noise() == len(duck.ledger.to_dict()["steps"])
     assert "row count" in {s["what"] for s in mem.ledger.to_dict()["steps"]} or extra
@@ -189,7 +193,7 @@ def test_memory_path_equals_the_classic_pipeline(fake_noise):
     from privsynth.synth.preprocess import BudgetPlan, build_encoder
 
     df = scale_table()
-    pol = scale_policy(rows=400)
+    pol = scale_policy(rows=400, expected_rows=3000)  # a public size: no DP row count
     pol["columns"]["job"]["domain"] = {"categories": ["clerk", "nurse", "chef"]}
     pol["columns"]["amount"]["domain"] = {"bounds": [0, 3000], "bins": 6}
     rel = synthesize(df, pol, seed=11)
@@ -238,9 +242,11 @@ def test_engine_bins_equal_codec_codes(values):
         df = pd.DataFrame({"x": pd.Series(values, dtype="float64")})
         if integer:
             df["x"] = df["x"].where(np.isfinite(df["x"])).round().astype("Int64")
-        enc = codec.engine_encoder(df["x"].dtype)
+        # engines count the rows already read under the public type (engine.parse)
+        parsed = pd.DataFrame({"x": parse_series(df["x"], codec.cell_parse())})
+        enc = codec.engine_encoder(parsed["x"].dtype)
         want = codec.encode(df["x"])
-        got = _engine_codes(eng, df, "x", enc)
+        got = _engine_codes(eng, parsed, "x", enc)
         np.testing.assert_array_equal(got, want)
 
 
@@ -275,16 +281,17 @@ def test_engine_categories_equal_codec_codes(values, cats):
     if s.dtype == object and all(isinstance(v, int) or v is None for v in values):
         s = s.astype("Int64")
     codec = ColumnCodec("x", "categorical", categories=list(cats))
-    enc = codec.engine_encoder(s.dtype)
     want = codec.encode(s)
     # the rule as written, value by value: missing, else the category whose key is the value's
+    # (text cells stripped of surrounding spaces first: engine.parse)
     lookup = {category_key(c): i for i, c in enumerate(cats)}
     ref = [
-        len(cats) + 1 if pd.isna(v) else lookup.get(category_key(v), len(cats))
+        len(cats) + 1 if pd.isna(v) else lookup.get(category_key(v).strip(), len(cats))
         for v in s.astype(object)
     ]
     np.testing.assert_array_equal(want, ref)
-    df = pd.DataFrame({"x": s})
+    df = pd.DataFrame({"x": parse_series(s, codec.cell_parse())})
+    enc = codec.engine_encoder(df["x"].dtype)
     for name in ("memory", "duckdb"):
         np.testing.assert_array_equal(_engine_codes(get_engine(name), df, "x", enc), want)
 
@@ -330,7 +337,7 @@ def test_rare_private_category_never_in_duckdb_output(parquet_file, tmp_path):
 
 def test_bounds_never_from_data_on_duckdb(parquet_file):
     pol = scale_policy()
-    del pol["columns"]["age"]["domain"]["bounds"]
+    del pol["columns"]["age"]["domain"]  # an integer column (the file says) without bounds
     with pytest.raises(InputError, match="public bounds"):
         synthesize_source(open_source(parquet_file, "duckdb"), pol, seed=1)
     rel = synthesize_source(open_source(parquet_file, "duckdb"), scale_policy(rows=2000), seed=1)

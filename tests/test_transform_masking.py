@@ -43,9 +43,15 @@ def test_load_key_refuses_without_key(monkeypatch, tmp_path):
     with pytest.raises(InputError, match="shorter than 16 bytes"):
         load_key(key_env="MY_KEY")
     monkeypatch.setenv("MY_KEY", "x" * 20)
-    assert load_key(key_env="MY_KEY") == b"x" * 20
-    (tmp_path / "k").write_bytes(b"y" * 32 + b"\n")
-    assert load_key(key_file=tmp_path / "k") == b"y" * 32
+    with pytest.raises(InputError, match="every byte is the same"):
+        load_key(key_env="MY_KEY")
+    monkeypatch.setenv("MY_KEY", " 9d2f61c7e0b84a35 ")
+    assert load_key(key_env="MY_KEY") == b"9d2f61c7e0b84a35"
+    (tmp_path / "k").write_bytes(b"c41e8a0f7b5d3926e1a4f8c0b7d2953e\n")
+    assert load_key(key_file=tmp_path / "k") == b"c41e8a0f7b5d3926e1a4f8c0b7d2953e"
+    (tmp_path / "big").write_bytes(b"c41e8a0f" * 1000)
+    with pytest.raises(InputError, match="larger than"):
+        load_key(key_file=tmp_path / "big")
 
 
 def test_format_preserving_keeps_shape():

@@ -14,6 +14,7 @@ by cell; they are excluded from the value-level metrics and listed with the reas
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,8 +64,13 @@ class EncodedPair:
 def _as_float(s: pd.Series) -> tuple[np.ndarray, float]:
     """Float values of `s` (NaN for missing) and the share of non-missing values that did not parse."""
     if pd.api.types.is_datetime64_any_dtype(s):
-        vals = s.astype("int64").to_numpy(dtype=float) / 1e9
-        vals[s.isna().to_numpy()] = np.nan
+        # seconds since the epoch whatever the unit (an original in us, a parsed release in
+        # ns must land on the same bins)
+        if s.dt.tz is not None:
+            s = s.dt.tz_convert("UTC").dt.tz_localize(None)
+        vals = ((s - pd.Timestamp(0)) / pd.Timedelta(seconds=1)).to_numpy(
+            dtype=float, na_value=np.nan
+        )
         return vals, 0.0
     if pd.api.types.is_bool_dtype(s):
         return s.astype(float).to_numpy(), 0.0
@@ -192,8 +198,17 @@ def encode_pair(
     max_levels: int = 50,
     identifier_share: float = 0.5,
     recoded_share: float = 0.05,
+    skip: Mapping[str, str] | None = None,
+    keep_recoded: bool = False,
 ) -> EncodedPair:
-    """Code both tables on the original's bins / levels; see the module docstring."""
+    """Code both tables on the original's bins / levels; see the module docstring.
+
+    `skip` names columns left out of the comparison up front (with the reason: e.g. the
+    manifest says they were generalized). With `keep_recoded` (a synthetic release, whose
+    values should all be the original's), values the original never holds are not taken for a
+    recoding of the column: they are compared as they are, falling in the "(other)" cell of a
+    categorical column or the missing cell of a numeric one, so a table of `other` scores as
+    far from the original as it is."""
     columns: list[str] = []
     kinds: dict[str, str] = {}
     domain: dict[str, int] = {}
@@ -206,20 +221,28 @@ def encode_pair(
     codings: dict[str, ColumnCoding] = {}
     n_orig = max(len(original), 1)
     for col in original.columns:
+        if skip and col in skip:
+            excluded[col] = skip[col]
+            continue
         so, sr = original[col], release[col]
         dates = False
         if pd.api.types.is_datetime64_any_dtype(so) and not pd.api.types.is_datetime64_any_dtype(
             sr
         ):
-            sr, why = _as_dates(sr, recoded_share)
-            if why:
+            parsed, why = _as_dates(sr, recoded_share)
+            if why and not keep_recoded:
                 excluded[col] = why
                 continue
+            if why:  # a synthetic release: what does not parse as a date is a lost value
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    parsed = pd.to_datetime(sr.astype("string"), errors="coerce", format="mixed")
+            sr = parsed
             dates = True
         if _is_numeric_original(so, max_levels):
             vo, _ = _as_float(so)
             vr, bad = _as_float(sr)
-            if bad > recoded_share:
+            if bad > recoded_share and not keep_recoded:
                 excluded[col] = (
                     f"generalized or recoded in the release ({bad:.0%} of its values are not numbers)"
                 )
@@ -253,7 +276,7 @@ def encode_pair(
             present = tr.notna().to_numpy()
             in_orig = tr.isin(set(counts.index)).to_numpy()
             share_new = float((present & ~in_orig).sum() / max(present.sum(), 1))
-            if share_new > recoded_share and n_unique > 1:
+            if share_new > recoded_share and n_unique > 1 and not keep_recoded:
                 excluded[col] = (
                     f"generalized or recoded in the release ({share_new:.0%} of its values "
                     "never occur in the original)"

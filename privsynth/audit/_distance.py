@@ -45,9 +45,12 @@ def _is_numeric(series: pd.Series) -> bool:
 
 def _as_number(series: pd.Series) -> np.ndarray:
     if pd.api.types.is_datetime64_any_dtype(series):
-        out = series.astype("int64").to_numpy(dtype=np.float64)
-        out[series.isna().to_numpy()] = np.nan
-        return out
+        if series.dt.tz is not None:
+            series = series.dt.tz_convert("UTC").dt.tz_localize(None)
+        # seconds since the epoch, whatever unit pandas keeps (us or ns): tables compare
+        return ((series - pd.Timestamp(0)) / pd.Timedelta(seconds=1)).to_numpy(
+            dtype=np.float64, na_value=np.nan
+        )
     return pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64)
 
 

@@ -1,10 +1,17 @@
-"""Figures of the audit report, rendered with matplotlib's Agg backend to base64 PNG strings."""
+"""Figures of the audit report, rendered with matplotlib's Agg backend to base64 PNG strings.
+
+Column names and category labels come from the data: every figure is drawn with matplotlib's
+mathtext off (`text.parse_math: False`), so a label such as `$\\bogus{x}$` is drawn as it is
+written instead of failing to parse (or being typeset) as a formula.
+"""
 
 from __future__ import annotations
 
 import base64
+import functools
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 import numpy as np
 
@@ -21,6 +28,26 @@ def _png(fig) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
+_F = TypeVar("_F", bound=Callable[..., str])
+
+
+def literal_text(fn: _F) -> _F:
+    """Run `fn` (which draws and renders a figure) with mathtext parsing off."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        import warnings
+
+        import matplotlib
+
+        with matplotlib.rc_context({"text.parse_math": False}), warnings.catch_warnings():
+            # a label in a script the font lacks is drawn as boxes; no warning per glyph
+            warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font")
+            return fn(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
 def _pyplot():
     import matplotlib
 
@@ -30,6 +57,7 @@ def _pyplot():
     return plt
 
 
+@literal_text
 def marginal_bars(
     column: str, labels: Sequence[str], p_orig: np.ndarray, p_rel: np.ndarray, tvd: float
 ) -> str:
@@ -54,6 +82,7 @@ def marginal_bars(
     return _png(fig)
 
 
+@literal_text
 def heatmaps(columns: Sequence[str], a: np.ndarray, b: np.ndarray, title: str) -> str:
     """Original | release | absolute difference of an association matrix."""
     plt = _pyplot()
@@ -76,6 +105,7 @@ def heatmaps(columns: Sequence[str], a: np.ndarray, b: np.ndarray, title: str) -
     return _png(fig)
 
 
+@literal_text
 def roc_curves(
     curves: dict[str, tuple[np.ndarray, np.ndarray, float]],
     ceiling_eps: float | None,

@@ -17,6 +17,7 @@ SECTIONS = [
     ("inventory", "Data inventory and PII findings"),
     ("policy", "Policy applied"),
     ("privacy", "Privacy statement"),
+    ("legal", "Legal classification"),
     ("reidentification", "Re-identification risk"),
     ("attacks", "Attacks: singling out, linkability, inference"),
     ("membership", "Membership inference"),
@@ -25,6 +26,28 @@ SECTIONS = [
     ("reproducibility", "Reproducibility"),
 ]
 
+
+# plain-language names of the thresholds, shown above their code names
+GATE_LABELS = {
+    "prosecutor_risk_max": "Highest re-identification risk",
+    "prosecutor_risk_avg_max": "Average re-identification risk",
+    "records_above_threshold_max": "Records above the risk threshold",
+    "k_min": "Smallest group (k)",
+    "singling_out_risk_max": "Singling out",
+    "linkability_risk_max": "Linkability",
+    "inference_risk_max": "Inference of a secret",
+    "dcr_share_max": "Closeness to the real rows",
+    "mia_auc_max": "Membership inference",
+    "exact_match_rate_max": "Exact copies of real rows",
+    "tvd_1way_max": "Single-column distributions",
+    "tvd_2way_max": "Two-column distributions",
+    "tvd_3way_max": "Three-column distributions",
+    "correlation_diff_max": "Associations between columns",
+    "pmse_ratio_max": "Distinguishability (pMSE)",
+    "propensity_auc_max": "Distinguishable from real data",
+    "information_loss_max": "Information lost",
+    "ml_efficacy_ratio_min": "Use for prediction",
+}
 
 # plain-language names of the re-identification figures (risk.py's field names as keys)
 REID_LABELS = {
@@ -43,13 +66,17 @@ REID_LABELS = {
     "n_suppressed": "Records fully suppressed",
     "l_distinct": "Fewest distinct secret values in a group (l achieved)",
     "l_entropy": "Entropy l-diversity",
-    "population_uniques_share": "Estimated share unique in the population",
+    "population_size": "Population the table was drawn from (given)",
+    "sampling_fraction": "Sampling fraction (release rows / population)",
+    "population_uniques_share": "Estimated share unique in the population (Zayatz)",
+    "population_uniques_share_pitman": "Estimated share unique in the population (Pitman)",
 }
 _PCT_KEYS = {
     "records_at_risk",
     "records_at_risk_journalist",
     "sample_uniques_share",
     "population_uniques_share",
+    "population_uniques_share_pitman",
     "marketer",
 }
 
@@ -64,9 +91,20 @@ def _fmt(x: Any, digits: int = 3) -> str:
     if isinstance(x, float):
         if not math.isfinite(x):
             return "—"
-        if x != 0 and abs(x) < 10 ** (-digits):
+        if x != 0 and abs(x) < 10 ** (-digits) and digits >= 3:  # intervals stay plain
             return f"{x:.2e}"
         return f"{x:.{digits}f}"
+    return str(x)
+
+
+def _kv(x: Any) -> str:
+    """A manifest value for a reader: mappings as `key value, ...`, lists comma-separated."""
+    if isinstance(x, dict):
+        return ", ".join(f"{str(k).replace('_', ' ')} {_kv(v)}" for k, v in x.items())
+    if isinstance(x, list | tuple):
+        return "[" + ", ".join(_kv(v) for v in x) + "]"
+    if isinstance(x, float):
+        return f"{x:g}"
     return str(x)
 
 
@@ -127,6 +165,7 @@ def render_html(report: AuditReport) -> str:
     )
     env.filters["fmt"] = _fmt
     env.filters["pct"] = _pct
+    env.filters["kv"] = _kv
     template = env.get_template("report.html.j2")
     data = report.to_dict()
     return template.render(
@@ -134,6 +173,7 @@ def render_html(report: AuditReport) -> str:
         sections=SECTIONS,
         figs=_figures(report),
         reid_labels=REID_LABELS,
+        gate_labels=GATE_LABELS,
         pct_keys=_PCT_KEYS,
         passed=report.passed,
     )

@@ -10,7 +10,7 @@ inference, KS, Pearson, pMSE, ML efficacy) runs on uniform row samples of at mos
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from privsynth.audit._binning import code_column
+from privsynth.audit._risk_calls import risk_drivers
 from privsynth.audit.risk import reidentification_risk
 from privsynth.audit.utility import _clean, marginal_sets
 from privsynth.engine import count_marginals
@@ -168,9 +169,15 @@ def file_digest(table: Table) -> str:
 
 # ----------------------------------------------------------------------- engine counts
 def reidentification(
-    inputs: ScaledInputs, qis: Sequence[str], threshold: float, sensitive: Sequence[str]
+    inputs: ScaledInputs,
+    qis: Sequence[str],
+    threshold: float,
+    sensitive: Sequence[str],
+    population: Mapping[str, float | None] | None = None,
 ) -> dict[str, Any]:
-    """Re-identification risk with the release's equivalence classes counted in the engine."""
+    """Re-identification risk with the release's equivalence classes counted in the engine;
+    `population` holds `sampling_fraction` / `population_size` (journalist risk); the driving
+    quasi-identifiers are counted in the engine too, as the memory path does."""
     src = inputs.release.source
     res = reidentification_risk(
         src.data,
@@ -178,8 +185,11 @@ def reidentification(
         threshold=threshold,
         sensitive=list(sensitive) or None,
         engine=src.engine,
+        **dict(population or {}),
     )
-    return _clean(res.to_dict())
+    out = _clean(res.to_dict())
+    out["drivers"] = risk_drivers(src.data, list(qis), threshold, engine=src.engine)
+    return out
 
 
 def inventory(inputs: ScaledInputs, release_columns: Sequence[str], scan: list | None) -> list[dict]:

@@ -165,11 +165,12 @@ def _match_counts(
     # one row per (column, sign), records along the row: gathering a predicate's column is a
     # contiguous copy; float32 when that loses nothing (codes, integers below 2^24)
     both = np.vstack([x.T, -x.T])
-    small = both.astype(np.float32)
+    with np.errstate(over="ignore"):  # values beyond float32 overflow: then float64 is kept
+        small, small_vals = both.astype(np.float32), vals.astype(np.float32)
     if np.array_equal(small, both, equal_nan=True) and np.array_equal(
-        vals.astype(np.float32), vals, equal_nan=True
+        small_vals, vals, equal_nan=True
     ):
-        both, vals = small, vals.astype(np.float32)
+        both, vals = small, small_vals
     ge = ops == _GE
     gcols = np.where(ge, cols + m, cols)
     gvals = np.where(ge, -vals, vals)
@@ -337,8 +338,9 @@ def singling_out(
         pc, po, pv = _multivariate_candidates(syn, numeric, n_attacks, n_cols, rng)
     n = len(pc)
     if n == 0:
-        # no record of the release can be singled out: nothing to attack with
-        return _result(
+        # No record of the release can be singled out: this attack has nothing to try, so its
+        # risk is 0 for certain (not an unknown rate in [0, 1]).
+        none = _result(
             f"singling_out_{mode}",
             0,
             0,
@@ -349,8 +351,12 @@ def singling_out(
                 "mode": mode,
                 "n_requested": n_attacks,
                 "note": "no predicate isolates one release record",
+                "columns_of_successes": {},
             },
         )
+        none.ci = (0.0, 0.0)
+        none.informative = False
+        return none
     # baseline: same columns and operators, values drawn uniformly from each column's domain
     # (its categories, or its numeric range at the column's resolution), blind to the records
     bv = np.empty_like(pv)
@@ -358,9 +364,13 @@ def singling_out(
         for col in np.unique(pc[:, j]):
             rows = pc[:, j] == col
             bv[rows, j] = _random_values(syn[:, col], bool(numeric[col]), int(rows.sum()), rng)
-    n_attack = int((_match_counts(tr, pc, po, pv, cap=2) == 1).sum())
+    hit = _match_counts(tr, pc, po, pv, cap=2) == 1
+    n_attack = int(hit.sum())
     n_control = int((_match_counts(ct, pc, po, pv, cap=2) == 1).sum())
     n_base = int((_match_counts(tr, pc, po, bv, cap=2) == 1).sum())
+    # which columns the successful predicates used: what a fix has to coarsen
+    used = np.bincount(pc[hit].ravel(), minlength=len(cols)) if n_attack else np.zeros(len(cols))
+    by_column = {str(cols[j]): int(used[j]) for j in np.argsort(-used, kind="stable") if used[j]}
     return _result(
         f"singling_out_{mode}",
         n,
@@ -373,6 +383,7 @@ def singling_out(
             "n_cols": int(pc.shape[1]),
             "n_requested": n_attacks,
             "n_evaluated_rows": n_eval,
+            "columns_of_successes": by_column,
         },
     )
 

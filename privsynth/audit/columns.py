@@ -43,29 +43,46 @@ def _dropped(policy: dict | None, manifest: Manifest | None) -> set[str]:
 
 
 def check_columns(
-    inputs: AuditInputs, policy: dict | None, manifest: Manifest | None
+    inputs: AuditInputs, policy: dict | None, manifest: Manifest | None, notes: list[str]
 ) -> list[str]:
-    """The release's columns, once they match the original's (dropped ones aside) and the
-    holdout has them all; `inputs.holdout` is cut to them."""
+    """The columns the audit compares: the original's that the release (and the holdout, when
+    given) also holds, in the original's order. Columns in only one table are not a refusal:
+    they are named in `notes` (a column the release lacks and no policy or manifest drops is
+    reported as dropped; one only the release holds is not compared). A release (or holdout)
+    sharing no column at all is refused as bad input. `inputs.holdout` is cut to the compared
+    columns."""
     orig, rel = inputs.original, inputs.release
     extra = [c for c in rel.columns if c not in orig.columns]
     dropped = _dropped(policy, manifest)
     missing = [c for c in orig.columns if c not in rel.columns and c not in dropped]
-    if extra or missing:
-        parts = []
-        if extra:
-            parts.append(f"in the release but not the original: {', '.join(extra)}")
-        if missing:
-            parts.append(f"in the original but not the release: {', '.join(missing)}")
-        raise InputError(
-            "original and release columns differ (" + "; ".join(parts) + "); a manifest or policy "
-            "that drops columns explains missing ones"
+    if missing:
+        notes.append(
+            f"column(s) {', '.join(map(str, missing))} of the original are not in the release and "
+            "no policy or manifest says they were dropped: audited as dropped"
         )
-    cols = list(rel.columns)
+    if extra:
+        notes.append(
+            f"column(s) {', '.join(map(str, extra))} are in the release but not in the original: "
+            "not compared and not attacked (check what they hold before signing)"
+        )
+    cols = [c for c in orig.columns if c in rel.columns]
+    if not cols:
+        # not a release of this table (a wrong file): nothing to audit, and a report would
+        # only say so -- bad input, exit 2
+        raise InputError(
+            "the release shares no column with the original (release columns: "
+            f"{', '.join(map(str, rel.columns[:10]))}): is it a release of this table?"
+        )
     if inputs.holdout is not None:
         absent = [c for c in cols if c not in inputs.holdout.columns]
+        if len(absent) == len(cols):
+            raise InputError("the holdout shares no column with the release")
         if absent:
-            raise InputError(f"holdout lacks release columns: {', '.join(absent)}")
+            notes.append(
+                f"the holdout lacks column(s) {', '.join(map(str, absent))}: they are left out "
+                "of every comparison"
+            )
+            cols = [c for c in cols if c not in absent]
         inputs.holdout = inputs.holdout[cols]
         if len(inputs.holdout) == 0:
             raise InputError("the holdout is empty (0 rows)")
@@ -85,7 +102,7 @@ def choose_columns(
 ) -> AuditColumns:
     """The columns, QIs and secrets of this audit (see module doc); notes say what was assumed."""
     orig = inputs.original
-    cols = check_columns(inputs, policy, manifest)
+    cols = check_columns(inputs, policy, manifest, notes)
     scan_qi = [f["column"] for f in findings or [] if f.get("class") == "quasi"]
     scan_sens = [f["column"] for f in findings or [] if f.get("class") == "sensitive"]
     qis = names(
@@ -116,11 +133,18 @@ def choose_columns(
     sec = [c for c in sec if c in cols]
     if target is not None and target not in cols:
         raise InputError(f"unknown --target column {target!r}")
-    if not sec:
+    if not sec and cols:
         auto = choose_target(orig[cols])
         sec = [auto]
         notes.append(f"no secret column given: the inference attack targets {auto!r}")
     return AuditColumns(cols, qis, sec, target)
+
+
+def column_actions(policy: dict | None, manifest: Manifest | None) -> list[dict]:
+    """Per-column actions: the manifest's record of what was done, else the policy's entries."""
+    if manifest is not None and manifest.columns:
+        return manifest.columns
+    return Manifest.from_dict({"columns": dig(policy, "columns")}).columns
 
 
 def memory_inventory(

@@ -24,6 +24,7 @@ from privsynth.audit.utility import _clean
 from privsynth.detect import ColumnFinding, ScanResult
 from privsynth.errors import InputError
 from privsynth.io import file_sha256, frame_sha256, read_table
+from privsynth.io.atomic import OUTPUT_MARKER
 from privsynth.pipeline.manifest import Manifest
 from privsynth.policy import Policy, load_policy, policy_sha256
 
@@ -66,10 +67,33 @@ class AuditInputs:
     scaled: _scale.ScaledInputs | None = None
 
 
-def _load(source: Any, what: str) -> tuple[pd.DataFrame, str]:
+def privsynth_csv(source: Any) -> bool:
+    """Whether `source` is a CSV file that privsynth wrote with its formula quoting on: it
+    sits in a folder with privsynth's marker file or a manifest naming privsynth, and that
+    manifest does not say the quoting was turned off (`--no-formula-quoting`). Its
+    formula-leading cells then carry the quote `io.safety` adds, which the audit undoes to
+    compare the release with the original."""
+    if isinstance(source, pd.DataFrame) or not isinstance(source, str | os.PathLike):
+        return False
+    path = Path(source)
+    if path.suffix.lower() in (".parquet", ".pq") or not path.is_file():
+        return False
+    folder = path.parent
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        manifest = None
+    if not isinstance(manifest, dict):
+        return (folder / OUTPUT_MARKER).is_file()
+    if dig(manifest, "output", "formulas_quoted") is False:
+        return False
+    return "privsynth_version" in manifest or (folder / OUTPUT_MARKER).is_file()
+
+
+def _load(source: Any, what: str, restore_formulas: bool = False) -> tuple[pd.DataFrame, str]:
     if source is None:
         raise InputError(f"the {what} table is missing")
-    df = read_table(source)
+    df = read_table(source, restore_formulas=restore_formulas)
     digest = frame_sha256(df) if isinstance(source, pd.DataFrame) else file_sha256(source)
     return df.reset_index(drop=True), digest
 
@@ -85,10 +109,13 @@ def load_inputs(
     sample_rows: int | None,
     seed: int,
 ) -> AuditInputs:
-    """Read the tables (memory) or open them on `engine` with their row samples."""
+    """Read the tables (memory) or open them on `engine` with their row samples.
+
+    A release CSV that privsynth wrote (`privsynth_csv`) is read back with the formula quotes
+    undone, so `'+1-804...` compares equal to the original `+1-804...`."""
     if engine == "memory":
         orig, h_orig = _load(original, "original")
-        rel, h_rel = _load(release, "release")
+        rel, h_rel = _load(release, "release", restore_formulas=privsynth_csv(release))
         hold, h_hold = _load(holdout, "holdout") if holdout is not None else (None, None)
         inputs = AuditInputs(
             orig,
@@ -137,23 +164,58 @@ def as_dict(obj: Any) -> dict[str, Any] | None:
     if hasattr(obj, "to_dict"):
         return obj.to_dict()
     if isinstance(obj, str | os.PathLike):
-        path = Path(obj)
-        if not path.exists():
-            raise InputError(f"{path}: no such file")
-        text = path.read_text(encoding="utf-8")
-        if path.suffix.lower() == ".json":
-            try:
-                return json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{path}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise InputError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
-        if not isinstance(data, dict):
-            raise InputError(f"{path}: expected a mapping at the top level")
-        return data
+        return _read_document(Path(obj))
     raise InputError(f"cannot read {type(obj).__name__} as a policy or manifest")
+
+
+# A manifest with a long ledger is tens of KiB; a scan of 10,000 columns a few MiB.
+MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
+
+
+def _read_document(path: Path) -> dict[str, Any]:
+    """A manifest or scan file: a regular UTF-8 file of JSON (or, named .yaml/.yml, YAML
+    without aliases), whose top level is a mapping. Anything else is one `InputError` line."""
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if not path.is_file():
+        raise InputError(f"{path}: not a regular file (a folder, device or pipe)")
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_DOCUMENT_BYTES + 1)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read it ({exc.strerror or type(exc).__name__})") from None
+    if len(raw) > MAX_DOCUMENT_BYTES:
+        raise InputError(f"{path}: larger than {MAX_DOCUMENT_BYTES // 2**20} MiB; not a JSON document")
+    if b"\x00" in raw:
+        raise InputError(f"{path}: a binary file, expected JSON")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text (byte offset {exc.start}), expected JSON") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        if path.suffix.lower() not in (".yaml", ".yml"):
+            raise InputError(f"{path}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+        data = _yaml_document(text, path)
+    except RecursionError:
+        raise InputError(f"{path}: not valid JSON (nested too deeply)") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: expected a JSON object at the top level")
+    return data
+
+
+def _yaml_document(text: str, path: Path) -> Any:
+    """YAML text without anchors or aliases (refused before anything expands)."""
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                raise InputError(f"{path}: YAML anchors and aliases are not accepted here")
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise InputError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    except RecursionError:
+        raise InputError(f"{path}: not valid YAML (nested too deeply)") from None
 
 
 def read_policy(policy: Any) -> tuple[dict[str, Any] | None, str | None]:
@@ -190,20 +252,46 @@ def read_scan(scan: Any) -> list[dict[str, Any]] | None:
         items = scan.get("findings", scan.get("columns", list(scan.values())))
     else:
         items = scan
+    try:
+        if isinstance(items, str | bytes | Mapping):
+            raise TypeError
+        items = list(items)
+    except TypeError:
+        raise InputError("the scan holds no list of columns (expected privsynth scan --json)") from None
     out = []
     for f in items:
-        d = f.to_dict() if isinstance(f, ColumnFinding) else as_dict(f)
+        if not isinstance(f, ColumnFinding | Mapping):
+            raise InputError("the scan's columns are not objects (expected privsynth scan --json)")
+        d = f.to_dict() if isinstance(f, ColumnFinding) else dict(f)
         cls = d.get("cls", d.get("class"))
-        out.append(
-            {
-                "column": str(d.get("name", d.get("column", ""))),
-                "class": str(getattr(cls, "value", cls)) if cls is not None else None,
-                "entity": d.get("entity"),
-                "confidence": d.get("confidence"),
-                "evidence": d.get("evidence"),
-            }
-        )
+        evidence = d.get("evidence")
+        row = {
+            "column": str(d.get("name", d.get("column", ""))),
+            "class": str(getattr(cls, "value", cls)) if cls is not None else None,
+            "entity": d.get("entity") if isinstance(d.get("entity"), str | None) else None,
+            "confidence": _number(d.get("confidence")),
+            "evidence": [str(e) for e in evidence] if isinstance(evidence, list) else None,
+            "decision": d.get("decision") if isinstance(d.get("decision"), str | None) else None,
+            "review_reason": (
+                d.get("review_reason") if isinstance(d.get("review_reason"), str | None) else None
+            ),
+        }
+        # The detector's Art. 9 verdict, null included ("not special", e.g. a salary in a
+        # health table), is carried only when the scan has the field: an older scan without it
+        # leaves the category to be derived from the entity (audit.legal).
+        if "special_category" in d:
+            sc = d["special_category"]
+            row["special_category"] = str(getattr(sc, "value", sc)) if sc else None
+        out.append(row)
     return _clean(out)
+
+
+def _number(value: Any) -> float | None:
+    """A finite number from a scan file, else None (a scan is read from outside: never trusted)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    v = float(value)
+    return v if v == v and abs(v) != float("inf") else None
 
 
 def release_mode(policy: dict | None, manifest: Manifest | None) -> str | None:

@@ -19,7 +19,8 @@ from privsynth.audit import _scale
 from privsynth.audit.columns import AuditColumns
 from privsynth.audit.inputs import AuditInputs, dig
 from privsynth.audit.membership import dp_ceiling
-from privsynth.audit.utility import UtilityResult, utility
+from privsynth.audit.utility import UtilityResult, empty_utility, utility
+from privsynth.errors import InputError
 
 Progress = Callable[[str, int, int], None]
 
@@ -36,7 +37,11 @@ MAX_DEFAULT_ATTACKS = 2000
 
 @dataclass
 class Measurements:
-    """What the steps measured, and how long each took (wall and CPU seconds)."""
+    """What the steps measured, and how long each took (wall and CPU seconds).
+
+    `failed` maps a step (or a metric of one) that could not be measured on these tables to
+    the reason: its thresholds then fail, since the audit cannot vouch for what it did not
+    measure (`thresholds.evaluate`)."""
 
     risk: dict[str, Any]
     membership: dict[str, Any]
@@ -45,6 +50,23 @@ class Measurements:
     curves: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     timings_cpu: dict[str, float] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)
+
+
+def attempt(step: str, fn: Callable[[], Any], failed: dict[str, str], notes: list[str]) -> Any:
+    """`fn()`, or None when it raises: the reason is recorded under `step` in `failed` and in
+    the notes, so one measurement that cannot run on these tables (too few rows, a column with
+    no values left) leaves the others and the report standing. Out of memory still stops."""
+    try:
+        return fn()
+    except MemoryError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a failed, named measurement
+        kind = "" if isinstance(exc, InputError) else f"{type(exc).__name__}: "
+        reason = f"{kind}{exc}".strip() or type(exc).__name__
+        failed[step] = reason
+        notes.append(f"{step.replace('_', ' ')} could not be measured: {reason}")
+        return None
 
 
 def ceiling(epsilon: float | None, delta: float | None) -> dict[str, Any] | None:
@@ -114,12 +136,16 @@ def measure(
     seed: int,
     progress: Progress | None,
     notes: list[str],
+    population: dict[str, float | None] | None = None,
+    not_comparable: dict[str, str] | None = None,
 ) -> Measurements:
-    """Run every step of STEPS on the audit's tables (see module doc)."""
+    """Run every step of STEPS on the audit's tables (see module doc). A step that cannot run
+    on these tables is recorded in `Measurements.failed`, never raised."""
     columns, qis, sec = cols.columns, cols.quasi_identifiers, cols.secrets
-    orig, rel, hold = inputs.original[columns], inputs.release, inputs.holdout
+    orig, rel, hold = inputs.original[columns], inputs.release[columns], inputs.holdout
     scaled = inputs.scaled
     clock = _Clock(progress)
+    failed: dict[str, str] = {}
     risk: dict[str, Any] = {
         "quasi_identifiers": qis,
         "secrets": sec,
@@ -127,21 +153,30 @@ def measure(
     }
 
     clock.start("reidentification")
+    risk["reidentification"] = None
     if not qis:
-        risk["reidentification"] = None
         notes.append(
             "no quasi-identifiers known: re-identification risk of the release not measured"
         )
     elif synthetic:
-        risk["reidentification"] = None
         notes.append(
             "synthetic release: its rows are not people, so equivalence-class re-identification "
             "risk does not apply; see the attacks and membership inference"
         )
     elif scaled is not None:
-        risk["reidentification"] = _scale.reidentification(scaled, qis, risk_threshold, sec)
+        risk["reidentification"] = attempt(
+            "reidentification",
+            lambda: _scale.reidentification(scaled, qis, risk_threshold, sec, population),
+            failed,
+            notes,
+        )
     else:
-        risk["reidentification"] = rc.reidentification(rel, qis, risk_threshold, sec)
+        risk["reidentification"] = attempt(
+            "reidentification",
+            lambda: rc.reidentification(rel, qis, risk_threshold, sec, population),
+            failed,
+            notes,
+        )
     clock.stop("reidentification")
 
     if n_attacks is None:
@@ -152,24 +187,46 @@ def measure(
         n_attacks = max(1, min(MAX_DEFAULT_ATTACKS, pool))
     aux = cols.aux()
     clock.start("singling_out")
-    risk["singling_out"] = rc.singling_out(orig, rel, hold, n_attacks=n_attacks, seed=seed)
+    risk["singling_out"] = None
+    if columns:
+        risk["singling_out"] = attempt(
+            "singling_out",
+            lambda: rc.singling_out(orig, rel, hold, n_attacks=n_attacks, seed=seed),
+            failed,
+            notes,
+        )
     clock.stop("singling_out")
     clock.start("linkability")
-    risk["linkability"] = rc.linkability(orig, rel, hold, aux, n_attacks=n_attacks, seed=seed)
+    risk["linkability"] = None
+    if len(aux) >= 2:
+        risk["linkability"] = attempt(
+            "linkability",
+            lambda: rc.linkability(orig, rel, hold, aux, n_attacks=n_attacks, seed=seed),
+            failed,
+            notes,
+        )
+    elif columns:
+        notes.append("linkability not measured: it needs at least two columns the attacker knows")
     clock.stop("linkability")
     clock.start("inference")
-    risk["inference"] = {
-        s: rc.inference(
-            orig,
-            rel,
-            hold,
-            s,
-            [c for c in aux if c != s] or [c for c in columns if c != s],
-            n_attacks=n_attacks,
-            seed=seed,
+    risk["inference"] = {}
+    for s in sec:
+        known = [c for c in aux if c != s] or [c for c in columns if c != s]
+        if not known:
+            notes.append(
+                f"inference of {s!r} not measured: no other column for the attacker to start from"
+            )
+            continue
+        found = attempt(
+            "inference",
+            lambda s=s, known=known: rc.inference(
+                orig, rel, hold, s, known, n_attacks=n_attacks, seed=seed
+            ),
+            failed,
+            notes,
         )
-        for s in sec
-    }
+        if found is not None:
+            risk["inference"][s] = found
     clock.stop("inference")
     if hold is None:
         notes.append(
@@ -180,20 +237,46 @@ def measure(
 
     clock.start("membership")
     curves: dict[str, Any] = {}
+    membership: dict[str, Any] = {"available": False, "ceiling": ceiling(epsilon, delta)}
     if hold is None:
-        membership: dict[str, Any] = {
-            "available": False,
-            "reason": "no holdout of real rows outside the release was given",
-            "ceiling": ceiling(epsilon, delta),
-        }
+        membership["reason"] = "no holdout of real rows outside the release was given"
+    elif len(hold) < 2 or not columns:
+        membership["reason"] = (
+            "the holdout has fewer than 2 rows" if columns else "no column to compare"
+        )
     else:
-        found, curves = rc.membership(orig, hold, rel, epsilon, delta, seed)
-        membership = {**found, "available": True, "ceiling": ceiling(epsilon, delta)}
-        check_ceiling(membership, notes)
+        got = attempt(
+            "membership",
+            lambda: rc.membership(orig, hold, rel, epsilon, delta, seed),
+            failed,
+            notes,
+        )
+        if got is None:
+            membership["reason"] = failed["membership"]
+        else:
+            found, curves = got
+            membership = {**found, "available": True, "ceiling": ceiling(epsilon, delta)}
+            check_ceiling(membership, notes)
     clock.stop("membership")
 
     clock.start("utility")
     attach = _scale.attach_full_counts(scaled, 1000, seed) if scaled is not None else None
-    util = utility(orig, rel, hold, target=target, seed=seed, attach=attach)
+    util = attempt(
+        "utility",
+        lambda: utility(
+            orig, rel, hold, target=target, seed=seed, attach=attach, skip=not_comparable,
+            keep_recoded=synthetic,
+        ),  # fmt: skip
+        failed,
+        notes,
+    )
+    if util is None:
+        util = empty_utility()
+    for metric, reason in util.not_measured.items():
+        notes.append(f"{metric.replace('_', ' ')} not measured: {reason}")
+        if metric in ("comparison", "propensity"):
+            failed[metric] = reason
     clock.stop("utility")
-    return Measurements(risk, membership, util, n_attacks, curves, clock.wall, clock.cpu)
+    return Measurements(
+        risk, membership, util, n_attacks, curves, clock.wall, clock.cpu, failed=failed
+    )

@@ -21,14 +21,24 @@ import pandas as pd
 from privsynth import __version__
 from privsynth.audit import _render
 from privsynth.audit import thresholds as _thr
-from privsynth.audit.columns import AuditColumns
+from privsynth.audit._stats import auc_interval
+from privsynth.audit.columns import AuditColumns, column_actions
+from privsynth.audit.drivers import annotate
 from privsynth.audit.inputs import AuditInputs, dig, dp_promise, first, release_mode
+from privsynth.audit.legal import legal_section
 from privsynth.audit.measure import Measurements
 from privsynth.audit.utility import UtilityResult, _clean
 from privsynth.io import atomic_file
 from privsynth.pipeline.manifest import Manifest
 
 SCHEMA_VERSION = "1.0"
+# An audit holds exact figures about the private table (row counts, distinct counts, rare
+# values in plot labels, the input's digest): internal, never shipped beside a release (least
+# of all a DP one, whose guarantee does not cover it).
+CLASSIFICATION = (
+    "INTERNAL - confidential: exact figures about the private table; for the data holder, "
+    "not to be shared with or beside the release"
+)
 
 
 # --------------------------------------------------------------------------------- the report
@@ -52,6 +62,7 @@ class AuditReport:
     timings_cpu: dict[str, float] = field(default_factory=dict)
     # engine, row counts and sample sizes when the audit ran on file engines (else None)
     sampling: dict[str, Any] | None = None
+    legal: dict[str, Any] | None = None  # `audit.legal.legal_section`
     _curves: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -67,11 +78,18 @@ class AuditReport:
         return _clean(
             {
                 "schema_version": SCHEMA_VERSION,
+                "classification": CLASSIFICATION,
                 "summary": {
                     "passed": self.passed,
                     "n_thresholds": len(self.thresholds),
                     "n_failed": len(self.failed),
                     "failed": [t.name for t in self.failed],
+                    "decision_rule": _thr.DECISION_RULE,
+                    "risk_passed": all(t.passed for t in self.thresholds if t.kind == "risk"),
+                    "utility_passed": all(
+                        t.passed for t in self.thresholds if t.kind == "utility"
+                    ),
+                    "worst_singling_out": _worst_singling_out(self.risk),
                 },
                 "thresholds": [t.to_dict() for t in self.thresholds],
                 "thresholds_skipped": list(self.thresholds_skipped),
@@ -80,6 +98,14 @@ class AuditReport:
                 "scan": self.scan,
                 "policy": self.policy,
                 "privacy": self.privacy,
+                "legal": self.legal,
+                "sign_off": {
+                    "prepared_by": None,
+                    "approved_by": None,
+                    "decision": None,
+                    "conditions": None,
+                    "suggested_conditions": suggested_conditions(self),
+                },
                 "risk": self.risk,
                 "membership": self.membership,
                 "utility": self.utility.to_dict(),
@@ -107,6 +133,52 @@ class AuditReport:
             with atomic_file(path) as tmp:
                 tmp.write_text(html, encoding="utf-8")
         return html
+
+
+def suggested_conditions(report: AuditReport) -> list[str]:
+    """Conditions a signatory may attach (the sign-off's `conditions` field is theirs to fill):
+    what the legal kind and the failed gates call for."""
+    out = []
+    legal = report.legal or {}
+    if legal.get("kind") == "pseudonymised":
+        out.append(
+            "Process the release as personal data (GDPR): a lawful basis for every recipient, "
+            "and the pseudonymisation key kept apart from it, under access control (Art. 4(5))."
+        )
+    if legal.get("kind") == "identifiable":
+        out.append("Do not release outside the controller: direct identifiers are present.")
+    hipaa = legal.get("hipaa") or {}
+    if hipaa and not hipaa.get("met"):
+        letters = ", ".join(hipaa.get("still_present") or [])
+        out.append(
+            f"Not de-identified under Safe Harbor (identifiers {letters} still present): use "
+            "only under a HIPAA authorization, a data use agreement, or expert determination."
+        )
+    if legal.get("special_categories"):
+        out.append(
+            "Special-category data (GDPR Art. 9) in the release: an Art. 9(2) condition for "
+            "every use."
+        )
+    failed = {t.name for t in report.failed}
+    if failed & {"dcr_share_max", "mia_auc_max"} and report.privacy.get("mode") == "anonymize":
+        out.append(
+            "Membership in the data is visible (the release holds the original rows): accept "
+            "only if being in the data set is not itself sensitive."
+        )
+    return out
+
+
+def _worst_singling_out(risk: dict[str, Any]) -> dict[str, Any] | None:
+    """Both forms of the singling-out attack and which is worse, for the summary."""
+    so = risk.get("singling_out")
+    if not so:
+        return None
+    uni = so.get("univariate") or {}
+    return {
+        "worst": dig(so, "worst", "mode"),
+        "multivariate": {"risk": so.get("risk"), "ci": so.get("ci")},
+        "univariate": {"risk": uni.get("risk"), "ci": uni.get("ci")},
+    }
 
 
 LIMITATIONS = [
@@ -178,13 +250,6 @@ def privacy_statement(
     )
 
 
-def _column_actions(policy: dict | None, manifest: Manifest | None) -> list[dict[str, Any]]:
-    """Per-column actions: the manifest's record of what was done, else the policy's entries."""
-    if manifest is not None and manifest.columns:
-        return manifest.columns
-    return Manifest.from_dict({"columns": dig(policy, "columns")}).columns
-
-
 # --------------------------------------------------------------------------- the report
 def assemble_report(
     original: Any,
@@ -209,7 +274,21 @@ def assemble_report(
     risk, membership, util = measured.risk, measured.membership, measured.utility
     values = _threshold_values(risk, membership, util)
     values["residual_failures_max"] = _residual_failures(manifest)
-    checks, skipped = _thr.evaluate(limits, values, _threshold_intervals(risk, membership))
+    checks, skipped = _thr.evaluate(
+        limits,
+        values,
+        _threshold_intervals(risk, membership, util),
+        failed=measured.failed,
+        details=_threshold_details(risk, membership),
+    )
+    mode = release_mode(policy, manifest)
+    annotate(
+        checks,
+        risk=_clean(risk),
+        membership=_clean(membership),
+        utility=util.to_dict(),
+        mode=mode,
+    )
     digests = inputs.digests
     repro = {
         "seed": seed,
@@ -243,8 +322,20 @@ def assemble_report(
             "name": first(dig(policy, "name"), manifest.policy_name if manifest else None),
             "sha256": first(policy_sha256, manifest.policy_sha256 if manifest else None),
             "mode": release_mode(policy, manifest),
-            "columns": _column_actions(policy, manifest),
+            "columns": column_actions(policy, manifest),
         }
+    released = [str(c) for c in inputs.release.columns]
+    legal = legal_section(
+        policy_name=policy_info.get("name") if policy_info else None,
+        actions=column_actions(policy, manifest),
+        mode=mode,
+        dp=bool(privacy.get("dp")),
+        k_required=privacy.get("k_required"),
+        scan=findings,
+        columns=[str(c) for c in inputs.original.columns],
+        released=released,
+        original=inputs.original,
+    )
     return AuditReport(
         inputs=_clean(report_inputs),
         privacy=privacy,
@@ -261,6 +352,7 @@ def assemble_report(
         timings=measured.timings,
         timings_cpu=measured.timings_cpu,
         sampling=inputs.scaled.sampling() if inputs.scaled is not None else None,
+        legal=_clean(legal),
         _curves=measured.curves,
     )
 
@@ -277,22 +369,51 @@ def _name(table: Any) -> str:
     return "<DataFrame>" if isinstance(table, pd.DataFrame) else str(table)
 
 
-def _threshold_intervals(risk: dict, membership: dict) -> dict[str, Any]:
-    """95 % intervals of the attack risks (the worst secret's for inference) and the DCR share."""
-    out: dict[str, Any] = {}
-    for name, key in (
-        ("singling_out_risk_max", "singling_out"),
-        ("linkability_risk_max", "linkability"),
-    ):
-        ci = dig(risk, key, "ci")
-        if ci is not None:
-            out[name] = ci
+def _threshold_intervals(risk: dict, membership: dict, util: UtilityResult) -> dict[str, Any]:
+    """95 % intervals: the attacks' risks (the worst form of singling out, the worst secret's
+    inference), the DCR share, the best membership attack's AUC, the propensity AUC."""
+    out: dict[str, Any] = {
+        "singling_out_risk_max": dig(risk, "singling_out", "worst", "ci"),
+        "linkability_risk_max": dig(risk, "linkability", "ci"),
+    }
     inf = [v for v in (risk.get("inference") or {}).values() if v and v.get("risk") is not None]
     if inf:
         out["inference_risk_max"] = max(inf, key=lambda v: v["risk"]).get("ci")
     if membership.get("dcr_share_ci") is not None:
         out["dcr_share_max"] = membership["dcr_share_ci"]
+    attacks = [
+        membership[k]
+        for k in ("distance_attack", "density_attack")
+        if dig(membership, k, "auc") is not None
+    ]
+    if attacks:
+        best = max(attacks, key=lambda a: a["auc"])
+        out["mia_auc_max"] = auc_interval(
+            float(best["auc"]), int(best.get("n_members") or 0), int(best.get("n_non_members") or 0)
+        )
+    if util.propensity is not None and util.propensity.auc_cv_ci is not None:
+        out["propensity_auc_max"] = util.propensity.auc_cv_ci
     return {k: v for k, v in out.items() if v is not None}
+
+
+def _threshold_details(risk: dict, membership: dict) -> dict[str, str]:
+    """Which form of a measurement a gate read (the worst singling out, the best attack)."""
+    out = {}
+    mode = dig(risk, "singling_out", "worst", "mode")
+    if mode is not None:
+        out["singling_out_risk_max"] = f"worst form: {mode}"
+    aucs = {
+        k.replace("_", " "): dig(membership, k, "auc")
+        for k in ("distance_attack", "density_attack")
+        if dig(membership, k, "auc") is not None
+    }
+    if aucs:
+        out["mia_auc_max"] = f"best attack: {max(aucs, key=aucs.get)}"
+    inf = {s: v.get("risk") for s, v in (risk.get("inference") or {}).items() if v}
+    inf = {s: r for s, r in inf.items() if r is not None}
+    if inf:
+        out["inference_risk_max"] = f"worst secret: {max(inf, key=inf.get)}"
+    return out
 
 
 def _threshold_values(risk: dict, membership: dict, util: UtilityResult) -> dict[str, float | None]:
@@ -315,6 +436,8 @@ def _threshold_values(risk: dict, membership: dict, util: UtilityResult) -> dict
         if mle_ratio is not None and not math.isfinite(mle_ratio):
             mle_ratio = None
     tvd = util.tvd
+    prop = util.propensity
+    loss = util.information_loss
 
     def finite(x: Any) -> float | None:
         return float(x) if x is not None and math.isfinite(float(x)) else None
@@ -324,7 +447,7 @@ def _threshold_values(risk: dict, membership: dict, util: UtilityResult) -> dict
         "prosecutor_risk_avg_max": reid.get("prosecutor_avg"),
         "records_above_threshold_max": reid.get("records_at_risk"),
         "k_min": reid.get("k"),
-        "singling_out_risk_max": dig(risk, "singling_out", "risk"),
+        "singling_out_risk_max": dig(risk, "singling_out", "worst", "risk"),
         "linkability_risk_max": dig(risk, "linkability", "risk"),
         "inference_risk_max": max(inf) if inf else None,
         "dcr_share_max": membership.get("dcr_share"),
@@ -334,6 +457,8 @@ def _threshold_values(risk: dict, membership: dict, util: UtilityResult) -> dict
         "tvd_2way_max": finite(tvd[2].mean) if 2 in tvd else None,
         "tvd_3way_max": finite(tvd[3].mean) if 3 in tvd else None,
         "correlation_diff_max": finite(util.correlations.cramers_max_abs_diff),
-        "pmse_ratio_max": finite(util.propensity.pmse_ratio) if util.propensity else None,
+        "pmse_ratio_max": finite(prop.pmse_ratio) if prop else None,
+        "propensity_auc_max": finite(prop.auc_cv) if prop and prop.auc_cv is not None else None,
+        "information_loss_max": loss.mean if loss is not None else None,
         "ml_efficacy_ratio_min": mle_ratio,
     }

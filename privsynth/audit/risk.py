@@ -24,6 +24,23 @@ of size i appears once in a Bernoulli(π) sample,
     PU = u_1 · c_1 P(f=1|F=1) / Σ_i c_i P(f=1|F=i),
 
 the number of sample uniques (u_1 = c_1) expected to be unique in the population too.
+
+Pitman's model (Hoshino 2001, "Applying Pitman's sampling formula to microdata disclosure risk
+assessment", J. Official Statistics 17(4)) fits the two-parameter Ewens-Pitman partition to the
+sample's class sizes by maximum likelihood: with n rows in K classes, f_j classes of size j,
+
+    log L(theta, alpha) = sum_{i=1}^{K-1} log(theta + i alpha) - sum_{i=1}^{n-1} log(theta + i)
+                          + sum_j f_j (lgamma(j - alpha) - lgamma(1 - alpha)),
+
+0 < alpha < 1, theta > -alpha, and estimates the population's uniques as
+U_N = Gamma(theta + 1) / Gamma(theta + alpha) * N^alpha (N = n / pi). A record of the sample is a
+population unique with probability U_N / N, so the sample holds about pi U_N of them (at most
+its c_1 sample uniques). The two estimates answer the same question from different models;
+the report shows both.
+
+The sampling fraction comes from the caller (`sampling_fraction`, or `population_size` N with
+pi = release rows / N): how many people the table was drawn from is public knowledge about the
+data (a census count, a registry size), never estimated from the rows.
 """
 
 from __future__ import annotations
@@ -71,6 +88,9 @@ class ReidentificationRisk:
     sampling_fraction: float | None = None
     population_uniques: float | None = None  # Zayatz estimate, among the sample's records
     population_uniques_share: float | None = None  # of the sample's records
+    population_uniques_pitman: float | None = None  # Pitman estimate, among the sample's records
+    population_uniques_share_pitman: float | None = None
+    population_size: float | None = None  # N = n / sampling fraction
     class_size_histogram: dict[int, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
@@ -97,6 +117,50 @@ def zayatz_population_uniques(class_sizes: np.ndarray, sampling_fraction: float)
     if denom <= 0:
         return 0.0
     return float(c[0] * (c[0] * p1[0]) / denom)
+
+
+def pitman_population_uniques(class_sizes: np.ndarray, sampling_fraction: float) -> float | None:
+    """Pitman / Hoshino (2001) estimate of how many of the sample's records are unique in the
+    population (see the module doc); None when the fit does not converge."""
+    from scipy.optimize import minimize
+    from scipy.special import gammaln
+
+    if not 0 < sampling_fraction <= 1:
+        raise InputError(f"sampling_fraction must be in (0, 1], got {sampling_fraction}")
+    sizes = np.asarray(class_sizes, dtype=np.int64)
+    sizes = sizes[sizes > 0]
+    n, k = int(sizes.sum()), int(sizes.size)
+    c1 = int((sizes == 1).sum())
+    if c1 == 0 or n < 2:
+        return 0.0
+    if sampling_fraction >= 1.0:
+        return float(c1)  # the sample is the population: its uniques are the population's
+    j, f = np.unique(sizes, return_counts=True)
+    steps = np.arange(1, k, dtype=np.float64)
+
+    def nll(p: np.ndarray) -> float:
+        theta, alpha = float(p[0]), float(p[1])
+        if not (0.0 < alpha < 1.0 and theta > -alpha):
+            return 1e300
+        ll = float(np.log(theta + steps * alpha).sum())
+        ll -= float(gammaln(theta + n) - gammaln(theta + 1.0))
+        ll += float((f * (gammaln(j - alpha) - gammaln(1.0 - alpha))).sum())
+        return -ll
+
+    starts = [(1.0, 0.5), (float(k), 0.1), (float(k) / 10.0, 0.7)]
+    best = None
+    for theta0, alpha0 in starts:
+        res = minimize(nll, np.array([theta0, alpha0]), method="Nelder-Mead",
+                       options={"xatol": 1e-8, "fatol": 1e-10, "maxiter": 4000})  # fmt: skip
+        if np.isfinite(res.fun) and res.fun < 1e299 and (best is None or res.fun < best.fun):
+            best = res
+    if best is None:
+        return None
+    theta, alpha = float(best.x[0]), float(best.x[1])
+    big_n = n / sampling_fraction
+    log_u = float(gammaln(theta + 1.0) - gammaln(theta + alpha)) + alpha * np.log(big_n)
+    in_sample = float(np.exp(log_u) * sampling_fraction)
+    return float(min(max(in_sample, 0.0), c1)) if np.isfinite(in_sample) else None
 
 
 def _population_sizes(
@@ -139,13 +203,15 @@ def reidentification_risk(
     sampling_fraction: float | None = None,
     population: pd.DataFrame | None = None,
     engine: Any = None,
+    population_size: float | None = None,
 ) -> ReidentificationRisk:
     """Equivalence classes, k, l and prosecutor / journalist / marketer risk of `release`.
 
     `threshold` is the highest acceptable per-record risk (0.09: EMA Policy 0070 and Health
     Canada's guidance for public releases). `population` (a table with the QIs, e.g. a census
-    extract) or `sampling_fraction` (release rows / population rows) enable the journalist
-    model and the population-uniqueness estimate.
+    extract), `sampling_fraction` (release rows / population rows) or `population_size` (the
+    number of people the table was drawn from) enable the journalist model and the
+    population-uniqueness estimates (Zayatz and Pitman).
 
     `release` may also be a file (or whatever `engine` reads) with `engine` a counting engine:
     the classes are then counted in the engine and only their sizes and labels come back."""
@@ -168,10 +234,18 @@ def reidentification_risk(
         if s in qis:
             raise InputError(f"column {s!r} cannot be both quasi-identifier and sensitive")
 
+    if population_size is not None and sampling_fraction is not None:
+        raise InputError("give the population size or the sampling fraction, not both")
     ec = engine.equivalence_classes(release, qis) if in_engine else equivalence_classes(release, qis)
     n = int(ec.labels.size)
     if n == 0:
         raise InputError("the release is empty")
+    if population_size is not None:
+        if not population_size >= n:
+            raise InputError(
+                f"population size {population_size:g} is smaller than the release ({n} rows)"
+            )
+        sampling_fraction = n / float(population_size)
     f = ec.row_sizes().astype(np.float64)
     notes: list[str] = []
     if in_engine:  # a class is suppressed when its key is; rows inherit their class's flag
@@ -219,10 +293,14 @@ def reidentification_risk(
         l_by[s] = d
         l_ent = e if l_ent is None else min(l_ent, e)
 
-    pu = pu_share = None
+    pu = pu_share = pitman = pitman_share = None
     if sampling_fraction is not None:
         pu = zayatz_population_uniques(ec.sizes, sampling_fraction)
         pu_share = pu / n
+        pitman = pitman_population_uniques(ec.sizes, sampling_fraction)
+        pitman_share = pitman / n if pitman is not None else None
+        if pitman is None:
+            notes.append("Pitman's model did not fit these class sizes: only Zayatz's estimate")
     sizes, counts = np.unique(ec.sizes, return_counts=True)
     uniques = int((ec.sizes == 1).sum())
     return ReidentificationRisk(
@@ -250,6 +328,9 @@ def reidentification_risk(
         sampling_fraction=sampling_fraction,
         population_uniques=pu,
         population_uniques_share=pu_share,
+        population_uniques_pitman=pitman,
+        population_uniques_share_pitman=pitman_share,
+        population_size=n / sampling_fraction if sampling_fraction is not None else None,
         class_size_histogram={int(s): int(c) for s, c in zip(sizes, counts, strict=True)},
         notes=notes,
     )

@@ -18,7 +18,7 @@ import pandas as pd
 
 from privsynth.audit import _scale
 from privsynth.audit import thresholds as _thr
-from privsynth.audit.columns import choose_columns, memory_inventory
+from privsynth.audit.columns import choose_columns, column_actions, memory_inventory
 from privsynth.audit.inputs import (
     dig,
     dp_promise,
@@ -29,9 +29,12 @@ from privsynth.audit.inputs import (
     read_scan,
     release_mode,
 )
+from privsynth.audit.loss import information_loss, not_comparable
 from privsynth.audit.measure import Progress, measure
 from privsynth.audit.report import AuditReport, assemble_report, privacy_statement
 from privsynth.engine.select import choose_engine
+from privsynth.errors import InputError
+from privsynth.settings import check_seed
 
 
 def audit(
@@ -52,6 +55,8 @@ def audit(
     spark_master: str | None = None,
     memory_limit: str | None = None,
     sample_rows: int | None = None,
+    population_size: float | None = None,
+    sampling_fraction: float | None = None,
 ) -> AuditReport:
     """Audit `release` against `original` (and `holdout`, real rows not used for the release).
 
@@ -64,7 +69,18 @@ def audit(
     DuckDB or Spark the tables are not loaded; re-identification classes and utility marginals
     are counted over every row, the row-level metrics run on uniform samples of `sample_rows`
     (default AUDIT_SAMPLE_ROWS) rows per table, and the report's `sampling` says which is which.
+
+    `population_size` (how many people the table was drawn from) or `sampling_fraction` (release
+    rows / population) turn on the journalist risk model and the Zayatz and Pitman estimates of
+    population uniqueness; without either, journalist risk is reported at its upper bound.
     """
+    seed = check_seed(seed)  # sklearn and numpy take 0..2**32-1 only
+    if population_size is not None and sampling_fraction is not None:
+        raise InputError("give the population size or the sampling fraction, not both")
+    if sampling_fraction is not None and not 0 < sampling_fraction <= 1:
+        raise InputError(f"the sampling fraction must be in (0, 1], got {sampling_fraction:g}")
+    if population_size is not None and not population_size >= 1:
+        raise InputError(f"the population size must be at least 1, got {population_size:g}")
     t_start = time.perf_counter()
     cpu_start = time.process_time()
     if hasattr(release, "data") and hasattr(release, "manifest"):  # a ps.release() Release
@@ -92,10 +108,12 @@ def audit(
         inventory = _scale.inventory(inputs.scaled, cols.columns, findings)
     limits = _thr.resolve_thresholds(dig(pol, "audit", "thresholds"))
     epsilon, delta = dp_promise(pol, man)
+    synthetic = release_mode(pol, man) == "synthesize"
+    actions = column_actions(pol, man)
     measured = measure(
         inputs,
         cols,
-        synthetic=release_mode(pol, man) == "synthesize",
+        synthetic=synthetic,
         risk_threshold=float(first(dig(pol, "audit", "risk_threshold"), 0.09)),
         epsilon=float(epsilon) if epsilon is not None else None,
         delta=float(delta) if delta is not None else None,
@@ -104,7 +122,24 @@ def audit(
         seed=seed,
         progress=progress,
         notes=notes,
+        population={"population_size": population_size, "sampling_fraction": sampling_fraction},
+        not_comparable=not_comparable(actions),
     )
+    util = measured.utility
+    util.information_loss = information_loss(
+        inputs.original,
+        inputs.release,
+        compared=util.encoded.columns if util.encoded is not None else [],
+        excluded=util.excluded_columns,
+        actions=actions,
+        synthetic=synthetic,
+    )
+    if util.information_loss.lost:
+        notes.append(
+            f"column(s) {', '.join(util.information_loss.lost)} carry no information in the "
+            "release (every cell suppressed or generalized to *): drop them in the policy, or "
+            "generalize less"
+        )
     privacy = privacy_statement(pol, man, measured.risk)
     measured.timings["total"] = time.perf_counter() - t_start
     measured.timings_cpu["total"] = time.process_time() - cpu_start

@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -28,6 +29,7 @@ import pandas as pd
 from scipy import stats
 
 from privsynth.audit._binning import CATEGORICAL, NUMERIC, EncodedPair, encode_pair
+from privsynth.audit._stats import auc_interval
 from privsynth.errors import InputError
 
 
@@ -279,6 +281,10 @@ class PropensityResult:
     n_original: int
     n_release: int
     n_parameters: int
+    # AUC of predictions on rows the model did not see (k-fold), and its 95 % interval: the
+    # in-sample AUC above rises with the number of one-hot levels even between equal tables
+    auc_cv: float | None = None
+    auc_cv_ci: list[float] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return _clean(asdict(self))
@@ -315,6 +321,7 @@ def propensity_score(
     y = np.r_[np.zeros(len(xo)), np.ones(len(xr))]
     n = len(y)
     c = len(xr) / n
+    folds = _folds(y, seed)
     if classifier == "logistic":
         from sklearn.linear_model import LogisticRegression
 
@@ -325,40 +332,69 @@ def propensity_score(
         )
         feats = sparse.csr_matrix(onehot.fit_transform(x))
         k = feats.shape[1] + 1
-        # Weak penalty: the null formula is for an unpenalized fit; a little L2 keeps lbfgs
-        # finite when a level occurs in only one of the two tables.
-        if feats.shape[1] == 0:
-            # Every compared column has one level: nothing to tell the tables apart, and the
-            # intercept-only fit predicts the release share for every row.
-            p = np.full(n, c)
-        else:
+
+        def fit_predict(labels: np.ndarray, train: np.ndarray, test: np.ndarray) -> np.ndarray:
+            # Weak penalty: the null formula is for an unpenalized fit; a little L2 keeps
+            # lbfgs finite when a level occurs in only one of the two tables.
+            if feats.shape[1] == 0 or np.unique(labels[train]).size < 2:
+                # Every compared column has one level (or one table in the fold): nothing to
+                # tell the tables apart; the intercept-only fit predicts the release share.
+                return np.full(test.size, labels[train].mean() if train.size else c)
             model = LogisticRegression(C=100.0, max_iter=300, tol=1e-4)
             with _one_thread():
-                model.fit(feats, y)
-            p = model.predict_proba(feats)[:, 1]
+                model.fit(feats[train], labels[train])
+            return model.predict_proba(feats[test])[:, 1]
+
+        every = np.arange(n)
+        p = fit_predict(y, every, every)
         null = (k - 1) * (1 - c) ** 2 * c / n
     elif classifier == "gbm":
         from sklearn.ensemble import HistGradientBoostingClassifier
 
-        def fit_predict(labels: np.ndarray) -> np.ndarray:
+        def fit_predict(labels: np.ndarray, train: np.ndarray, test: np.ndarray) -> np.ndarray:
+            if np.unique(labels[train]).size < 2:
+                return np.full(test.size, labels[train].mean() if train.size else c)
             model = HistGradientBoostingClassifier(
                 max_iter=100, categorical_features=np.ones(x.shape[1], bool), random_state=seed
             )
             with _one_thread():
-                model.fit(x, labels)
-                return model.predict_proba(x)[:, 1]
+                model.fit(x[train], labels[train])
+                return model.predict_proba(x[test])[:, 1]
 
-        p = fit_predict(y)
+        every = np.arange(n)
+        p = fit_predict(y, every, every)
         k = 0
         null = float(
-            np.mean([np.mean((fit_predict(rng.permutation(y)) - c) ** 2) for _ in range(3)])
+            np.mean(
+                [np.mean((fit_predict(rng.permutation(y), every, every) - c) ** 2) for _ in range(3)]
+            )
         )
     else:
         raise InputError(f"unknown propensity classifier {classifier!r}; choose logistic or gbm")
+    auc_cv = auc_cv_ci = None
+    if folds:
+        held = np.empty(n)
+        for train, test in folds:
+            held[test] = fit_predict(y, train, test)
+        auc_cv = float(roc_auc_score(y, held))
+        auc_cv_ci = auc_interval(auc_cv, int(y.sum()), int(n - y.sum()))
     pmse = float(np.mean((p - c) ** 2))
     auc = float(roc_auc_score(y, p))
     ratio = pmse / null if null > 0 else float("nan")
-    return PropensityResult(classifier, pmse, float(null), ratio, auc, len(xo), len(xr), k)
+    return PropensityResult(
+        classifier, pmse, float(null), ratio, auc, len(xo), len(xr), k, auc_cv, auc_cv_ci
+    )
+
+
+def _folds(y: np.ndarray, seed: int, n_folds: int = 3) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Stratified folds of the stacked rows (none when a table has fewer rows than folds)."""
+    from sklearn.model_selection import StratifiedKFold
+
+    counts = np.bincount(y.astype(np.int64), minlength=2)
+    if counts.min() < n_folds:
+        return []
+    split = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
+    return list(split.split(np.zeros(len(y)), y))
 
 
 # ------------------------------------------------------------------------------ ML efficacy
@@ -412,6 +448,12 @@ def _features(enc: EncodedPair, which: str, target: str) -> tuple[np.ndarray, np
         else np.zeros((len(codes), 0))
     )
     cat_mask = np.array([enc.kinds[c] == CATEGORICAL for c in feats], dtype=bool)
+    if x.size:
+        # A feature with no value at all in this table (a fully suppressed column) carries no
+        # information: a constant, which the model cannot split on (an all-missing column
+        # breaks gradient boosting's binning).
+        empty = np.isnan(x).all(axis=0)
+        x[:, empty] = 0.0
     return x, cat_mask
 
 
@@ -450,8 +492,13 @@ def ml_efficacy(
     target: str | None = None,
     max_train: int = 30_000,
     seed: int = 0,
+    skip: Mapping[str, str] | None = None,
+    keep_recoded: bool = False,
 ) -> MLEfficacyResult:
     """Gradient boosting trained on the release vs on the original, both tested on real rows.
+
+    InputError when no feature column is left beside the target once the train rows are coded
+    (a two-column table whose other column is id-like): there is no model to train.
 
     With a holdout, the test set is the holdout (rows neither model saw). Without one, 30 % of
     the original is held out for the real model; the release was built from those same rows, so
@@ -480,7 +527,7 @@ def ml_efficacy(
     rel = release
     if len(rel) > max_train:
         rel = rel.iloc[rng.choice(len(rel), max_train, replace=False)]
-    enc_train = encode_pair(train, rel)
+    enc_train = encode_pair(train, rel, skip=skip, keep_recoded=keep_recoded)
     tgt = target or choose_target(train, enc_train)
     if tgt not in enc_train.columns:
         raise InputError(
@@ -510,6 +557,8 @@ def ml_efficacy(
     x_real, mask = _features(enc_train, "o", tgt)
     x_rel, _ = _features(enc_train, "r", tgt)
     x_test, _ = _features(enc_test, "r", tgt)
+    if x_real.shape[1] == 0:
+        raise InputError(f"no feature column besides the target {tgt!r} can be compared")
     cat_idx = mask if mask.any() else None
     if classification:
         y_real = enc_train.original[tgt].to_numpy()
@@ -579,9 +628,14 @@ class UtilityResult:
     excluded_columns: dict[str, str]
     bins: int
     encoded: EncodedPair | None = field(default=None, repr=False)
+    # metric -> why it was not measured ("comparison": no column could be compared at all)
+    not_measured: dict[str, str] = field(default_factory=dict)
+    # per-column status and NCP (`audit.loss`), attached by the audit once actions are known
+    information_loss: Any = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "not_measured": dict(self.not_measured),
             "tvd": {f"{w}way": t.to_dict() for w, t in self.tvd.items()},
             "ks": [t.to_dict() for t in self.ks],
             "chi2": [t.to_dict() for t in self.chi2],
@@ -590,6 +644,9 @@ class UtilityResult:
             "ml_efficacy": self.ml_efficacy.to_dict() if self.ml_efficacy else None,
             "excluded_columns": dict(self.excluded_columns),
             "bins": self.bins,
+            "information_loss": (
+                self.information_loss.to_dict() if self.information_loss is not None else None
+            ),
         }
 
 
@@ -608,28 +665,61 @@ def utility(
     ml: bool = True,
     seed: int = 0,
     attach: Any = None,
+    skip: Mapping[str, str] | None = None,
+    keep_recoded: bool = False,
 ) -> UtilityResult:
     """Run every utility metric on one coding of the two tables.
 
     `attach(enc)`, when given, attaches whole-table counts to the coding of two row samples
-    (`privsynth.audit._scale`): the marginal metrics then count every row.
+    (`privsynth.audit._scale`): the marginal metrics then count every row. `skip` and
+    `keep_recoded` are `encode_pair`'s (generalized columns left out; a synthetic release's
+    values compared as they are).
     """
-    enc = encode_pair(original, release, bins=bins)
+    coding = {"skip": skip, "keep_recoded": keep_recoded}
+    enc = encode_pair(original, release, bins=bins, **coding)
     if not enc.columns:
-        raise InputError("no comparable columns between the original and the release")
+        # Nothing the two tables share can be compared value by value (every column recoded,
+        # pseudonymised or identifier-like): the report says so instead of refusing.
+        out = empty_utility(bins)
+        out.excluded_columns = dict(enc.excluded)
+        out.encoded = enc
+        out.not_measured["comparison"] = (
+            "no column of the release can be compared with the original (each is recoded, "
+            "generalized or identifier-like)"
+        )
+        return out
     if attach is not None:
         attach(enc)
+    not_measured: dict[str, str] = {}
     tvd = {
         w: marginal_tvd(enc, way=w, max_sets=max_triples if w == 3 else 10**9, seed=seed)
         for w in (1, 2, 3)
     }
-    prop = propensity_score(enc, classifier=propensity_classifier, seed=seed)
+    prop = None
+    try:
+        prop = propensity_score(enc, classifier=propensity_classifier, seed=seed)
+    except (InputError, ValueError) as exc:
+        not_measured["propensity"] = str(exc)
     mle = None
     # Too few real rows to train and test a model on (one-row tables, tiny holdouts): skip it.
     n_train = len(original) if holdout is not None else int(0.7 * len(original))
     n_test = len(holdout) if holdout is not None else len(original) - n_train
-    if ml and len(enc.columns) >= 2 and n_train >= _ML_MIN_TRAIN and n_test >= _ML_MIN_TEST:
-        mle = ml_efficacy(original, release, holdout, target=target, seed=seed)
+    if not ml:
+        pass
+    elif len(enc.columns) < 2:
+        not_measured["ml_efficacy"] = "fewer than two comparable columns (a target and a feature)"
+    elif n_train < _ML_MIN_TRAIN or n_test < _ML_MIN_TEST:
+        not_measured["ml_efficacy"] = (
+            f"too few real rows to train ({n_train}, at least {_ML_MIN_TRAIN}) and test "
+            f"({n_test}, at least {_ML_MIN_TEST}) a model"
+        )
+    else:
+        try:
+            mle = ml_efficacy(original, release, holdout, target=target, seed=seed, **coding)
+        except (InputError, ValueError) as exc:
+            if target is not None and target not in original.columns:
+                raise
+            not_measured["ml_efficacy"] = str(exc)
     return UtilityResult(
         tvd=tvd,
         ks=ks_tests(enc),
@@ -640,4 +730,21 @@ def utility(
         excluded_columns=dict(enc.excluded),
         bins=bins,
         encoded=enc,
+        not_measured=not_measured,
+    )
+
+
+def empty_utility(bins: int = 20) -> UtilityResult:
+    """The utility of a release nothing could be compared on: every metric absent."""
+    nan = float("nan")
+    none = np.zeros((0, 0))
+    return UtilityResult(
+        tvd={w: MarginalTVD(w, nan, nan, nan, 0, 0, False) for w in (1, 2, 3)},
+        ks=[],
+        chi2=[],
+        correlations=CorrelationDifference([], none, none, nan, nan, [], none, none, nan, nan),
+        propensity=None,
+        ml_efficacy=None,
+        excluded_columns={},
+        bins=bins,
     )

@@ -12,9 +12,11 @@ from rich.table import Table
 
 from privsynth.audit import audit
 from privsynth.audit.measure import STEPS
+from privsynth.commands.display import for_terminal
 from privsynth.engine.select import announce, choose_engine
 from privsynth.errors import InputError
 from privsynth.io import atomic_file
+from privsynth.io.atomic import check_not_input
 
 
 def _split(values: Sequence[str] | str | None) -> list[str] | None:
@@ -45,6 +47,8 @@ def run_audit(
     engine: str | None = None,
     spark_master: str | None = None,
     memory_limit: str | None = None,
+    population_size: float | None = None,
+    sampling_fraction: float | None = None,
 ) -> int:
     """Run the audit, write the HTML / JSON reports, print the decision; return the exit code.
 
@@ -56,9 +60,12 @@ def run_audit(
     choice = choose_engine(
         [original, release, holdout], engine, spark_master=spark_master, memory_limit=memory_limit
     )
-    for out in (report, json_out):
+    for out, what in ((report, "--report"), (json_out, "--json")):
         if out is not None and out.exists() and out.is_dir():
             raise InputError(f"{out}: is a folder, expected a file path")
+        if out is not None:  # never written over what the audit reads (nor over each other)
+            others = [report] if what == "--json" else []
+            check_not_input(out, [original, release, holdout, policy, manifest, scan, *others], what)
     err = Console(stderr=True, quiet=quiet)
     said: list[bool] = []
     labels = {
@@ -103,6 +110,8 @@ def run_audit(
             engine=choice.name,
             spark_master=spark_master,
             memory_limit=memory_limit,
+            population_size=population_size,
+            sampling_fraction=sampling_fraction,
         )
         bar.update(task, completed=len(STEPS), description="rendering the report")
         html = result.to_html() if report is not None else None
@@ -122,12 +131,19 @@ def run_audit(
         table.add_column(col)
     for t in result.thresholds:
         value = "not measured" if t.value is None else f"{t.value:.4g}"
+        if t.interval is not None and t.decided_on is not None:  # decided on the interval's end
+            value += f" (95% {'lower' if t.name.endswith('_min') else 'upper'} {t.decided_on:.3g})"
         sign = ">=" if t.name.endswith("_min") else "<="
         verdict = "[green]PASS[/green]" if t.passed else "[red]FAIL[/red]"
         table.add_row(t.name, value, f"{sign} {t.limit:g}", verdict)
     out.print(table)
+    for t in result.failed:  # which columns drive each failure, and what would fix it
+        if t.drivers or t.fix:
+            cols = f" (driven by {', '.join(t.drivers)})" if t.drivers else ""
+            line = for_terminal(f"fix {t.name}{cols}: {t.fix}")  # column names are data
+            out.print(line, markup=False, highlight=False)
     for note in result.notes:
-        out.print(f"note: {note}")
+        out.print(f"note: {for_terminal(note)}", markup=False, highlight=False)
     if result.passed:
         out.print(f"[green]all {len(result.thresholds)} thresholds passed[/green]")
     else:
@@ -135,5 +151,5 @@ def run_audit(
         out.print(f"[red]{len(result.failed)} threshold(s) failed: {names}[/red]")
     for path in (report, json_out):
         if path is not None:
-            out.print(f"wrote {path}")
+            out.print(f"wrote {for_terminal(path)}", markup=False, highlight=False)
     return 0 if result.passed else 1

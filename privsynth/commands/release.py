@@ -8,14 +8,18 @@ from typing import Any
 
 import typer
 
+from privsynth.commands.display import for_terminal
+from privsynth.commands.progress import show_progress
 from privsynth.engine.select import announce, choose_engine
 from privsynth.engine.source import open_source
 from privsynth.engine.typed import check_readable
 from privsynth.errors import InputError
 from privsynth.io import load_table
+from privsynth.io.atomic import check_output_dir
 from privsynth.pipeline.manifest import jsonable
 from privsynth.pipeline.residual import summary_lines
-from privsynth.pipeline.run import Release, release, release_source, write_release
+from privsynth.pipeline.run import Release, read_public, release, release_source, write_release
+from privsynth.pipeline.synthesize import plan_synthesis
 from privsynth.policy import load_policy
 
 
@@ -30,33 +34,69 @@ def run_release(
     engine: str | None = None,
     spark_master: str | None = None,
     memory_limit: str | None = None,
+    overwrite: bool = False,
+    formula_quoting: bool = True,
+    dry_run: bool = False,
     allow_residual: bool = False,
 ) -> Release | dict[str, Any]:
     """`privsynth release`: read FILE, apply the policy, write DIR, print a short summary.
 
     In memory (the default for files up to AUTO_DUCKDB_BYTES) the table is read whole and
     `release` runs on it; on DuckDB or Spark the file stays where it is and `release_source`
-    streams it. Returns the `Release` in memory, the manifest otherwise.
+    streams it. Returns the `Release` in memory, the manifest otherwise. `overwrite` replaces
+    a previous release in OUT whole; `formula_quoting=False` writes formula-leading CSV cells raw.
+    A synthesize-mode policy reads a CSV without inferring anything from its values (every
+    cell text, the delimiter from the header line); `dry_run` prints its pre-flight and
+    releases nothing.
     """
     if key_file is not None and not Path(key_file).is_file():
         # Checked even when no column needs it: a mistyped path must not pass silently.
         raise InputError(f"{key_file}: no such key file (--key-file)")
+    # Before any work: OUT is new, empty, or (with --overwrite) a previous release of ours,
+    # and it neither is nor holds an input.
+    if not dry_run:  # a dry run writes nothing
+        check_output_dir(out, overwrite=overwrite, inputs=[file, policy, key_file])
+    writing = {"overwrite": overwrite, "neutralize_formulas": formula_quoting}
     choice = choose_engine(file, engine, spark_master=spark_master, memory_limit=memory_limit)
     pol = load_policy(policy)
-    if choice.name == "memory":
+    if not json_out and not dry_run:
+        show_progress()  # the k-anonymity search says what it does on stderr
+    if dry_run and pol.release.mode != "synthesize":
+        raise InputError("--dry-run plans a DP synthetic release (a mode: synthesize policy)")
+    if pol.release.mode == "synthesize":
+        source = open_source(
+            file, choice.name, spark_master=spark_master, memory_limit=memory_limit,
+            load=read_public,
+        )
+        check_readable(source)
+        announce(choice, engine, None)
+        if dry_run:
+            plan = plan_synthesis(source, pol, seed=seed)
+            if json_out:
+                typer.echo(json.dumps(plan.to_dict(), default=jsonable))
+            else:
+                for line in plan.lines():
+                    typer.echo(line)
+            return plan.to_dict()
+        manifest = release_source(
+            source, pol, out, seed=seed, key_file=key_file, overwrite=overwrite,
+            neutralize_formulas=formula_quoting,
+        )
+        result: Release | dict[str, Any] = manifest
+    elif choice.name == "memory":
         df, _schema = load_table(file)
         announce(choice, engine, None)
         rel = release(df, pol, seed=seed, key_file=key_file)
-        write_release(rel, out, input_path=file)
+        write_release(rel, out, input_path=file, **writing)
         manifest = rel.manifest
-        result: Release | dict[str, Any] = rel
+        result = rel
     else:
         source = open_source(
             file, choice.name, spark_master=spark_master, memory_limit=memory_limit
         )
         check_readable(source)  # a bad file stays a one-line error, before the engine line
         announce(choice, engine, None)
-        manifest = release_source(source, pol, out, seed=seed, key_file=key_file)
+        manifest = release_source(source, pol, out, seed=seed, key_file=key_file, **writing)
         result = manifest
     if json_out:
         typer.echo(json.dumps({"out": str(out), **manifest}, default=jsonable))
@@ -65,7 +105,7 @@ def run_release(
     residual = manifest.get("residual_check") or {}
     if residual and not residual.get("passed", True):
         for line in summary_lines(residual):
-            typer.echo(f"privsynth: {line}", err=True)
+            typer.echo(f"privsynth: {for_terminal(line)}", err=True)
         if not allow_residual:
             typer.echo(
                 f"privsynth: the release in {out}/ failed its residual check (see manifest.json "
@@ -87,7 +127,9 @@ def print_summary(m: dict[str, Any], out: Path) -> None:
     cols = output.get("columns")
     n_cols = len(cols) if isinstance(cols, list) else "?"
     name = (m.get("policy") or {}).get("name", "?")
-    typer.echo(f"released {rows} rows x {n_cols} columns under policy {name!r} -> {out}/")
+    typer.echo(
+        for_terminal(f"released {rows} rows x {n_cols} columns under policy {name!r} -> {out}/")
+    )
     if actions:
         typer.echo("actions: " + ", ".join(f"{a} {n}" for a, n in sorted(actions.items())))
     privacy = m.get("privacy")
@@ -106,4 +148,4 @@ def print_summary(m: dict[str, Any], out: Path) -> None:
             f"{led['epsilon_spent']:.4g} of {led.get('epsilon')}, delta {led.get('delta')}"
         )
     for notice in m.get("notices", []) or []:
-        typer.echo(f"warning: {notice}", err=True)
+        typer.echo(f"warning: {for_terminal(notice)}", err=True)

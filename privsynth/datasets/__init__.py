@@ -15,12 +15,18 @@ from privsynth.io import read_table
 
 _HERE = Path(__file__).resolve().parent
 
-__all__ = ["example_path", "example_split", "example_table"]
+__all__ = ["example_path", "example_policy_path", "example_split", "example_table"]
 
 
 def example_path() -> Path:
     """Path of the bundled `example.csv` (10,000 rows, 26 columns)."""
     return _HERE / "example.csv"
+
+
+def example_policy_path() -> Path:
+    """Path of `example-synthetic.yaml`: the demo's DP synthesis policy, written for this
+    table (declared types and the public Adult domains)."""
+    return _HERE / "example-synthetic.yaml"
 
 
 def example_table() -> pd.DataFrame:

@@ -42,6 +42,25 @@ def _q(s: str) -> str:
     return json.dumps(s, ensure_ascii=False)
 
 
+def _yaml_printable(text: str) -> str:
+    """`text` with every non-printable character but the line feed written as a YAML escape.
+
+    A YAML reader refuses a control character anywhere in the stream (a C1 control or a bidi
+    override in a column name, in a scalar or a comment): inside a double-quoted scalar (every
+    name goes through `_q`) the escape is the same character; in a comment it is plain text.
+    """
+    if text.replace("\n", "").isprintable():
+        return text
+    out = []
+    for ch in text:
+        if ch == "\n" or ch.isprintable():
+            out.append(ch)
+        else:
+            code = ord(ch)
+            out.append(f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+    return "".join(out)
+
+
 def _why(f: ColumnFinding) -> str:
     parts = [f"{f.cls} identifier" if str(f.cls) in ("direct", "quasi") else str(f.cls)]
     if f.entity and f.entity != "NONE":
@@ -102,6 +121,8 @@ def draft_policy(findings: Sequence[ColumnFinding]) -> str:
     lines = [
         "# Draft policy written by `privsynth scan --write-policy`. Review every column before",
         "# a release: the scan's reasons are in the comments. Reference: policies/*.yaml.",
+        "# DERIVED FROM THE DATA (a scan of the private values): review before a DP release;",
+        "# a DP synthetic release treats this file as public, so keep only what is public.",
         "name: draft",
         "description: Drafted from a scan; direct identifiers dropped or pseudonymized, "
         "quasi-identifiers k-anonymized.",
@@ -143,4 +164,4 @@ def draft_policy(findings: Sequence[ColumnFinding]) -> str:
             lines.append("  # sensitive: [" + ", ".join(_q(s) for s in sensitive) + "]")
     lines.append("columns:" if entries else "columns: {}")
     lines += entries
-    return "\n".join(lines) + "\n"
+    return _yaml_printable("\n".join(lines) + "\n")

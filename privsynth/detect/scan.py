@@ -248,8 +248,13 @@ def _as_text(values: pd.Series) -> pd.Series:
         out = out.astype(object)
     elif pd.api.types.is_float_dtype(values):
         arr = values.to_numpy(dtype=float)
-        whole = np.isfinite(arr) & (np.mod(arr, 1) == 0)
-        out = pd.Series(np.where(whole, np.round(arr).astype("int64").astype(str), arr.astype(str)))
+        # np.mod and the int64 cast meet NaN and inf too (np.where converts every element
+        # before choosing): their "invalid value" warnings are for values thrown away, and
+        # would reach stderr with a source line
+        with np.errstate(invalid="ignore"):
+            whole = np.isfinite(arr) & (np.mod(arr, 1) == 0)
+            as_int = np.round(arr).astype("int64").astype(str)
+        out = pd.Series(np.where(whole, as_int, arr.astype(str)))
     else:
         out = values
     texts = [t for t in (str(v).strip() for v in out.tolist()) if t]

@@ -53,13 +53,15 @@ def column_stats(column: pd.Series, values: pd.Series) -> ColumnStats:
     if numeric and len(nonnull):
         arr = nonnull.to_numpy(dtype=float)
         lo, hi = float(np.min(arr)), float(np.max(arr))
-        integer = bool(np.all(np.mod(arr, 1) == 0))
+        with np.errstate(invalid="ignore"):  # inf % 1 is NaN (not an integer), no warning
+            integer = bool(np.all(np.mod(arr, 1) == 0))
     elif len(values) and values.iloc[0][:1] in set("+-.0123456789"):
         num = pd.to_numeric(values, errors="coerce")
         if num.notna().mean() > 0.98:
             numeric = True
             lo, hi = float(num.min()), float(num.max())
-            integer = bool(np.all(np.mod(num.dropna(), 1) == 0))
+            with np.errstate(invalid="ignore"):
+                integer = bool(np.all(np.mod(num.dropna(), 1) == 0))
     if len(values):
         raw = list(values)
         mean_length = float(np.mean([len(x) for x in raw]))

@@ -52,9 +52,25 @@ def code_sql(column: str, size: int, encoder: Encoder | None) -> str:
             if encoder.date_format:
                 ts = f"try_strptime(CAST({col} AS VARCHAR), {sql_literal(encoder.date_format)})"
             x = f"CAST(epoch_ns({ts}) AS DOUBLE)"
-        reached = " + ".join(f"CAST({x} >= {e!r} AS BIGINT)" for e in encoder.inner) or "0"
+        reached = _edges_reached_sql(x, encoder.inner)
         return f"(CASE WHEN {x} IS NULL OR isnan({x}) THEN {encoder.n_bins} ELSE {reached} END)"
     return f"CAST({col} AS BIGINT)"
+
+
+def _edges_reached_sql(x: str, inner: Sequence[float]) -> str:
+    """How many of the sorted `inner` edges x reaches (x >= edge): a sum of comparisons for a
+    few edges, a binary search of nested CASEs for many (thousands of grid edges would cost
+    thousands of comparisons per row)."""
+    if len(inner) <= 16:
+        return " + ".join(f"CAST({x} >= {e!r} AS BIGINT)" for e in inner) or "0"
+
+    def search(lo: int, hi: int) -> str:
+        if lo == hi:
+            return str(lo)
+        mid = (lo + hi) // 2
+        return f"(CASE WHEN {x} >= {inner[mid]!r} THEN {search(mid + 1, hi)} ELSE {search(lo, mid)} END)"
+
+    return search(0, len(inner))
 
 
 def _typed_literal(value: Any) -> str:

@@ -37,6 +37,7 @@ from privsynth.io.read import (
     NA_TOKENS,
     csv_error,
     has_header,
+    header_names,
     literal_path,
     parser_message,
     sniff_delimiter,
@@ -122,11 +123,18 @@ def csv_dialect(path: Path) -> CsvDialect:
     return _DIALECTS[key]
 
 
-def csv_sql(path: Path, *, parallel: bool = True) -> str:
-    """A DuckDB `read_csv(...)` of the file as `read_table` reads it: the sniffed dialect, every
-    column text, its NA tokens missing (quoted ones kept). `parallel=False` keeps file order
-    for a row numbering."""
-    d = csv_dialect(path)
+def header_dialect(path: Path) -> CsvDialect:
+    """The dialect decided from the header line alone (`io.read.header_names`): what
+    synthesize mode reads with, so that no value of the table decides how it is parsed."""
+    names, delimiter = header_names(Path(path))
+    return CsvDialect(delimiter, True, tuple(names), tuple(names))
+
+
+def csv_sql(path: Path, *, parallel: bool = True, dialect: CsvDialect | None = None) -> str:
+    """A DuckDB `read_csv(...)` of the file as `read_table` reads it: the sniffed dialect (or
+    `dialect`), every column text, its NA tokens missing (quoted ones kept). `parallel=False`
+    keeps file order for a row numbering."""
+    d = dialect or csv_dialect(path)
     names = "[" + ", ".join(sql_literal(c) for c in d.names) + "]"
     nulls = "[" + ", ".join(sql_literal(t) for t in NA_TOKENS) + "]"
     order = "" if parallel else ", parallel = false"

@@ -11,17 +11,22 @@ order, the rows `bound_contributions` keeps in memory.
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
-from privsynth.engine.paths import duckdb_files_sql, spark_paths
+from privsynth.engine.parse import CellParse, parse_series, parse_spark, parse_sql
+from privsynth.engine.paths import duckdb_files_sql, parquet_files, spark_paths
 from privsynth.engine.spark_engine import backquote, java_format
 from privsynth.engine.sql import quote_ident, sql_literal
 from privsynth.engine.typed import (
     SAMPLE_ROWS,
+    CsvDialect,
     csv_sql,
     is_parquet,
     raw_sample,
@@ -43,9 +48,10 @@ class Conversion:
     formats: tuple[str, ...] = ()
 
 
-def _raw_sql(path: Path) -> str:
+def _raw_sql(path: Path, dialect: CsvDialect | None = None) -> str:
     """A DuckDB subquery with the file's columns as `read_table` reads them (before type
-    conversion) plus the file-order columns __ps_file, __ps_row."""
+    conversion) plus the file-order columns __ps_file, __ps_row. `dialect` overrides the CSV
+    dialect (synthesize mode: decided from the header line alone)."""
     if is_parquet(path):
         lit = duckdb_files_sql(path)  # literal paths: never a glob
         return (
@@ -57,7 +63,7 @@ def _raw_sql(path: Path) -> str:
     # single-threaded numbering.
     return (
         f"SELECT *, '' AS __ps_file, row_number() OVER () AS __ps_row "
-        f"FROM {csv_sql(path, parallel=False)}"
+        f"FROM {csv_sql(path, parallel=False, dialect=dialect)}"
     )
 
 
@@ -190,3 +196,145 @@ def _spark_view(source, columns, conversions, id_column, max_rows):
     return sdf.select(
         *[_convert_spark(F.col(backquote(c)), conversions.get(c)).alias(c) for c in columns]
     )
+
+
+# ------------------------------------------------------------------ synthesize mode: public view
+Labels = Callable[[pd.Series], pd.Series]
+_udfs = itertools.count()
+
+
+def public_view(
+    source: Any,
+    parses: Mapping[str, CellParse],
+    *,
+    stored: Mapping[str, str | None] | None = None,
+    labels: Mapping[str, Labels] | None = None,
+    id_column: str | None = None,
+    max_rows: int = 1,
+    dialect: CsvDialect | None = None,
+) -> Any:
+    """What a DP synthetic release counts over: each column read cell by cell under its public
+    type (`parses`, `engine.parse`), or mapped to its generalization label (`labels`: a pandas
+    function of the raw cells, applied row by row in every engine), with at most `max_rows`
+    rows per person. Rows without a person id are each their own person (kept).
+
+    Nothing here depends on the values as a whole: the same rows and the same values whether
+    the table sits in memory, in DuckDB or in Spark. `stored` gives the column types a Parquet
+    file or a DataFrame stores (taken as they are); `dialect` how a CSV is split (synthesize
+    mode decides it from the header line alone).
+    """
+    stored = dict(stored or {})
+    labels = dict(labels or {})
+    columns = list(parses) + [c for c in labels if c not in parses]
+    for c in [*columns, *([id_column] if id_column else [])]:
+        if c not in source.columns:
+            raise InputError(f"column {c!r} is not in the data")
+    if source.in_memory:
+        df = source.frame
+        if id_column is not None:
+            pid = parse_series(df[id_column], CellParse("text"))
+            rank = df.groupby(pid.to_numpy(), dropna=True, sort=False).cumcount()
+            keep = pid.isna().to_numpy() | (rank.to_numpy(dtype=float, na_value=0) < max_rows)
+            df = df.loc[keep]
+        out = {}
+        for c in columns:
+            out[c] = labels[c](df[c]) if c in labels else parse_series(df[c], parses[c])
+        return pd.DataFrame(out, index=df.index).reset_index(drop=True)
+    if source.engine_name == "duckdb":
+        return _duckdb_public(source, parses, stored, labels, id_column, max_rows, dialect)
+    if source.engine_name == "spark":
+        return _spark_public(source, parses, stored, labels, id_column, max_rows)
+    raise InputError(f"no public view for the {source.engine_name} engine")
+
+
+_ARROW_IN = {"integer": ("DOUBLE", pa.float64()), "float": ("DOUBLE", pa.float64()),
+             "boolean": ("BOOLEAN", pa.bool_()), "datetime": ("TIMESTAMP", pa.timestamp("us"))}
+
+
+def _register_labels(con: Any, fn: Labels, stored: str | None) -> str:
+    """A DuckDB scalar function (Arrow batches) applying the pandas label function `fn`."""
+    name = f"__ps_labels_{next(_udfs)}"
+    sql_type, _ = _ARROW_IN.get(stored or "", ("VARCHAR", pa.string()))
+
+    def udf(arr: pa.Array) -> pa.Array:
+        vals = fn(arr.to_pandas())
+        return pa.array(vals.astype(object).where(vals.notna(), None).tolist(), type=pa.string())
+
+    con.create_function(name, udf, [sql_type], "VARCHAR", type="arrow", null_handling="special")
+    return name
+
+
+def _duckdb_public(source, parses, stored, labels, id_column, max_rows, dialect):
+    con = source.engine.con
+    raw = _raw_sql(Path(source.path), dialect)
+    parts = []
+    for c, p in parses.items():
+        parts.append(f"{parse_sql(quote_ident(c), p, stored=stored.get(c))} AS {quote_ident(c)}")
+    for c, fn in labels.items():
+        name = _register_labels(con, fn, stored.get(c))
+        parts.append(f"{name}({quote_ident(c)}) AS {quote_ident(c)}")
+    select = ", ".join(parts) or "1 AS __ps_one"  # no column: the rows only (a count)
+    if id_column is None:
+        return con.sql(f"SELECT {select} FROM ({raw})")
+    pid = parse_sql(quote_ident(id_column), CellParse("text"), stored=stored.get(id_column))
+    bounded = (
+        f"SELECT * FROM (SELECT *, {pid} AS __ps_pid, row_number() OVER (PARTITION BY {pid} "
+        f"ORDER BY {', '.join(_ORDER)}) AS __ps_k FROM ({raw})) "
+        f"WHERE __ps_pid IS NULL OR __ps_k <= {int(max_rows)}"
+    )
+    return con.sql(f"SELECT {select} FROM ({bounded})")
+
+
+def _spark_public(source, parses, stored, labels, id_column, max_rows):
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    spark = source.engine.spark
+    path = Path(source.path)
+    sdf = spark.read.parquet(*spark_paths(path)) if is_parquet(path) else spark_text_frame(spark, path)
+    if id_column is not None:
+        sdf = sdf.withColumn("__ps_row", F.monotonically_increasing_id())
+        pid = parse_spark(F.col(backquote(id_column)), CellParse("text"), stored=stored.get(id_column))
+        sdf = sdf.withColumn("__ps_pid", pid)
+        w = Window.partitionBy("__ps_pid").orderBy("__ps_row")
+        sdf = sdf.withColumn("__ps_k", F.row_number().over(w)).where(
+            F.col("__ps_pid").isNull() | (F.col("__ps_k") <= int(max_rows))
+        )
+    cols = [
+        parse_spark(F.col(backquote(c)), p, stored=stored.get(c)).alias(c) for c, p in parses.items()
+    ]
+    for c, fn in labels.items():
+        udf = F.pandas_udf(lambda s, _fn=fn: _fn(s).astype(object), "string")
+        cols.append(udf(F.col(backquote(c))).alias(c))
+    return sdf.select(*(cols or [F.lit(1).alias("__ps_one")]))
+
+
+def stored_types(source: Any) -> dict[str, str | None]:
+    """The value types a source's storage declares: a Parquet file's schema, a DataFrame's
+    dtypes; a CSV file declares none (every cell is text, whichever engine reads it)."""
+    path = Path(source.path) if source.path is not None else None
+    if path is None or not is_parquet(path):
+        if source.in_memory and path is None:
+            frame = source.frame
+            return {str(c): _dtype_type(frame[c].dtype) for c in frame.columns}
+        return {c: None for c in source.columns}
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(parquet_files(path)[0])
+    empty = schema.empty_table().to_pandas()
+    return {str(c): _dtype_type(empty[c].dtype) for c in empty.columns}
+
+
+def _dtype_type(dtype: Any) -> str | None:
+    if pd.api.types.is_bool_dtype(dtype):
+        return "boolean"
+    if pd.api.types.is_integer_dtype(dtype):
+        return "integer"
+    if pd.api.types.is_float_dtype(dtype):
+        return "float"
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return "datetime"
+    return None
+
+
+__all__ = ["Conversion", "private_view", "public_view", "stored_types", "typed_sample"]

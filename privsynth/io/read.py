@@ -302,6 +302,93 @@ def _arrow_csv(
     return df
 
 
+# ------------------------------------------------------------ reading without looking at values
+def header_line(path: Path) -> str:
+    """The first line of a CSV (its header), decoded as UTF-8 with replacement, BOM removed."""
+    with open(path, "rb") as fh:
+        head = fh.read(_SNIFF_BYTES)
+    if not head.strip():
+        raise InputError(f"{path}: the file is empty")
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE)):
+        raise InputError(f"{path}: UTF-16/32 text; save it as UTF-8 CSV")
+    if b"\x00" in head:
+        raise InputError(f"{path}: looks like a binary file, expected CSV text")
+    first = re.split(rb"\r\n|\n|\r", head, maxsplit=1)[0]
+    return first.decode("utf-8", errors="replace").removeprefix("\ufeff")
+
+
+def header_delimiter(line: str) -> str:
+    """The delimiter that splits the header line into the most fields (`,` `;` tab `|`; ties
+    and a one-column header: the first of them). Decided from the header alone, so it never
+    depends on a value of the table."""
+    best, best_n = ",", 1
+    for d in _DELIMITERS:
+        rows = _csv_rows(line, d)
+        n = len(rows[0]) if rows else 1
+        if n > best_n:
+            best, best_n = d, n
+    return best
+
+
+def header_names(path: Path, delimiter: str | None = None) -> tuple[list[str], str]:
+    """(the column names of a CSV's header line, stripped; the delimiter), from that line only."""
+    line = header_line(path)
+    delimiter = delimiter or header_delimiter(line)
+    rows = _csv_rows(line, delimiter)
+    names = [str(c).strip() for c in (rows[0] if rows else [line])]
+    return names, delimiter
+
+
+def read_csv_text(path: str | os.PathLike[str], *, delimiter: str | None = None) -> pd.DataFrame:
+    """A CSV read without looking at its values: the header line gives the names and the
+    delimiter, every cell is text (`NA_TOKENS` missing), bytes that are not UTF-8 become U+FFFD
+    in their own cell only. What synthesize mode reads (no type inference, no sniffing of
+    rows); a file that is not a table (ragged rows, an unclosed quote) is refused."""
+    path = Path(path)
+    check_input_file(path)
+    names, delimiter = header_names(path, delimiter)
+    if len(set(names)) != len(names):
+        dup = next(n for n in names if names.count(n) > 1)
+        raise InputError(f"duplicate column name {dup!r}")
+    raw = [f"c{i}" for i in range(len(names))]
+    block = _BLOCK_BYTES
+    while True:
+        try:
+            table = pacsv.read_csv(
+                literal_path(path),
+                pacsv.ReadOptions(column_names=raw, skip_rows=1, block_size=block),
+                pacsv.ParseOptions(delimiter=delimiter, quote_char='"', newlines_in_values=True),
+                pacsv.ConvertOptions(
+                    column_types={n: pa.binary() for n in raw},
+                    null_values=NA_TOKENS,
+                    strings_can_be_null=True,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
+            break
+        except pa.ArrowInvalid as exc:
+            if "straddl" in str(exc) and block < MAX_ROW_BYTES:
+                block = MAX_ROW_BYTES
+                continue
+            raise csv_error(path, exc, delimiter=delimiter) from None
+    cols = {}
+    for name, col in zip(names, table.columns, strict=True):
+        try:
+            cols[name] = col.cast(pa.string()).to_pandas()
+        except (pa.ArrowInvalid, UnicodeDecodeError):  # a cell that is not UTF-8: that cell only
+            cols[name] = pd.Series(
+                [None if b is None else b.decode("utf-8", "replace") for b in col.to_pylist()],
+                dtype=object,
+            )
+    df = pd.DataFrame(cols)
+    if len(df) == 0:
+        raise InputError(f"{path}: the file has a header but no rows")
+    _check_unterminated_quote(path, df)
+    df.attrs["encoding"] = "utf-8"
+    df.attrs["privsynth_text"] = True  # read without inference: synthesize mode can use it
+    return df
+
+
 def _check_unterminated_quote(path: Path, df: pd.DataFrame) -> None:
     """Refuse a file whose last quoted field never closes.
 

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from privsynth.errors import InputError
+from privsynth.errors import InputError, row_of
 from privsynth.pipeline.keys import faker_provider, load_keys
 from privsynth.pipeline.manifest import build_manifest, plain
 from privsynth.pipeline.readers import FrameReader, TableReader
@@ -37,6 +37,7 @@ from privsynth.transform import masking as m
 from privsynth.transform import noise as nz
 from privsynth.transform.criteria import EntropyLDiversity, RecursiveCLDiversity
 from privsynth.transform.kanon import kanonymize
+from privsynth.transform.loss import cell_penalty
 
 # The label of a missing quasi-identifier value: a category of its own, generalized only to `*`.
 MISSING_LABEL = "<NA>"
@@ -69,10 +70,10 @@ class ValueMap:
         present = codes >= 0
         out[present] = at[codes[present]]
         if (out < 0).any():
-            bad = column[out < 0].iloc[0]
             raise InputError(
-                f"column {column.name!r}: value {bad!r} was not seen when the table was counted "
-                "(the file changed while it was released?)"
+                f"column {column.name!r}, row {row_of(column.index, out < 0):,}: a value that "
+                "was not seen when the table was counted (the file changed while it was "
+                "released?)"
             )
         return out
 
@@ -142,6 +143,10 @@ class AnonymizePlan:
     )
     # The residual check of the release (`pipeline.residual`), recorded in the manifest.
     residual: dict[str, Any] | None = None
+    # k-anonymity removed its suppressed rows (their `*` class would hold fewer than k rows):
+    # rows whose quasi-identifiers all come out `*` are left out of the release
+    drop_starred: list[str] = field(default_factory=list)
+    rows_removed: int = 0
 
     @property
     def output_columns(self) -> list[str]:
@@ -156,6 +161,11 @@ class AnonymizePlan:
             values = fn(chunk)
             for name in names:
                 out[name] = pd.Series(values[name], index=chunk.index, dtype=object)
+        if self.drop_starred:
+            starred = np.logical_and.reduce(
+                [out[q].to_numpy(dtype=object) == h.STAR for q in self.drop_starred]
+            )
+            out = out.loc[~starred]
         return out.drop(columns=self.dropped)
 
     def check_residual(self, original: pd.DataFrame, released: pd.DataFrame | None = None) -> None:
@@ -338,8 +348,24 @@ def _column_fn(
         # Labels are computed on the distinct values together (a date column prints with a
         # time of day when any of its values has one), then looked up per row.
         vmap = ValueMap(distinct, h.generalize(values, hier, level).to_numpy(dtype=object))
+        record["information_loss"] = _generalized_loss(reader, name, vmap)
         return (lambda ch: pd.Series(vmap.lookup(ch[name]), index=ch.index, dtype=object)), True
     raise InputError(f"unknown action {kind}")  # pragma: no cover - the enum is exhaustive
+
+
+def _generalized_loss(reader: TableReader, name: str, vmap: ValueMap) -> float:
+    """NCP of a column generalized value by value: a cell whose label stands for m of the
+    column's A distinct values costs (m - 1) / (A - 1) (`transform.loss`), averaged over the
+    present cells (a missing value stays missing and costs nothing)."""
+    keys, counts = reader.group_sizes([name])
+    labels = pd.Series(vmap.lookup(keys[name]), dtype=object)
+    present = keys[name].notna().to_numpy() & labels.notna().to_numpy()
+    if not present.any():
+        return 0.0
+    labels, counts = labels[present], np.asarray(counts)[present]
+    covered = labels.map(labels.value_counts()).to_numpy(dtype=np.float64)
+    cost = cell_penalty(covered, int(present.sum()))
+    return round(float((cost * counts).sum() / counts.sum()), 6)
 
 
 def _noise_fn(
@@ -394,6 +420,14 @@ def _plan_kanonymity(
             "(the scan classed none as quasi)"
         )
     sens = list(privacy.sensitive)
+    choice = resolved.quasi_choice
+    if choice is not None:
+        plan.notices.append(choice.notice(len(choice.chosen) + len(choice.dropped)))
+        for name in choice.dropped:
+            plan.col_records[name]["reason"] = (
+                "a quasi-identifier beyond privacy.max_quasi_identifiers: dropped so that no "
+                "unprotected one stays beside the generalized ones"
+            )
     in_memory = isinstance(reader, FrameReader)
     if privacy.method == "mondrian" and not in_memory:
         raise InputError(
@@ -439,11 +473,16 @@ def _plan_kanonymity(
             grouped[s] = pd.Series(fn(grouped), index=grouped.index)
 
     hierarchies: dict[str, pd.DataFrame] = {}
+    order_by: dict[str, pd.Series] = {}  # Mondrian cuts numbers and dates in their order
     work = pd.DataFrame(index=grouped.index)
     for q in qis:
         col = resolved.columns[q]
         spec = col.action.hierarchy if col.kind is Action.GENERALIZE else None
         values = h.hierarchy_input(spec, grouped[q].rename(q))
+        if pd.api.types.is_datetime64_any_dtype(values) or (
+            pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+        ):
+            order_by[q] = values
         hier = (
             h.build_hierarchy(spec, values, base_dir=base_dir)
             if spec is not None
@@ -457,8 +496,10 @@ def _plan_kanonymity(
             labels = labels.fillna(MISSING_LABEL)
         unknown = ~labels.isin(set(hier[0].astype(str)))
         if unknown.any():
+            n_unknown = int(labels[unknown].nunique())
             raise InputError(
-                f"value {labels[unknown].iloc[0]!r} of quasi-identifier {q!r} is not in its hierarchy"
+                f"quasi-identifier {q!r}: {n_unknown:,} of its values are not in its hierarchy "
+                "(the hierarchy must list every value of the column; values are not shown)"
             )
         hierarchies[q] = hier.astype(str)
         work[q] = labels.astype(object)
@@ -485,7 +526,18 @@ def _plan_kanonymity(
         method=privacy.method,
         loss=privacy.loss,
         weights=weights,
+        order_by=order_by if privacy.method == "mondrian" else None,
     )
+    for q in qis:  # a missing value is released as missing (empty), not as a label
+        generalized[q] = generalized[q].where(generalized[q] != MISSING_LABEL, None)
+    if result.n_removed:
+        plan.drop_starred = list(qis)
+        plan.rows_removed = int(result.n_removed)
+        plan.notices.append(
+            f"{result.n_removed} suppressed row(s) removed: together they would form a `*` "
+            f"class that breaks the privacy models (fewer than k = {privacy.k} rows, or not "
+            "diverse enough)"
+        )
     if weights is None:  # Mondrian in memory: the released labels row by row
         rows = {q: generalized[q].to_numpy(dtype=object) for q in qis}
         index = reader.df.index
@@ -503,11 +555,20 @@ def _plan_kanonymity(
     for q in qis:
         if isinstance(levels, dict) and q in levels:
             plan.col_records[q]["level"] = levels[q]
+        if q in result.loss_by_column:
+            plan.col_records[q]["information_loss"] = round(result.loss_by_column[q], 6)
     plan.privacy = {
         "requested": privacy.model_dump(exclude_none=True),
         "quasi_identifiers": qis,
         "achieved": achieved,
     }
+    if choice is not None:
+        plan.privacy["quasi_identifier_choice"] = {
+            "chosen": list(choice.chosen),
+            "dropped": list(choice.dropped),
+            "kinds": dict(choice.kinds),
+            "criterion": "privsynth.policy.quasi (kind, one per kind, hierarchy, confidence)",
+        }
 
 
 def _plan_datetime_output(reader: TableReader, plan: AnonymizePlan) -> None:

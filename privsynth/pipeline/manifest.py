@@ -207,6 +207,46 @@ def synthesis_record(
     }
 
 
+def synthetic_manifest(
+    result: Any,
+    policy: Policy,
+    *,
+    seed: int | None,
+    columns_in: list[str],
+    columns_out: list[str],
+    rows_out: int,
+    input_extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The release manifest of a DP synthetic release (`result`: a `SyntheticRelease`): what
+    each column got (from the public schema), the synthesizer's record, its notices (DP
+    outputs only). No engine, no input row count, no digest: nothing data-dependent that the
+    DP guarantee does not cover."""
+    records: dict[str, dict[str, Any]] = {}
+    schema = result.manifest.get("schema", {})
+    dropped = result.manifest.get("dropped_columns", {})
+    for name in columns_in:
+        rec = dict(schema.get(name, {}))
+        rec.setdefault("action", "drop")
+        rec.pop("dropped", None)
+        if name in dropped:
+            rec["action"] = "drop" if rec.get("action") in ("keep", "generalize") else rec["action"]
+            rec["why"] = dropped[name]
+        records[name] = rec
+    return build_manifest(
+        policy,
+        seed=seed,
+        columns_in=columns_in,
+        rows_in=None,
+        columns_out=columns_out,
+        rows_out=rows_out,
+        columns=records,
+        ledger=result.ledger,
+        notices=result.notices,
+        synthesis=result.manifest,
+        input_extra=input_extra,
+    )
+
+
 # ---------------------------------------------------------------------------- reading it back
 def _dig(d: Any, *path: str) -> Any:
     for key in path:

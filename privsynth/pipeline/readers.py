@@ -35,7 +35,8 @@ from privsynth.engine.typed import (
     sample_file,
     text_tables,
 )
-from privsynth.errors import InputError
+from privsynth.errors import InputError, row_of
+from privsynth.io.read import parser_message
 from privsynth.io.schema import ColumnType, Schema, convert_columns, infer_schema
 
 _TYPED = (ColumnType.INTEGER, ColumnType.FLOAT, ColumnType.BOOLEAN, ColumnType.DATETIME)
@@ -153,7 +154,9 @@ class FileReader(TableReader):
         try:
             self._pf = pq.ParquetFile(self.path)
         except (pa.ArrowInvalid, OSError) as exc:
-            raise InputError(f"{self.path}: not a readable Parquet file ({exc})") from None
+            raise InputError(
+                f"{self.path}: not a readable Parquet file ({parser_message(exc)})"
+            ) from None
         arrow = self._pf.schema_arrow
         for f in arrow:
             if pa.types.is_nested(f.type):
@@ -210,7 +213,7 @@ class FileReader(TableReader):
         row = self.con.sql(f"SELECT {parts} FROM {self._from}").fetchall()[0]
         return dict(zip(cols, (int(v) for v in row), strict=True))
 
-    def normalize(self, df: pd.DataFrame) -> pd.DataFrame:
+    def normalize(self, df: pd.DataFrame, *, rows_are: str = "rows") -> pd.DataFrame:
         """Give a chunk (or a table of group keys) the dtypes of the whole file in memory."""
         targets = self.target_dtypes()
         for c in df.columns:
@@ -230,9 +233,9 @@ class FileReader(TableReader):
             lost = out[c].isna().to_numpy() & raw.notna().to_numpy()
             lost &= raw.astype(str).str.strip().ne("").to_numpy()
             if lost.any():
-                bad = raw[lost].iloc[0]
+                where = f"row {row_of(df.index, lost):,}" if rows_are == "rows" else "a value"
                 raise InputError(
-                    f"column {c!r}: value {bad!r} is not {schema[c].type} as the sampled rows "
+                    f"column {c!r}, {where}: not {schema[c].type} as the sampled rows "
                     "suggested; the streamed release refuses to coerce it (use the memory "
                     "engine, or clean the column)"
                 )
@@ -240,12 +243,18 @@ class FileReader(TableReader):
 
     # ------------------------------------------------------------------ the questions
     def sample(self, n: int = SAMPLE_ROWS) -> pd.DataFrame:
-        return self.normalize(self._raw_sample(n))
+        return self.normalize(self._raw_sample(n), rows_are="sample")
 
     def chunks(self, rows: int) -> Iterator[pd.DataFrame]:
+        """The file's rows in chunks, each indexed by its rows' positions in the file (so an
+        error names the row, as on the memory path)."""
+        start = 0
         with readable(self.path):
             for table in text_tables(self.path, rows):
-                yield self.normalize(self._arrow_to_pandas(table))
+                chunk = self._arrow_to_pandas(table)
+                chunk.index = pd.RangeIndex(start, start + len(chunk))
+                start += len(chunk)
+                yield self.normalize(chunk)
 
     def group_sizes(self, columns: Sequence[str]) -> tuple[pd.DataFrame, np.ndarray]:
         cols = ", ".join(quote_ident(c) for c in columns)
@@ -256,7 +265,7 @@ class FileReader(TableReader):
         counts = table.column("__ps_n").to_numpy().astype(np.int64)
         keys = table.drop(["__ps_n"]).to_pandas()
         keys.columns = list(columns)
-        keys = self.normalize(keys)
+        keys = self.normalize(keys, rows_are="groups")
         return keys.reset_index(drop=True), counts
 
     def n_rows(self) -> int:

@@ -20,25 +20,30 @@ from typing import Any
 import pandas as pd
 
 from privsynth.detect import ColumnFinding
-from privsynth.engine.source import TableSource
+from privsynth.engine.paths import is_parquet
+from privsynth.engine.source import TableSource, open_source
 from privsynth.engine.source import chunk_rows as chunk_rows_setting
 from privsynth.errors import InputError
 from privsynth.io import file_sha256, read_table
+from privsynth.io.read import read_csv_text
 from privsynth.pipeline.anonymize import plan_anonymize
-from privsynth.pipeline.manifest import build_manifest, with_input_file
+from privsynth.pipeline.manifest import synthetic_manifest, with_input_file
 from privsynth.pipeline.plan import resolve_for, resolve_table, source_findings
 from privsynth.pipeline.readers import FrameReader, reader_for
 from privsynth.pipeline.residual import SAMPLE_ROWS as RESIDUAL_ROWS
 from privsynth.pipeline.spark import anonymize_spark
-from privsynth.pipeline.synthesize import synthesize, synthesize_source
+from privsynth.pipeline.synthesize import synthesize_source
 from privsynth.pipeline.write import (
+    WriteOptions,
+    check_out_dir,
+    check_room,
     output_format,
     write_frame,
     write_plan,
     write_streamed_synthetic,
 )
-from privsynth.policy import Action, Policy, ResolvedPolicy, load_policy
-from privsynth.transform import hierarchy as h
+from privsynth.policy import Policy, ResolvedPolicy, load_policy
+from privsynth.settings import check_seed
 
 
 @dataclass
@@ -70,10 +75,11 @@ def release(
         df = read_table(df)
     df = df.copy()
     df.columns = [str(c) for c in df.columns]
-    seed = seed if seed is not None else policy.release.seed
-    resolved, found = resolve_table(policy, df, findings)
+    seed = check_seed(seed if seed is not None else policy.release.seed)
     if policy.release.mode == "synthesize":
-        return _synthesize(df, resolved, seed=seed, findings=found)
+        # synthesize mode never scans: the public schema comes from the policy and the header
+        return _synthesize(df, policy, seed=seed)
+    resolved, found = resolve_table(policy, df, findings)
     return _anonymize(df, resolved, seed=seed, key_file=key_file)
 
 
@@ -93,43 +99,24 @@ def _anonymize(
     return Release(data=out.reset_index(drop=True), manifest=manifest, ledger=plan.ledger)
 
 
-def _synthesize(
-    df: pd.DataFrame,
-    resolved: ResolvedPolicy,
-    *,
-    seed: int | None,
-    findings: Sequence[ColumnFinding] | None,
-) -> Release:
-    """The DP synthesizer on the table, generalized columns coarsened first.
+def _synthesize(df: pd.DataFrame, policy: Policy, *, seed: int | None) -> Release:
+    """The DP synthesizer on the table (`pipeline.synthesize`): generalized columns are
+    coarsened cell by cell inside it, the same in every engine."""
+    result = synthesize_source(open_source(df, "memory"), policy, seed=seed)
+    data = result.data
+    manifest = synthetic_manifest(result, policy, seed=seed, columns_in=list(df.columns),
+                                  columns_out=list(data.columns), rows_out=len(data))
+    return Release(data=data, manifest=manifest, ledger=result.ledger)
 
-    The synthesizer plans its own columns from the resolved policy (drops, unit-of-privacy id),
-    so it gets every column."""
-    policy = resolved.policy
-    work = df.copy()
-    records: dict[str, dict[str, Any]] = {}
-    base_dir = Path(policy.source).parent if policy.source else None
-    for name, col in resolved.columns.items():
-        record: dict[str, Any] = {"action": col.kind.value, "decided_by": col.source}
-        if col.kind is Action.GENERALIZE:
-            values = h.hierarchy_input(col.action.hierarchy, df[name])
-            hier = h.build_hierarchy(col.action.hierarchy, values, base_dir=base_dir)
-            level = 1 if col.action.level is None else col.action.level
-            work[name] = h.generalize(values, hier, level)
-            record["level"] = level
-        records[name] = record
-    result = synthesize(work, policy, seed=seed, findings=findings, resolved=resolved)
-    manifest = build_manifest(
-        policy,
-        seed=seed,
-        columns_in=list(df.columns),
-        rows_in=len(df),
-        columns_out=list(result.data.columns),
-        rows_out=len(result.data),
-        columns=records,
-        ledger=result.ledger,
-        synthesis=result.manifest,
-    )
-    return Release(data=result.data, manifest=manifest, ledger=result.ledger)
+
+def read_public(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """A file as synthesize mode reads it: a Parquet file with its stored types (part of its
+    schema), a CSV with every cell text and nothing inferred from the values
+    (`io.read.read_csv_text`)."""
+    path = Path(path)
+    if is_parquet(path):
+        return read_table(path, infer_types=False)
+    return read_csv_text(path)
 
 
 def write_release(
@@ -137,17 +124,24 @@ def write_release(
     out_dir: str | os.PathLike[str],
     input_path: str | os.PathLike[str] | None = None,
     fmt: str | None = None,
+    *,
+    overwrite: bool = False,
+    neutralize_formulas: bool = True,
 ) -> Path:
     """Write `DIR/release.csv` (or `.parquet`) and `DIR/manifest.json`, all or nothing.
 
     `fmt` defaults to Parquet for a Parquet input, CSV otherwise; the manifest gains the input
-    file's path and sha256 (no digest for a DP synthetic release: privacy rule 2).
+    file's path and sha256 (no digest for a DP synthetic release: privacy rule 2). A non-empty
+    `DIR` is refused unless `overwrite` (which replaces a previous release whole);
+    `neutralize_formulas=False` writes formula-leading CSV cells raw (`WriteOptions`).
     """
     fmt = output_format(input_path, fmt)
     synthetic = rel.manifest.get("mode") == "synthesize"
     digest = file_sha256(input_path) if input_path is not None and not synthetic else None
     manifest = with_input_file(rel.manifest, input_path, digest, file=f"release.{fmt}")
-    return write_frame(rel.data, manifest, out_dir, fmt)
+    options = WriteOptions(overwrite=overwrite, neutralize_formulas=neutralize_formulas)
+    check_out_dir(out_dir, options, input_path)  # never an output folder holding its input
+    return write_frame(rel.data, manifest, out_dir, fmt, options)
 
 
 # ------------------------------------------------------------------------- engine-held tables
@@ -158,16 +152,20 @@ def release_source(
     *,
     seed: int | None = None,
     key_file: str | os.PathLike[str] | None = None,
+    overwrite: bool = False,
+    neutralize_formulas: bool = True,
 ) -> dict[str, Any]:
     """Release a table an engine holds (DuckDB / Spark) without loading it; the manifest.
 
     Rules on detected class/entity get their findings from a scan of the source (samples and
-    engine statistics, never the whole file in memory).
+    engine statistics, never the whole file in memory). `overwrite` and `neutralize_formulas`
+    as in `write_release`.
     """
-    seed = seed if seed is not None else policy.release.seed
-    findings = source_findings(source, policy)
-    if policy.release.mode == "synthesize":
-        syn = synthesize_source(source, policy, seed=seed, findings=findings)
+    seed = check_seed(seed if seed is not None else policy.release.seed)
+    if policy.release.mode == "synthesize":  # never scanned: the schema is public
+        if policy.release.rows is not None:
+            check_room(out_dir, policy.release.rows, len(source.columns))
+        syn = synthesize_source(source, policy, seed=seed)
         return write_streamed_synthetic(
             syn,
             policy,
@@ -176,8 +174,13 @@ def release_source(
             columns_in=list(source.columns),
             input_path=source.path,
             engine=source.engine_name,
+            options=WriteOptions(overwrite=overwrite, neutralize_formulas=neutralize_formulas),
         )
-    return anonymize_source(source, policy, out_dir, seed=seed, key_file=key_file, findings=findings)
+    findings = source_findings(source, policy)
+    return anonymize_source(
+        source, policy, out_dir, seed=seed, key_file=key_file, findings=findings,
+        overwrite=overwrite, neutralize_formulas=neutralize_formulas,
+    )  # fmt: skip
 
 
 def anonymize_source(
@@ -190,6 +193,8 @@ def anonymize_source(
     findings: Sequence[ColumnFinding] | None = None,
     fmt: str | None = None,
     chunk_rows: int | None = None,
+    overwrite: bool = False,
+    neutralize_formulas: bool = True,
 ) -> dict[str, Any]:
     """Anonymize the table of `source` (a `TableSource`) under `policy`, streamed to `out_dir`.
 
@@ -197,8 +202,10 @@ def anonymize_source(
     `write_release`) and returns the manifest. The rows are never all in memory for a file
     source: counts run in the source's engine, transforms run per chunk of `chunk_rows` rows
     (Spark: per partition, via `mapInPandas`). `fmt` defaults to Parquet for a Parquet input,
-    CSV otherwise (Spark always writes Parquet).
+    CSV otherwise (Spark always writes Parquet). `overwrite` and `neutralize_formulas` as in
+    `write_release`.
     """
+    options = WriteOptions(overwrite=overwrite, neutralize_formulas=neutralize_formulas)
     if not isinstance(policy, Policy):
         policy = load_policy(policy)
     if policy.release.mode != "anonymize":
@@ -208,18 +215,28 @@ def anonymize_source(
         )
     if key_file is not None and not Path(key_file).is_file():
         raise InputError(f"{key_file}: no such key file (--key-file)")
-    seed = seed if seed is not None else policy.release.seed
+    seed = check_seed(seed if seed is not None else policy.release.seed)
     fmt = output_format(source.path, fmt)
     if source.engine_name == "spark":
         return anonymize_spark(
-            source, policy, out_dir, seed=seed, key_file=key_file, findings=findings
-        )
+            source, policy, out_dir, seed=seed, key_file=key_file, findings=findings,
+            options=options,
+        )  # fmt: skip
     reader = reader_for(source)
     resolved, _ = resolve_for(reader, policy, findings)
     plan = plan_anonymize(reader, resolved, seed=seed, key_file=key_file)
     plan.check_residual(reader.sample(RESIDUAL_ROWS))
     rows = int(chunk_rows or chunk_rows_setting())
-    return write_plan(plan, reader, out_dir, fmt=fmt, rows=rows, input_path=source.path)
+    return write_plan(
+        plan, reader, out_dir, fmt=fmt, rows=rows, input_path=source.path, options=options
+    )
 
 
-__all__ = ["Release", "anonymize_source", "release", "release_source", "write_release"]
+__all__ = [
+    "Release",
+    "anonymize_source",
+    "read_public",
+    "release",
+    "release_source",
+    "write_release",
+]

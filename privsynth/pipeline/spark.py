@@ -26,7 +26,7 @@ from privsynth.pipeline.manifest import with_input_file
 from privsynth.pipeline.plan import resolve_for
 from privsynth.pipeline.readers import FileReader
 from privsynth.pipeline.residual import SAMPLE_ROWS as RESIDUAL_ROWS
-from privsynth.pipeline.write import check_out_dir, write_manifest
+from privsynth.pipeline.write import DEFAULT_WRITE, WriteOptions, check_out_dir, write_manifest
 from privsynth.policy import Policy
 
 
@@ -41,7 +41,7 @@ class _Normalizer:
     def __call__(self, df: pd.DataFrame) -> pd.DataFrame:
         fake = FileReader.__new__(FileReader)
         fake._targets, fake._schema, fake.columns = self.targets, self.schema, self.columns
-        return FileReader.normalize(fake, df)
+        return FileReader.normalize(fake, df, rows_are="a Spark batch")
 
 
 class SparkFileReader:
@@ -62,7 +62,7 @@ class SparkFileReader:
             pdf = sdf.groupBy(*[F.col(backquote(c)) for c in cols]).count().toPandas()
             counts = pdf.pop("count").to_numpy().astype("int64")
             pdf.columns = cols
-            return reader.normalize(pdf).reset_index(drop=True), counts
+            return reader.normalize(pdf, rows_are="groups").reset_index(drop=True), counts
 
         def n_rows():
             return int(sdf.count())
@@ -100,6 +100,7 @@ def anonymize_spark(
     seed: int | None = None,
     key_file: str | os.PathLike[str] | None = None,
     findings: Any = None,
+    options: WriteOptions = DEFAULT_WRITE,
 ) -> dict[str, Any]:
     """`anonymize_source` for a Spark source: plan on the driver, transform via `mapInPandas`."""
     from pyspark.sql import types as T
@@ -144,12 +145,12 @@ def anonymize_spark(
 
     sdf = spark.read.parquet(*spark_paths(path))
     n_in = reader.n_rows()
-    out = check_out_dir(out_dir)
-    with atomic_dir(out) as tmp:
+    out = check_out_dir(out_dir, options, path)
+    with atomic_dir(out, overwrite=options.overwrite) as tmp:
         result = sdf.mapInPandas(run, schema=out_schema)
         result.write.parquet(str(tmp / "release.parquet"))
         manifest = with_input_file(
-            plan.manifest(n_in, n_in),  # one output row per input row
+            plan.manifest(n_in, n_in - plan.rows_removed),  # one row per input row kept
             path,
             file_sha256(path),
             file="release.parquet",

@@ -196,26 +196,57 @@ Hierarchy = Annotated[
 ]
 
 
+# ---------------------------------------------------------------------------- declared types
+# The value types a policy can declare for a column (`type:`), what DP synthesis releases.
+# Free text and identifiers are never synthesized: such columns are dropped instead.
+ValueType = Literal["integer", "float", "categorical", "boolean", "date", "datetime"]
+NUMERIC_TYPES = frozenset({"integer", "float"})
+DATE_TYPES = frozenset({"date", "datetime"})
+# strftime directives a `format:` may use: what Python, pandas and DuckDB all parse alike.
+_FORMAT_DIRECTIVES = frozenset("YymdbBHMSfpIjTzZaA%")
+
+
+def check_date_format(fmt: str) -> str:
+    """`fmt` if it is a strftime pattern privsynth can parse and print with, else ValueError."""
+    codes = re.findall(r"%(.)", fmt)
+    if not codes:
+        raise ValueError(f"format {fmt!r} has no %-directive (e.g. %d/%m/%Y)")
+    bad = sorted({c for c in codes if c not in _FORMAT_DIRECTIVES})
+    if bad:
+        raise ValueError(f"format {fmt!r}: unsupported directive %{bad[0]}")
+    if not {"Y", "y"} & set(codes):
+        raise ValueError(f"format {fmt!r} has no year (%Y or %y)")
+    return fmt
+
+
 # ------------------------------------------------------------------------------------- columns
 # Which optional parameters each action accepts (besides `action` and `domain`).
 _PARAMS: dict[Action, set[str]] = {
-    Action.KEEP: set(),
+    Action.KEEP: {"type", "format"},
     Action.DROP: set(),
     Action.REDACT: {"replacement"},
     Action.PSEUDONYMIZE: {"method", "key_env", "key_file", "length", "prefix", "provider", "locale"},
     Action.MASK: {"keep_first", "keep_last", "mask_char", "keep_separators"},
     Action.SHIFT_DATES: {"id_column", "max_days", "key_env", "key_file"},
     Action.NOISE: {"mechanism", "epsilon", "delta", "bounds", "scale", "round"},
-    Action.GENERALIZE: {"hierarchy", "level"},
+    Action.GENERALIZE: {"hierarchy", "level", "type", "format"},
 }
 _ALL_PARAMS = set().union(*_PARAMS.values())
 
 
 class ColumnAction(_Model):
-    """An action and its parameters, shared by explicit column entries and rules."""
+    """An action and its parameters, shared by explicit column entries and rules.
+
+    `type` and `format` declare what the column holds (synthesize mode reads each cell under
+    this public type instead of inferring one from the private values): `integer`, `float`,
+    `categorical`, `boolean`, `date` or `datetime`, and for dates the strftime `format` their
+    text uses (e.g. `%d/%m/%Y`; default ISO).
+    """
 
     action: Action
     domain: Domain | None = None
+    type: ValueType | None = None
+    format: str | None = None
     # redact
     replacement: str | None = None
     # pseudonymize
@@ -245,12 +276,18 @@ class ColumnAction(_Model):
     hierarchy: Hierarchy | None = None
     level: int | None = Field(default=None, ge=0)
 
+    @field_validator("format")
+    @classmethod
+    def _format(cls, v: str | None) -> str | None:
+        return check_date_format(v) if v is not None else v
+
     @model_validator(mode="after")
     def _params_fit_action(self) -> ColumnAction:
         given = {f for f in _ALL_PARAMS if getattr(self, f) is not None}
         wrong = sorted(given - _PARAMS[self.action])
         if wrong:
             raise ValueError(f"{', '.join(wrong)} does not apply to action {self.action.value}")
+        self._check_type()
         a = self.action
         if a is Action.PSEUDONYMIZE and self.key_env and self.key_file:
             raise ValueError("give key_env or key_file, not both")
@@ -267,6 +304,21 @@ class ColumnAction(_Model):
             if n is not None and self.level >= n:
                 raise ValueError(f"level {self.level} is beyond this hierarchy's levels 0..{n - 1}")
         return self
+
+    def _check_type(self) -> None:
+        """`type`, `format` and the domain agree (what a domain implies must not contradict)."""
+        t, dom = self.type, self.domain
+        if self.format is not None and t not in DATE_TYPES:
+            raise ValueError("format applies to type date or datetime")
+        if dom is None or t is None or self.action is Action.GENERALIZE:
+            return  # a generalized column's domain describes its labels, not its values
+        bounds = list(dom.bounds or []) + list(dom.edges or [])
+        if bounds and t in ("categorical", "boolean"):
+            raise ValueError(f"bounds and edges need a numeric or date type, not {t}")
+        if bounds and t in NUMERIC_TYPES and any(isinstance(b, str) for b in bounds):
+            raise ValueError(f"type {t}: bounds and edges must be numbers")
+        if bounds and t in DATE_TYPES and not all(isinstance(b, str) for b in bounds):
+            raise ValueError(f"type {t}: bounds and edges must be dates (text, e.g. 2020-01-31)")
 
     def _check_noise(self) -> None:
         mech = self.mechanism or "laplace"
@@ -363,12 +415,30 @@ class UnitOfPrivacy(_Model):
     max_rows_per_person: int = Field(default=1, ge=1)
 
 
+class DPSchema(_Model):
+    """DP steps that learn, for synthesize mode, what the policy leaves open about a column.
+
+    Each is an OpenDP measurement charged to the ledger (the manifest lists it): `types` counts
+    each untyped column's values per shape (integer, decimal, ISO date, d/m/Y, ..., other text)
+    and types the column from the noisy counts; `bounds` finds the range of a numeric or date
+    column without public bounds from a noisy histogram over a fixed log-spaced grid. Without
+    them, a kept column needs `type:` (or a domain that implies it) and numbers need bounds.
+    """
+
+    types: bool = False
+    bounds: bool = False
+
+
 class ReleaseSettings(_Model):
     mode: Literal["anonymize", "synthesize"] = "anonymize"
     method: Literal["aim", "mst"] | None = None
     epsilon: float | None = None
     delta: float | None = None
     rows: int | None = Field(default=None, ge=1)
+    # a public estimate of the input's row count: the pre-flight uses it instead of charging a
+    # DP row count (`release --dry-run` then spends nothing)
+    expected_rows: int | None = Field(default=None, ge=1)
+    dp_schema: DPSchema | None = None
     unit_of_privacy: UnitOfPrivacy | None = None
     seed: int | None = Field(default=None, ge=0)
 
@@ -384,7 +454,7 @@ class ReleaseSettings(_Model):
             if self.method is None:
                 self.method = "aim"
         else:
-            for f in ("method", "rows"):
+            for f in ("method", "rows", "expected_rows", "dp_schema"):
                 if getattr(self, f) is not None:
                     raise ValueError(f"{f} only applies to mode synthesize")
         return self
@@ -400,6 +470,9 @@ class Privacy(_Model):
     t: float | None = Field(default=None, gt=0, le=1)
     sensitive: list[str] = Field(default_factory=list)
     quasi_identifiers: list[str] | None = None
+    # With quasi-identifiers left to the scan: search at most this many, ranked by kind
+    # (`policy.quasi`); the scan's other quasi-identifiers are dropped from the release.
+    max_quasi_identifiers: int | None = Field(default=None, ge=1)
     max_suppression: float = Field(default=0.0, ge=0, lt=1)
     method: Literal["optimal", "mondrian"] = "optimal"
     loss: Literal["ncp", "discernibility"] = "ncp"

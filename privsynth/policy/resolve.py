@@ -19,16 +19,19 @@ from privsynth.detect.header import match_tokens, tokenize
 from privsynth.errors import InputError
 from privsynth.io import infer_column
 from privsynth.policy.models import Action, ColumnAction, Match, Policy
+from privsynth.policy.quasi import Candidate, QuasiChoice, choose_quasi_identifiers
 from privsynth.policy.types import check_implied_type
 
 
 class UndecidedColumnsError(InputError):
     """Columns nothing in a policy decides (`unmatched: error`): a human must add them."""
 
-    def __init__(self, message: str, columns: list[str], lines: list[str]):
+    def __init__(self, message: str, columns: list[str], lines: list[str], head: str = ""):
         super().__init__(message)
         self.columns = columns
         self.lines = lines
+        # The one error line without the suggested YAML lines (the CLI prints those apart).
+        self.head = head or message
 
 
 class NeedsScanError(InputError):
@@ -51,12 +54,14 @@ class ResolvedColumn:
 
 @dataclass
 class ResolvedPolicy:
-    """A policy applied to one table's columns, in table order."""
+    """A policy applied to one table's columns, in table order. `quasi_choice` is set when
+    `privacy.max_quasi_identifiers` capped the scan's quasi-identifiers (`policy.quasi`)."""
 
     policy: Policy
     columns: dict[str, ResolvedColumn] = field(default_factory=dict)
     # Recodes of a listed quasi-identifier, added to the privacy section's list.
     recoded_qis: list[str] = field(default_factory=list)
+    quasi_choice: QuasiChoice | None = None
 
     def __getitem__(self, name: str) -> ResolvedColumn:
         return self.columns[name]
@@ -70,6 +75,13 @@ class ResolvedPolicy:
         if privacy is not None and privacy.quasi_identifiers is not None:
             listed = list(privacy.quasi_identifiers)
             return listed + [c for c in self.recoded_qis if c not in listed]
+        if self.quasi_choice is not None:
+            return list(self.quasi_choice.chosen)
+        return self.scan_quasi_identifiers()
+
+    def scan_quasi_identifiers(self) -> list[str]:
+        """The kept / generalized columns the scan classed quasi (sensitive ones aside)."""
+        privacy = self.policy.privacy
         sensitive = set(privacy.sensitive) if privacy is not None else set()
         return [
             n
@@ -137,15 +149,58 @@ def resolve(
     unmatched = _recodes(resolved, by_name, unmatched)
     if unmatched:
         raise undecided_error(policy, unmatched, by_name)
-    for name, col in resolved.columns.items():
-        check_implied_type(policy.name, col.source, name, col.action, df[name])
     if findings is None and policy.privacy is not None and policy.privacy.quasi_identifiers is None:
         raise NeedsScanError(
             f"policy {policy.name!r} leaves the quasi-identifiers to the scan: scan the table "
             "first (findings=ps.scan(df).findings) or list privacy.quasi_identifiers"
         )
+    # The cap runs after the recodes: a recode of a quasi-identifier is classed quasi itself,
+    # so it is ranked with the others (chosen and searched, or dropped).
+    _cap_quasi_identifiers(resolved, df)
+    # Implied types are checked on what is left: a column the cap dropped needs no type.
+    for name, col in resolved.columns.items():
+        check_implied_type(policy.name, col.source, name, col.action, df[name])
     _check_references(resolved, present)
     return resolved
+
+
+def _levels_by_default(series: pd.Series) -> bool:
+    """Whether a column's default hierarchy has levels between the value and `*`: dates, and
+    numbers with more than ten values (`transform.hierarchy.default_hierarchy`)."""
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return True
+    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        return int(series.nunique(dropna=True)) > 10
+    return str(infer_column(series).type) == "datetime"
+
+
+def _cap_quasi_identifiers(resolved: ResolvedPolicy, df: pd.DataFrame) -> None:
+    """Apply `privacy.max_quasi_identifiers` (`policy.quasi`): keep the ranked few, drop the
+    scan's other quasi-identifiers."""
+    privacy = resolved.policy.privacy
+    if privacy is None or privacy.quasi_identifiers is not None:
+        return
+    cap = privacy.max_quasi_identifiers
+    found = resolved.scan_quasi_identifiers()
+    if cap is None or len(found) <= cap:
+        return
+    candidates = []
+    for i, name in enumerate(found):
+        col = resolved.columns[name]
+        f = col.finding
+        has = (
+            col.kind is Action.GENERALIZE and col.action.hierarchy is not None
+        ) or _levels_by_default(df[name])
+        candidates.append(
+            Candidate(name, getattr(f, "entity", None), float(getattr(f, "confidence", 0.0)), i, has)
+        )
+    choice = choose_quasi_identifiers(candidates, cap)
+    for name in choice.dropped:
+        resolved.columns[name] = ResolvedColumn(
+            name, ColumnAction(action=Action.DROP), "privacy.max_quasi_identifiers",
+            resolved.columns[name].finding,
+        )  # fmt: skip
+    resolved.quasi_choice = choice
 
 
 def words_match(words: list[str], name: str) -> bool:
@@ -302,4 +357,4 @@ def undecided_error(
         f"must decide; add these lines to {where} under columns: (drop is the safe choice, "
         "keep only a column you checked), add a rule, or set unmatched: keep | drop"
     )
-    return UndecidedColumnsError("\n".join([head, *lines]), columns, lines)
+    return UndecidedColumnsError("\n".join([head, *lines]), columns, lines, head)

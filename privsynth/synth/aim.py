@@ -160,7 +160,7 @@ class AIM(MarginalSynthesizer):
         P = pgm()
         rho = ledger.remaining_rho
         spent = 0.0
-        sigma = math.sqrt(rounds / (2 * 0.9 * rho))
+        sigma = m * math.sqrt(rounds / (2 * 0.9 * rho))  # L2 sensitivity m, like every round
         eps = math.sqrt(8 * 0.1 * rho / rounds)
         # 1-way marginals on the full public domain; optionally merge cells by their NOISY
         # counts (post-processing, as in MST) so later marginals spread less noise.

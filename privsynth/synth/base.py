@@ -225,7 +225,7 @@ class MarginalSynthesizer:
         """Write the fitted state (model, compression, ledger) to a directory; no data inside."""
         self._check_fitted()
         path = Path(path)
-        with atomic_dir(path) as tmp:
+        with atomic_dir(path, overwrite=True) as tmp:  # a previous save of ours is replaced
             tmp = Path(tmp)
             self.model_.save(tmp / "model")
             meta = {

@@ -155,6 +155,45 @@ def select_noisy_max(
     return int(invoke(meas, arr.tolist()))
 
 
+def _threshold_space(dp, m: int):
+    space = (
+        dp.map_domain(dp.atom_domain(T=str), dp.atom_domain(T="i64")),
+        dp.l02inf_distance(dp.absolute_distance(T="i64")),
+    )
+    return space, (m, m, m)
+
+
+def discovery_threshold(rho: float, delta: float, sensitivity: int = 1, *, what: str = "") -> int:
+    """The smallest threshold whose delta (OpenDP's privacy map of the thresholded Gaussian at
+    the noise `rho` buys, sensitivity m) fits `delta`: the count a key needs, in expectation, to
+    be released by `discover_keys`. A public function of (rho, delta, m), so the pre-flight can
+    show it before anything is measured."""
+    if rho <= 0 or delta <= 0:
+        return 2**62
+    dp = _dp()
+    m = int(sensitivity)
+    space, d_in = _threshold_space(dp, m)
+    sigma = gaussian_scale_for(rho, m)
+
+    def delta_at(t: float) -> float:
+        meas = dp.m.make_gaussian_threshold(*space, scale=sigma, threshold=int(math.ceil(t)))
+        return meas.map(d_in)[1]
+
+    # a threshold below m is not defined (a person's keys alone could reach it)
+    lo, hi = float(m), float(2 * m)
+    while delta_at(hi) > delta:
+        hi *= 2
+        if hi > 1e12:  # pragma: no cover
+            raise InputError(f"{what or 'key discovery'}: no threshold reaches delta={delta:.3g}")
+    while hi - lo > 1:
+        mid = (lo + hi) / 2
+        if delta_at(mid) <= delta:
+            hi = mid
+        else:
+            lo = mid
+    return int(math.ceil(hi))
+
+
 def discover_keys(
     counts: Mapping[str, int],
     *,
@@ -173,29 +212,14 @@ def discover_keys(
     """
     dp = _dp()
     m = int(sensitivity)
-    space = (
-        dp.map_domain(dp.atom_domain(T=str), dp.atom_domain(T="i64")),
-        dp.l02inf_distance(dp.absolute_distance(T="i64")),
-    )
-    d_in = (m, m, m)
+    space, d_in = _threshold_space(dp, m)
     sigma = gaussian_scale_for(rho, m)
 
     def make(s: float, t: float):
         return dp.m.make_gaussian_threshold(*space, scale=s, threshold=int(math.ceil(t)))
 
     if threshold is None:
-        lo, hi = 1.0, 2.0
-        while make(sigma, hi).map(d_in)[1] > delta:
-            hi *= 2
-            if hi > 1e12:  # pragma: no cover
-                raise InputError(f"{what}: no threshold reaches delta={delta:.3g}")
-        while hi - lo > 1:
-            mid = (lo + hi) / 2
-            if make(sigma, mid).map(d_in)[1] <= delta:
-                hi = mid
-            else:
-                lo = mid
-        threshold = math.ceil(hi)
+        threshold = discovery_threshold(rho, delta, m, what=what)
     meas, sigma, cost = _sized(lambda s: make(s, threshold), sigma, d_in, rho, key=lambda c: c[0])
     rho_cost, delta_cost = cost
     ledger.charge(

@@ -87,7 +87,7 @@ class TableSynthesizer:
     def save(self, path: str | Path) -> Path:
         """Directory with the model, encoder and ledger: sample more later without the data."""
         path = Path(path)
-        with atomic_dir(path) as tmp:
+        with atomic_dir(path, overwrite=True) as tmp:  # a previous save of ours is replaced
             tmp = Path(tmp)
             self.synthesizer.save(tmp / "synthesizer")
             (tmp / "encoder.json").write_text(

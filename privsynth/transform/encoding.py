@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from privsynth.errors import InputError
+from privsynth.errors import InputError, first_row
 from privsynth.transform.loss import cell_penalty
 
 MISSING = "NA"  # how a missing value is spelled in hierarchies
@@ -80,10 +80,13 @@ class EncodedHierarchy:
         strings = as_strings(pd.Series(uniq, dtype=column.dtype if len(uniq) else object))
         found = pd.Index(self.values).get_indexer(strings)
         if (found < 0).any():
-            bad = sorted({str(v) for v in strings[found < 0]})
-            shown = ", ".join(repr(b) for b in bad[:5]) + (" ..." if len(bad) > 5 else "")
+            unknown = {str(v) for v in strings[found < 0]}
+            row = first_row(found[row_codes] < 0)
+            # Missing values are named (their spelling is ours, not the data's); others are not.
+            na = f", missing values ({MISSING!r}) among them" if MISSING in unknown else ""
             raise InputError(
-                f"column {self.name!r}: {len(bad)} value(s) missing from its hierarchy: {shown}"
+                f"column {self.name!r}, row {row:,}: {len(unknown)} distinct value(s) missing "
+                f"from its hierarchy{na} (values are not shown)"
             )
         return found.astype(np.int64)[row_codes]
 

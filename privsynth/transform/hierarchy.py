@@ -255,7 +255,10 @@ def read_arx_hierarchy(path: str | os.PathLike[str], sep: str = ";") -> pd.DataF
     if df.shape[1] < 2:
         raise InputError(f"{path}: an ARX hierarchy needs at least two levels (value and *)")
     if df[0].duplicated().any():
-        raise InputError(f"{path}: value {df[0][df[0].duplicated()].iloc[0]!r} appears twice")
+        raise InputError(
+            f"{path}: line {first_row(df[0].duplicated()):,} repeats a value of an earlier line "
+            "in the first column"
+        )
     df.columns = list(range(df.shape[1]))
     return df.astype(object)
 
@@ -287,7 +290,8 @@ def hierarchy_input(spec, values: pd.Series) -> pd.Series:
         bad = parsed.isna() & values.notna()
         if bad.any():
             raise InputError(
-                f"date hierarchy on column {values.name!r}: {values[bad].iloc[0]!r} is not a date"
+                f"date hierarchy on column {values.name!r}, row {first_row(bad):,}: "
+                "not a date"
             )
         return parsed.rename(values.name)
     return values

@@ -19,6 +19,7 @@ feasible nodes we return the one with the least information loss, and it is the 
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +36,10 @@ from privsynth.transform.problem import KAnonResult, Problem, fill_achieved, pre
 
 MAX_LATTICE = 2_000_000
 SUPPRESSED = "*"
+# Progress of a long search, for the command line to show (`privsynth release` prints this
+# logger's records on stderr); a line at most every PROGRESS_EVERY_S seconds.
+PROGRESS = logging.getLogger("privsynth.progress")
+PROGRESS_EVERY_S = 2.0
 
 
 @dataclass
@@ -229,6 +234,18 @@ def optimal_search(
             bound[above] = np.maximum(bound[above], ev.raw_dm)
         return ev
 
+    last_said = [time.perf_counter()]
+
+    def say(i_visited: int) -> None:
+        now = time.perf_counter()
+        if now - last_said[0] >= PROGRESS_EVERY_S:
+            last_said[0] = now
+            best = f", best loss so far {best_val:.3f}" if best_idx >= 0 else ""
+            PROGRESS.info(
+                "k-anonymity: %s of %s generalizations checked%s",
+                f"{lat.checked:,}", f"{n_nodes:,}", best,
+            )  # fmt: skip
+
     heights = np.array(lat.heights)
     strides = np.array(
         [int(np.prod(heights[a + 1 :])) for a in range(heights.size)], dtype=np.int64
@@ -278,6 +295,7 @@ def optimal_search(
             probe(int(i))
         if not (evaluated[i] or infeasible[i]):
             visit(int(i))
+        say(int(i))
     if best_idx < 0:
         raise InputError(
             "no generalization satisfies the privacy models within the suppression limit; "
@@ -315,6 +333,7 @@ def kanonymize(
     loss: str = "ncp",
     mondrian_mode: str = "strict",
     weights: np.ndarray | None = None,
+    order_by: Mapping[str, pd.Series] | None = None,
 ) -> tuple[pd.DataFrame, KAnonResult]:
     """k-anonymize `df` over its quasi-identifiers; return the released table and a result.
 
@@ -324,7 +343,13 @@ def kanonymize(
     column of `sensitive`. `method="optimal"` searches the full-domain generalization lattice
     for the least `loss` ("ncp" or "discernibility"); `method="mondrian"` recodes locally.
     With `weights` (optimal only), row i stands for `weights[i]` identical rows: the search,
-    its loss and its suppression count are those of the expanded table.
+    its loss and its suppression count are those of the expanded table. `order_by` (Mondrian)
+    gives numbers or dates for quasi-identifiers whose column holds text, cut in their order.
+
+    Suppressed rows (all quasi-identifiers `*`) form one equivalence class of the release; when
+    it would hold fewer than k rows, k would not hold for them, so they are removed (without
+    `weights`; with `weights` the result's `n_removed` says so, and the caller removes the rows
+    whose quasi-identifiers are all `*`).
     """
     t0 = time.perf_counter()
     if method not in ("optimal", "mondrian"):
@@ -347,9 +372,17 @@ def kanonymize(
         t_closeness,
         weights=weights,
     )
+    PROGRESS.info(
+        "k-anonymity: k = %d over %d quasi-identifier(s) (%s), %s rows, %s",
+        prob.k, len(prob.qis), ", ".join(prob.qis), f"{prob.n:,}",
+        "Mondrian partitioning" if method == "mondrian" else
+        f"{int(np.prod([h.n_levels for h in prob.hierarchies], dtype=np.float64)):,} "
+        "generalizations to search",
+    )  # fmt: skip
     if method == "mondrian":
-        out, result = mondrian(prob, mode=mondrian_mode)
+        out, result = mondrian(prob, mode=mondrian_mode, order_by=order_by)
         result.time_s = time.perf_counter() - t0
+        _said_done(result)
         return out, result
 
     levels, lat, checked = optimal_search(prob, loss=loss)
@@ -357,17 +390,23 @@ def kanonymize(
     kept = ~fail
     w = prob.weights
     n_supp = int(row_supp.sum()) if w is None else int(w[row_supp].sum())
+    removed = n_supp > 0 and _star_class_fails(prob, tab, fail, levels)
+    if removed and w is None:
+        out = out.loc[~row_supp]
     pen = np.column_stack(
         [
             h.leaf_ncp(lv)[c]
             for h, c, lv in zip(prob.hierarchies, prob.leaf_codes, levels, strict=True)
         ]
     )
+    k_achieved = int(tab.sizes[kept].min()) if kept.any() else 0
+    if n_supp and not removed:  # the `*` class is a class of the release too
+        k_achieved = min(k_achieved, _star_size(prob, tab, fail, levels)) if kept.any() else n_supp
     result = KAnonResult(
         method="optimal",
         quasi_identifiers=list(prob.qis),
         k=prob.k,
-        k_achieved=int(tab.sizes[kept].min()) if kept.any() else 0,
+        k_achieved=k_achieved,
         n_rows=prob.n,
         n_suppressed=n_supp,
         suppression_rate=n_supp / prob.n,
@@ -380,10 +419,56 @@ def kanonymize(
         nodes_checked=checked,
         lattice_size=int(lat.nodes.shape[0]),
         optimal=True,
+        n_removed=n_supp if removed else 0,
+        loss_by_column=column_loss(prob.qis, pen, w, row_supp),
     )
     fill_achieved(prob, result, tab.sizes[kept], [h[kept] for h in tab.hists])
     result.time_s = time.perf_counter() - t0
+    _said_done(result)
     return out, result
+
+
+def _said_done(result: KAnonResult) -> None:
+    levels = f"levels {result.levels}, " if result.levels else ""
+    PROGRESS.info(
+        "k-anonymity: done in %.1f s: %sk achieved %d, %s row(s) suppressed%s, loss %.3f",
+        result.time_s, levels, result.k_achieved, f"{result.n_suppressed:,}",
+        f" (removed: {result.n_removed:,})" if result.n_removed else "", result.loss,
+    )  # fmt: skip
+
+
+def _star_classes(prob: Problem, tab: _Classes, fail: np.ndarray, levels: tuple[int, ...]):
+    """Classes released with every quasi-identifier `*`: the suppressed ones, and kept
+    classes whose generalization happens to be `*` on every quasi-identifier."""
+    all_star = np.ones(tab.sizes.size, dtype=bool)
+    for i, (h, lv) in enumerate(zip(prob.hierarchies, levels, strict=True)):
+        all_star &= h.labels[lv][tab.keys[:, i]] == SUPPRESSED
+    return fail | all_star
+
+
+def _star_size(prob: Problem, tab: _Classes, fail: np.ndarray, levels: tuple[int, ...]) -> int:
+    return int(tab.sizes[_star_classes(prob, tab, fail, levels)].sum())
+
+
+def _star_class_fails(
+    prob: Problem, tab: _Classes, fail: np.ndarray, levels: tuple[int, ...]
+) -> bool:
+    """Whether the release's `*` class (all suppressed rows, plus any kept rows starred on every
+    quasi-identifier) fails the privacy models: fewer than k rows, or not l-diverse / t-close."""
+    star = _star_classes(prob, tab, fail, levels)
+    sizes = np.array([int(tab.sizes[star].sum())])
+    hists = [h[star].sum(axis=0, keepdims=True) for h in tab.hists]
+    return bool(prob.failing_any(sizes, hists).any())
+
+
+def column_loss(
+    qis: Sequence[str], pen: np.ndarray, weights: np.ndarray | None, suppressed: np.ndarray
+) -> dict[str, float]:
+    """NCP of each quasi-identifier (suppressed cells cost 1): the release's loss per column."""
+    p = np.where(np.asarray(suppressed, dtype=bool)[:, None], 1.0, pen)
+    w = np.ones(p.shape[0]) if weights is None else np.asarray(weights, dtype=np.float64)
+    total = max(float(w.sum()), 1.0)
+    return {q: float((p[:, i] * w).sum() / total) for i, q in enumerate(qis)}
 
 
 __all__ = ["KAnonResult", "kanonymize"]

@@ -18,8 +18,10 @@ refuses the keys people actually type:
   digits) scores about 270 bits; 16 random bytes about 125; 16 random decimal digits about 40
   and are refused.
 
-Phase B's key loader (CLI `--key-file`, `PRIVSYNTH_KEY`) calls `check_key_strength`; it does
-not run inside the masking functions, which take a key as given.
+The key loader (`transform.masking.load_key`: `--key-file`, a policy's key file,
+`PRIVSYNTH_KEY`) calls `check_key_strength`, so every key a release uses passes it; it does not
+run inside the masking functions, which take a key as given. `privsynth keygen` writes keys
+that pass.
 """
 
 from __future__ import annotations
@@ -122,7 +124,7 @@ def check_key_strength(key: bytes, where: str = "the masking key") -> None:
     found = key_strength(key)
     if not found.ok:
         raise WeakKeyError(
-            f"{where} is too weak: {'; '.join(found.problems)}. Generate one with e.g. "
-            "`openssl rand -hex 32` (keyed pseudonyms of SSNs or phone numbers are reversible "
+            f"{where} is too weak: {'; '.join(found.problems)}. Generate one with "
+            "`privsynth keygen FILE` or `openssl rand -hex 32` (keyed pseudonyms of SSNs or phone numbers are reversible "
             "by enumeration when the key can be guessed)"
         )

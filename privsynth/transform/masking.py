@@ -18,9 +18,11 @@ import numpy as np
 import pandas as pd
 
 from privsynth.errors import InputError, MissingKeyError
+from privsynth.transform.keystrength import check_key_strength
 
 DEFAULT_KEY_ENV = "PRIVSYNTH_KEY"
 MIN_KEY_BYTES = 16
+MAX_KEY_FILE_BYTES = 4096  # a key, not a file that happens to be passed as one
 
 
 # ------------------------------------------------------------------------------------------ keys
@@ -28,12 +30,24 @@ def load_key(
     *, key_env: str | None = None, key_file: str | os.PathLike[str] | None = None
 ) -> bytes:
     """The masking key: the contents of `key_file`, else the variable `key_env` (default
-    PRIVSYNTH_KEY). Raises `MissingKeyError` if neither is there, `InputError` if too short."""
+    PRIVSYNTH_KEY). Raises `MissingKeyError` if neither is there, `InputError` if the file
+    cannot be read or is larger than `MAX_KEY_FILE_BYTES`, and `WeakKeyError` (an InputError)
+    if the key is guessable (`check_key_strength`): every key privsynth uses passes here."""
     if key_file is not None:
         path = Path(key_file)
         if not path.is_file():
             raise MissingKeyError(f"key file {path} not found; keyed pseudonyms need a key")
-        key = path.read_bytes().strip()
+        try:
+            with path.open("rb") as fh:
+                raw = fh.read(MAX_KEY_FILE_BYTES + 1)
+        except OSError as exc:
+            raise InputError(f"key file {path}: cannot read it ({exc.strerror})") from None
+        if len(raw) > MAX_KEY_FILE_BYTES:
+            raise InputError(
+                f"key file {path} is larger than {MAX_KEY_FILE_BYTES} bytes; is it a key? "
+                "(privsynth keygen writes one)"
+            )
+        key = raw.strip()
         where = f"key file {path}"
     else:
         env = key_env or DEFAULT_KEY_ENV
@@ -43,10 +57,14 @@ def load_key(
                 f"no masking key: set the environment variable {env} or pass --key-file "
                 "(keyed pseudonyms are refused without a key)"
             )
-        key = value.strip().encode("utf-8")
+        key = value.strip().encode("utf-8", "surrogateescape")
         where = f"environment variable {env}"
     if len(key) < MIN_KEY_BYTES:
-        raise InputError(f"the key in {where} is shorter than {MIN_KEY_BYTES} bytes; use a longer one")
+        raise InputError(
+            f"the key in {where} is shorter than {MIN_KEY_BYTES} bytes; use a longer one "
+            "(privsynth keygen writes one)"
+        )
+    check_key_strength(key, f"the key in {where}")
     return key
 
 

@@ -14,6 +14,7 @@ together); `mode="relaxed"` halves the rows even through ties, for lower loss.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,18 +28,69 @@ from privsynth.transform.problem import KAnonResult, Problem, fill_achieved
 
 @dataclass
 class _Numeric:
-    values: np.ndarray  # per row
-    leaves: np.ndarray  # the hierarchy's values, sorted
+    """An ordered quasi-identifier: cut at the median of its values, released as a range.
+
+    `values` per row (NaN where missing), `leaves` the distinct present values sorted, `dates`
+    whether the values are seconds since the epoch (printed as ISO dates)."""
+
+    values: np.ndarray
+    leaves: np.ndarray
     domain: int
+    dates: bool = False
 
     def penalty(self, lo: float, hi: float) -> float:
         m = np.searchsorted(self.leaves, hi, "right") - np.searchsorted(self.leaves, lo, "left")
         return (max(int(m), 1) - 1) / (self.domain - 1) if self.domain > 1 else 0.0
 
+    def label(self, lo: float, hi: float) -> str:
+        if not self.dates:
+            return _range_label(lo, hi)
+        a, b = (_date(x) for x in (lo, hi))
+        return a if a == b else f"{a}/{b}"  # an ISO 8601 interval
 
-def _numeric_dims(prob: Problem) -> list[_Numeric | None]:
+
+def _date(seconds: float) -> str:
+    ts = pd.Timestamp(int(round(seconds * 1e9)))
+    return ts.strftime("%Y-%m-%d") if ts == ts.normalize() else ts.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _ordered(series: pd.Series) -> tuple[np.ndarray, bool] | None:
+    """Numbers (or dates, as seconds) of an ordered column; None for anything else."""
+    if pd.api.types.is_datetime64_any_dtype(series):
+        # seconds since the epoch whatever the column's unit (pandas keeps us or ns); an aware
+        # column is read in UTC
+        if series.dt.tz is not None:
+            series = series.dt.tz_convert("UTC").dt.tz_localize(None)
+        vals = ((series - pd.Timestamp(0)) / pd.Timedelta(seconds=1)).to_numpy(
+            dtype=np.float64, na_value=np.nan
+        )
+        return vals, True
+    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        return series.to_numpy(dtype=np.float64, na_value=np.nan), False
+    return None
+
+
+def _numeric_dims(
+    prob: Problem, order_by: Mapping[str, pd.Series] | None = None
+) -> list[_Numeric | None]:
+    """Per quasi-identifier, its ordered view (None: cut along its hierarchy instead).
+
+    A QI is ordered when `order_by` gives its values as numbers or dates (the caller's typed
+    column; a release passes them, since its table holds the hierarchy's text labels), or when
+    the table's own column is numeric with no missing value. Missing values of an ordered QI
+    are split off first, then released as missing."""
     dims: list[_Numeric | None] = []
+    order_by = order_by or {}
     for h, codes in zip(prob.hierarchies, prob.leaf_codes, strict=True):
+        given = order_by.get(h.name)
+        if given is not None:
+            view = _ordered(pd.Series(given).reset_index(drop=True))
+            if view is not None and len(view[0]) == len(codes):
+                vals, dates = view
+                leaves = np.unique(vals[np.isfinite(vals)])
+                domain = leaves.size + int(np.isnan(vals).any())
+                dims.append(_Numeric(vals, leaves, domain, dates))
+                continue
         col = prob.df[h.name]
         numeric = pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(
             col.dtype
@@ -51,13 +103,17 @@ def _numeric_dims(prob: Problem) -> list[_Numeric | None]:
     return dims
 
 
-def mondrian(prob: Problem, mode: str = "strict") -> tuple[pd.DataFrame, KAnonResult]:
-    """Partition the table of `prob`; return the recoded table and its result."""
+def mondrian(
+    prob: Problem, mode: str = "strict", order_by: Mapping[str, pd.Series] | None = None
+) -> tuple[pd.DataFrame, KAnonResult]:
+    """Partition the table of `prob`; return the recoded table and its result. `order_by`
+    gives the numbers or dates of quasi-identifiers whose table column holds text labels, so
+    they are cut in their order, not along text."""
     if mode not in ("strict", "relaxed"):
         raise InputError(f"mondrian mode must be 'strict' or 'relaxed', got {mode!r}")
     n, q = prob.n, len(prob.qis)
     hs = prob.hierarchies
-    nums = _numeric_dims(prob)
+    nums = _numeric_dims(prob, order_by)
     sens_codes = [s.codes for s in prob.sensitive]
 
     def violates(parts: list[np.ndarray]) -> bool:
@@ -96,9 +152,17 @@ def mondrian(prob: Problem, mode: str = "strict") -> tuple[pd.DataFrame, KAnonRe
         for i in range(q):
             if nums[i] is not None:
                 v = nums[i].values[rows]
-                lo, hi = float(v.min()), float(v.max())
-                ranges[i] = (lo, hi)
-                widths[i] = nums[i].penalty(lo, hi)
+                present = v[np.isfinite(v)]
+                if present.size == 0:  # all missing: stays missing, nothing to cut
+                    ranges[i] = None
+                    widths[i] = 0.0
+                elif present.size < v.size:  # missing and present together: cut them apart
+                    ranges[i] = (float(present.min()), float(present.max()))
+                    widths[i] = 1.0
+                else:
+                    lo, hi = float(present.min()), float(present.max())
+                    ranges[i] = (lo, hi)
+                    widths[i] = nums[i].penalty(lo, hi)
             else:
                 widths[i] = cat_penalty(i, state[i])
         split = None
@@ -113,8 +177,13 @@ def mondrian(prob: Problem, mode: str = "strict") -> tuple[pd.DataFrame, KAnonRe
             class_sizes.append(rows.size)
             for i in range(q):
                 if nums[i] is not None:
-                    lo, hi = ranges[i]
-                    label = _range_label(lo, hi)
+                    v = nums[i].values[rows]
+                    if ranges[i] is None:
+                        label = None
+                    elif np.isnan(v).any():
+                        label = "*"
+                    else:
+                        label = nums[i].label(*ranges[i])
                     penalties[rows, i] = widths[i]
                 else:
                     lv, g = state[i]
@@ -152,6 +221,8 @@ def mondrian(prob: Problem, mode: str = "strict") -> tuple[pd.DataFrame, KAnonRe
         suppression_rate=0.0,
         max_suppression=prob.max_suppression,
         loss=ncp(penalties),
+        loss_by_column={name: float(penalties[:, i].mean()) if n else 0.0
+                        for i, name in enumerate(prob.qis)},  # fmt: skip
         discernibility=discernibility(g.counts, 0, n),
         criteria=[repr(c) for c in prob.criteria],
         nodes_checked=len(class_sizes),
@@ -174,6 +245,11 @@ def _try_split(prob: Problem, i: int, rows: np.ndarray, state: list, num, mode: 
     k = prob.k
     if num is not None:
         v = num.values[rows]
+        missing = np.isnan(v)
+        if missing.any():
+            if missing.all():
+                return None, None
+            return [rows[missing], rows[~missing]], [list(state), list(state)]
         if rows.size < 2 * k:
             return None, None
         if mode == "relaxed":

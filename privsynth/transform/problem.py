@@ -53,6 +53,9 @@ class KAnonResult:
     lattice_size: int = 0
     optimal: bool = False
     time_s: float = 0.0
+    # suppressed rows removed from the release because their `*` class would break the models
+    n_removed: int = 0
+    loss_by_column: dict[str, float] = field(default_factory=dict)  # NCP per quasi-identifier
 
     def to_dict(self) -> dict:
         return asdict(self)
