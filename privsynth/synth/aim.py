@@ -95,6 +95,8 @@ class AIM(MarginalSynthesizer):
         compress_mode: str | None = None,
         compress_threshold: float | None = None,
         refine: int | None = None,
+        regularize: float | None = None,
+        small_marginal_cells: float | None = None,
         verbose: bool = False,
     ):
         super().__init__(epsilon, delta, seed, max_rows_per_person=max_rows_per_person)
@@ -110,13 +112,22 @@ class AIM(MarginalSynthesizer):
         self.compress_mode = compress_mode
         self.compress_threshold = compress_threshold
         self.refine = refine
+        if regularize is not None and not (np.isfinite(regularize) and regularize >= 0):
+            raise InputError(f"regularize must be a finite number >= 0, got {regularize!r}")
+        self.regularize = regularize
+        self.small_marginal_cells = small_marginal_cells
         self.verbose = verbose
 
-    def settings(self, n_columns: int) -> dict[str, object]:
-        """The effective rounds / compression / refinement for `n_columns` columns."""
+    def settings(
+        self, n_columns: int, median_cells: float | None = None
+    ) -> dict[str, object]:
+        """The effective rounds / compression / refinement / penalty for `n_columns` columns
+        whose workload marginals have `median_cells` cells (median, full public domain)."""
         paper = self.variant == "paper"
+        small = self.small_marginal_cells if self.small_marginal_cells is not None else 64.0
+        many = paper or (median_cells is not None and median_cells <= small)
         return {
-            "rounds": int(self.rounds or (16 if paper else 4) * n_columns),
+            "rounds": int(self.rounds or (16 if many else 4) * n_columns),
             "compress_mode": self.compress_mode or ("rare" if paper else "runs"),
             "compress_threshold": float(
                 self.compress_threshold
@@ -124,6 +135,9 @@ class AIM(MarginalSynthesizer):
                 else (1.0 if paper else 3.0)
             ),
             "refine": int(self.refine if self.refine is not None else (0 if paper else 20)),
+            "regularize": float(
+                self.regularize if self.regularize is not None else (0.0 if paper else 0.0)
+            ),
         }
 
     def fit(
@@ -150,7 +164,8 @@ class AIM(MarginalSynthesizer):
                     raise InputError(
                         f"workload marginal {tuple(w)} names {c!r}, which is not in the domain"
                     )
-        cfg = self.settings(len(cols))
+        cells = [float(np.prod([dom[c] for c in w])) for w in workload]
+        cfg = self.settings(len(cols), float(np.median(cells)) if cells else None)
         rounds = int(cfg["rounds"])
         if rounds < 1:
             raise InputError("rounds must be >= 1")
@@ -254,7 +269,14 @@ class AIM(MarginalSynthesizer):
                 eps *= 2
             if t >= 10 * rounds:  # pragma: no cover  (guard; annealing ends the loop long before)
                 break
-        model = P.estimate(pdom, measurements, iters=self.iters, warm_start=model)
+        # independence penalty on the final fit: lambda = kappa / (median sigma of the
+        # multi-way measurements), public (the sigmas are set by the budget schedule)
+        multi = [ms.sigma for ms in measurements if len(ms.clique) > 1]
+        kappa = float(cfg["regularize"])
+        penalty = kappa / float(np.median(multi)) if (multi and kappa > 0) else 0.0
+        model = P.estimate(
+            pdom, measurements, iters=self.iters, warm_start=model, penalty=penalty
+        )
         model.refine_cliques = [pdom.canonical(w) for w in workload]
         model.refine_sweeps = int(cfg["refine"])
         self.model_ = model
