@@ -23,6 +23,7 @@ not part of this repository (fetch them yourself; `--data` points at the copy).
     python benchmarks/bench_synth.py --eps 1 --seeds 1 --only ours
     python benchmarks/bench_synth.py --only ours-mst,opendp-mst --timeout 300
     python benchmarks/bench_synth.py --data /path/hd-datasets/adult --only ours-aim,ours-aim-paper
+    python benchmarks/bench_synth.py --only ours-mst --eps 0.3 --ours-kwargs '{"regularize": 0}'
 
 This file runs in the reference venvs too (as `--worker`), so its top level imports only the
 standard library.
@@ -107,12 +108,18 @@ def _run_ours(df, domain, args):
     sys.path.insert(0, str(REPO))
     from privsynth.synth import AIM, MST
 
+    extra = json.loads(args.ours_kwargs) if args.ours_kwargs else {}
     if args.method == "mst":
-        model = MST(epsilon=args.eps, delta=args.delta, seed=args.seed)
+        model = MST(epsilon=args.eps, delta=args.delta, seed=args.seed, **extra)
     else:
         variant = "paper" if args.method == "aim-paper" else "privsynth"
         model = AIM(
-            epsilon=args.eps, delta=args.delta, seed=args.seed, rounds=args.rounds, variant=variant
+            epsilon=args.eps,
+            delta=args.delta,
+            seed=args.seed,
+            rounds=args.rounds,
+            variant=variant,
+            **extra,
         )
     model.fit(df, domain)
     syn = model.sample(len(df))
@@ -250,6 +257,8 @@ def _run_one(impl: str, eps: float, seed: int, args) -> dict:
         ]
         if args.rounds:
             cmd += ["--rounds", str(args.rounds)]
+        if args.ours_kwargs and venv is None:
+            cmd += ["--ours-kwargs", args.ours_kwargs]
         env = {**os.environ, "PYTHONPATH": str(REPO), "JAX_PLATFORMS": "cpu"}
         start = time.perf_counter()
         proc = subprocess.Popen(
@@ -380,6 +389,11 @@ def main(argv: list[str] | None = None) -> None:
     )
     p.add_argument("--timeout", type=float, default=600.0, help="time cap per run in seconds")
     p.add_argument("--rounds", type=int, default=None, help="AIM rounds (default: 16 x columns)")
+    p.add_argument(
+        "--ours-kwargs",
+        default=None,
+        help='JSON keyword arguments for our MST/AIM constructors, e.g. \'{"regularize": 0}\'',
+    )
     p.add_argument(
         "--data",
         type=Path,

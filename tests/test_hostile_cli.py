@@ -152,7 +152,7 @@ def test_a_later_release_never_keeps_a_stale_synthetic_readme(work):
     --overwrite; with it, the folder is replaced whole (no README saying 'synthetic')."""
     pol = work / "syn.yaml"
     pol.write_text(
-        "name: syn\nunmatched: drop\nrelease: {mode: synthesize, method: mst, epsilon: 1.0, "
+        "name: syn\nunmatched: drop\nrelease: {mode: synthesize, method: mst, epsilon: 20.0, "
         "delta: 1.0e-9}\ncolumns:\n  sex: {action: keep, domain: {categories: [Female, Male]}}\n"
         "  age: {action: keep, domain: {bounds: [17, 90], bins: 8}}\n"
     )

@@ -149,3 +149,75 @@ def test_compress_oneways_gives_the_merged_cell_sqrt_k_noise():
     assert scales["a"].tolist() == [1.0, 1.0, 2.0]  # four cells merged: sqrt(4)
     _, _, none = compress_oneways({"a": np.array([500.0, 400.0])}, {"a": 10.0})
     assert none["a"] is None
+
+
+def _total_correlation(joint: np.ndarray) -> float:
+    """KL divergence of a 2-way table (normalized) from the product of its 1-way marginals."""
+    p = joint / joint.sum()
+    pa, pb = p.sum(axis=1, keepdims=True), p.sum(axis=0, keepdims=True)
+    nz = p > 0
+    return float((p[nz] * np.log(p[nz] / (pa * pb)[nz])).sum())
+
+
+def _pair_measurements(rng, sigma, dependent):
+    dom = Domain(["a", "b"], [4, 5])
+    pa, pb = np.array([0.1, 0.2, 0.3, 0.4]), np.array([0.3, 0.25, 0.2, 0.15, 0.1])
+    true = 2000.0 * np.outer(pa, pb)
+    if dependent:
+        true = 2000.0 * (0.5 * np.outer(pa, pb) + 0.5 * np.diag(pa)[:, [0, 1, 2, 3, 3]] * pb / pb)
+        true = true / true.sum() * 2000.0
+    ms = [
+        Measurement(("a",), true.sum(1) + rng.normal(0, sigma, 4), sigma),
+        Measurement(("b",), true.sum(0) + rng.normal(0, sigma, 5), sigma),
+        Measurement(("a", "b"), true + rng.normal(0, sigma, true.shape), sigma),
+    ]
+    return dom, ms, true
+
+
+def test_penalty_loss_is_measurement_loss_plus_lambda_n_tc():
+    dom, ms, _ = _pair_measurements(np.random.default_rng(0), 5.0, dependent=True)
+    lam = 0.3
+    fit = estimate(dom, ms, total=2000.0, iters=3000, tol=0.0, penalty=lam)
+    fitted = fit.marginal(("a", "b"))
+    data_loss = sum(
+        0.5 * float(((fit.marginal(m.clique) - m.values) ** 2).sum()) / m.sigma**2 for m in ms
+    )
+    assert fit.loss_ == pytest.approx(data_loss + lam * 2000.0 * _total_correlation(fitted), rel=1e-6)
+
+
+def test_penalty_shrinks_interactions_toward_independence():
+    """The total correlation of the fit falls as lambda grows; a huge lambda leaves the
+    product of the 1-ways, while the 1-ways still follow their measurements."""
+    dom, ms, true = _pair_measurements(np.random.default_rng(1), 2.0, dependent=True)
+    tcs = []
+    for lam in (0.0, 0.01, 0.1, 100.0):
+        fit = estimate(dom, ms, total=2000.0, iters=3000, tol=0.0, penalty=lam)
+        tcs.append(_total_correlation(fit.marginal(("a", "b"))))
+    assert tcs[0] > tcs[1] > tcs[2] > tcs[3]
+    assert tcs[3] < 0.1 * tcs[0]
+    np.testing.assert_allclose(fit.marginal(("a",)), true.sum(1), atol=25.0)
+
+
+def test_penalty_removes_noise_from_an_independent_table():
+    """True table independent, 2-way measurement noisy: the penalized fit is closer to it."""
+    errs = {0.0: [], 0.2: []}
+    for seed in range(3):
+        dom, ms, true = _pair_measurements(np.random.default_rng(seed), 30.0, dependent=False)
+        for lam in errs:
+            fit = estimate(dom, ms, total=2000.0, iters=2000, penalty=lam)
+            errs[lam].append(np.abs(fit.marginal(("a", "b")) - true).sum())
+    assert np.mean(errs[0.2]) < 0.8 * np.mean(errs[0.0])
+
+
+def test_penalty_without_a_multiway_clique_changes_nothing():
+    dom, ms, _ = _pair_measurements(np.random.default_rng(2), 5.0, dependent=True)
+    plain = estimate(dom, ms[:2], total=2000.0, iters=500)
+    penalized = estimate(dom, ms[:2], total=2000.0, iters=500, penalty=5.0)
+    np.testing.assert_allclose(penalized.marginal(("a",)), plain.marginal(("a",)))
+
+
+@pytest.mark.parametrize("bad", [-0.1, float("nan"), float("inf")])
+def test_bad_penalty_is_rejected(bad):
+    dom = Domain(["a", "b"], [2, 3])
+    with pytest.raises(InputError, match="penalty"):
+        estimate(dom, [Measurement(("a",), np.ones(2), 1.0)], penalty=bad)

@@ -97,3 +97,38 @@ def test_bad_domain():
         MST().fit(df, {**dom, "zip": 10})
     with pytest.raises(InputError, match="not fitted"):
         MST().sample(5)
+
+
+def _tree_tc(model) -> float:
+    """Sum over the fitted tree's edges of the total correlation of their model marginals."""
+    tc = 0.0
+    for e in model.cliques_:
+        if len(e) != 2:
+            continue
+        p = np.asarray(model.model_.marginal(e), dtype=np.float64)
+        p = p / p.sum()
+        q = p.sum(axis=1, keepdims=True) * p.sum(axis=0, keepdims=True)
+        nz = p > 0
+        tc += float((p[nz] * np.log(p[nz] / q[nz])).sum())
+    return tc
+
+
+def test_mst_regularize_pulls_the_fit_toward_independence():
+    df, dom = small_coded(3000)
+    plain = MST(epsilon=2.0, delta=1e-9, seed=5, regularize=0.0).fit(df, dom)
+    strong = MST(epsilon=2.0, delta=1e-9, seed=5, regularize=50.0).fit(df, dom)
+    assert _tree_tc(strong) < 0.5 * _tree_tc(plain)
+    with pytest.raises(InputError, match="regularize"):
+        MST(regularize=-1.0)
+
+
+def test_aim_rounds_follow_public_marginal_sizes():
+    """4 x columns rounds by default; 16 x columns (the paper's) when the workload's
+    marginals are tiny (median <= 64 cells, from the public domain); explicit rounds win."""
+    assert AIM().settings(14, 7282.0)["rounds"] == 56
+    assert AIM().settings(16, 8.0)["rounds"] == 256
+    assert AIM(small_marginal_cells=0).settings(16, 8.0)["rounds"] == 64
+    assert AIM(rounds=30).settings(16, 8.0)["rounds"] == 30
+    assert AIM(variant="paper").settings(14, 7282.0)["rounds"] == 224
+    with pytest.raises(InputError, match="regularize"):
+        AIM(regularize=float("nan"))

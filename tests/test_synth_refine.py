@@ -129,8 +129,20 @@ def test_work_cap_limits_the_sweeps():
 def test_variants_name_their_settings():
     new = AIM().settings(14)
     paper = AIM(variant="paper").settings(14)
-    assert new == {"rounds": 56, "compress_mode": "runs", "compress_threshold": 3.0, "refine": 20}
-    assert paper == {"rounds": 224, "compress_mode": "rare", "compress_threshold": 1.0, "refine": 0}
+    assert new == {
+        "rounds": 56,
+        "compress_mode": "runs",
+        "compress_threshold": 3.0,
+        "refine": 20,
+        "regularize": 0.0,
+    }
+    assert paper == {
+        "rounds": 224,
+        "compress_mode": "rare",
+        "compress_threshold": 1.0,
+        "refine": 0,
+        "regularize": 0.0,
+    }
     # explicit parameters override the variant
     assert AIM(variant="paper", rounds=30, refine=2).settings(14)["rounds"] == 30
     with pytest.raises(InputError, match="variant"):
