@@ -79,7 +79,7 @@ def test_one_useless_column_fails_the_worst_column_gate(tables):
     rep = audit(train, rel, hold, manifest=SYNTH, n_attacks=60)
     by = {t.name: t for t in rep.thresholds}
     worst = by["tvd_1way_column_max"]
-    assert not worst.passed and worst.value > 0.35
+    assert not worst.passed and worst.value > 0.3
     assert worst.drivers and worst.drivers[0] == "job"
     assert not rep.passed
     ok = audit(train, fresh, hold, manifest=SYNTH, n_attacks=60)

@@ -142,7 +142,7 @@ THRESHOLDS: dict[str, ThresholdSpec] = {
         ThresholdSpec(
             "tvd_1way_column_max",
             "utility.tvd.1way.max",
-            0.35,
+            0.30,
             "Total variation distance of the worst single column: one column far from the "
             "original (a noise-drowned or mostly `other` column) fails the release even when "
             "the mean over columns looks fine.",
