@@ -224,9 +224,9 @@ def audit(
     prosecutor_risk_max [0.09], records_above_threshold_max [0.05], singling_out_risk_max [0.1],
     linkability_risk_max [0.1], inference_risk_max [0.1], dcr_share_max [0.6],
     mia_auc_max [0.6], residual_failures_max [0] (from the release's manifest). Utility:
-    tvd_1way_max [0.2], propensity_auc_max [0.9], information_loss_max [0.5]. Opt-in:
-    prosecutor_risk_avg_max, k_min, exact_match_rate_max, tvd_2way_max, tvd_3way_max,
-    correlation_diff_max, pmse_ratio_max, ml_efficacy_ratio_min.
+    tvd_1way_max [0.2], tvd_1way_column_max [0.3], propensity_auc_max [0.9],
+    information_loss_max [0.5]. Opt-in: prosecutor_risk_avg_max, k_min, exact_match_rate_max,
+    tvd_2way_max, tvd_3way_max, correlation_diff_max, pmse_ratio_max, ml_efficacy_ratio_min.
     Where a figure has a 95 % interval, its upper end decides a _max gate (lower end: _min).
     """
     from privsynth.commands.audit import run_audit

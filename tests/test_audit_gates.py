@@ -70,6 +70,22 @@ def test_a_faithful_synthetic_release_passes_the_utility_gates(tables):
     assert "information_loss_max" in rep.thresholds_skipped  # no per-cell loss in synthesis
 
 
+def test_one_useless_column_fails_the_worst_column_gate(tables):
+    # A release faithful everywhere but in one column (what a noise-drowned column of a DP
+    # release looks like): the mean over columns can pass, the worst column must not.
+    train, hold, fresh = tables
+    rel = fresh.copy()
+    rel["job"] = "other"
+    rep = audit(train, rel, hold, manifest=SYNTH, n_attacks=60)
+    by = {t.name: t for t in rep.thresholds}
+    worst = by["tvd_1way_column_max"]
+    assert not worst.passed and worst.value > 0.3
+    assert worst.drivers and worst.drivers[0] == "job"
+    assert not rep.passed
+    ok = audit(train, fresh, hold, manifest=SYNTH, n_attacks=60)
+    assert {t.name: t for t in ok.thresholds}["tvd_1way_column_max"].passed
+
+
 def test_suppressed_and_generalized_columns_count_as_lost_not_perfect(tables):
     train, hold, _ = tables
     rel = train.copy()

@@ -40,6 +40,7 @@ GATE_LABELS = {
     "mia_auc_max": "Membership inference",
     "exact_match_rate_max": "Exact copies of real rows",
     "tvd_1way_max": "Single-column distributions",
+    "tvd_1way_column_max": "Worst single column",
     "tvd_2way_max": "Two-column distributions",
     "tvd_3way_max": "Three-column distributions",
     "correlation_diff_max": "Associations between columns",

@@ -120,8 +120,9 @@ def explain(
             "the release is closer to the people it was built from than to others: lower "
             "epsilon (a DP release), or check that the holdout comes from the same population"
         )
-    if name in ("tvd_1way_max", "tvd_2way_max", "tvd_3way_max", "propensity_auc_max",
-                "pmse_ratio_max", "correlation_diff_max", "ml_efficacy_ratio_min"):  # fmt: skip
+    if name in ("tvd_1way_max", "tvd_1way_column_max", "tvd_2way_max", "tvd_3way_max",
+                "propensity_auc_max", "pmse_ratio_max", "correlation_diff_max",
+                "ml_efficacy_ratio_min"):  # fmt: skip
         cols = _top(_worst_tvd(utility))
         kept = _kept_as_is(utility, cols)
         if kept and not synthetic:

@@ -454,6 +454,7 @@ def _threshold_values(risk: dict, membership: dict, util: UtilityResult) -> dict
         "mia_auc_max": max(aucs) if aucs else None,
         "exact_match_rate_max": membership.get("exact_copy_rate_train"),
         "tvd_1way_max": finite(tvd[1].mean) if 1 in tvd else None,
+        "tvd_1way_column_max": finite(tvd[1].max) if 1 in tvd else None,
         "tvd_2way_max": finite(tvd[2].mean) if 2 in tvd else None,
         "tvd_3way_max": finite(tvd[3].mean) if 3 in tvd else None,
         "correlation_diff_max": finite(util.correlations.cramers_max_abs_diff),

@@ -148,6 +148,16 @@ THRESHOLDS: dict[str, ThresholdSpec] = {
             steps=("utility", "comparison"),
         ),
         ThresholdSpec(
+            "tvd_1way_column_max",
+            "utility.tvd.1way.max",
+            0.30,
+            "Total variation distance of the worst single column: one column far from the "
+            "original (a noise-drowned or mostly `other` column) fails the release even when "
+            "the mean over columns looks fine.",
+            kind="utility",
+            steps=("utility", "comparison"),
+        ),
+        ThresholdSpec(
             "tvd_2way_max",
             "utility.tvd.2way.mean",
             None,
