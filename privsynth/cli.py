@@ -142,8 +142,20 @@ def release(
             "nothing. Spends a DP row count unless the policy gives expected_rows or rows.",
         ),
     ] = False,
+    allow_residual: Annotated[
+        bool,
+        typer.Option(
+            "--allow-residual",
+            help="Exit 0 even when the residual check of an anonymized release fails (a column "
+            "that still looks like a direct identifier or keeps its original values); the "
+            "release is written either way and the manifest records the failed check.",
+        ),
+    ] = False,
 ) -> None:
     """Apply a policy: mask / generalize / k-anonymize (or synthesize) FILE into OUT.
+
+    An anonymized release is checked for identifiers left in it (manifest: residual_check);
+    a failed check exits 1 unless --allow-residual.
 
     Example: privsynth release data.csv --policy hipaa-safe-harbor --out released/
 
@@ -157,7 +169,7 @@ def release(
     run_release(
         file, policy, out, seed=seed, key_file=key_file, json_out=json_out, engine=engine,
         spark_master=spark_master, memory_limit=memory_limit, overwrite=overwrite,
-        formula_quoting=formula_quoting, dry_run=dry_run,
+        formula_quoting=formula_quoting, dry_run=dry_run, allow_residual=allow_residual,
     )
 
 
@@ -211,9 +223,10 @@ def audit(
     Thresholds (policy `audit.thresholds`, name: limit; defaults in brackets). Risk:
     prosecutor_risk_max [0.09], records_above_threshold_max [0.05], singling_out_risk_max [0.1],
     linkability_risk_max [0.1], inference_risk_max [0.1], dcr_share_max [0.6],
-    mia_auc_max [0.6]. Utility: tvd_1way_max [0.2], tvd_1way_column_max [0.3],
-    propensity_auc_max [0.9], information_loss_max [0.5]. Opt-in: prosecutor_risk_avg_max,
-    k_min, exact_match_rate_max, tvd_2way_max, tvd_3way_max, correlation_diff_max, pmse_ratio_max, ml_efficacy_ratio_min.
+    mia_auc_max [0.6], residual_failures_max [0] (from the release's manifest). Utility:
+    tvd_1way_max [0.2], tvd_1way_column_max [0.3], propensity_auc_max [0.9],
+    information_loss_max [0.5]. Opt-in: prosecutor_risk_avg_max, k_min, exact_match_rate_max,
+    tvd_2way_max, tvd_3way_max, correlation_diff_max, pmse_ratio_max, ml_efficacy_ratio_min.
     Where a figure has a 95 % interval, its upper end decides a _max gate (lower end: _min).
     """
     from privsynth.commands.audit import run_audit
@@ -304,6 +317,16 @@ def _error(text: object) -> str:
     return for_terminal(text)
 
 
+def _error_lines(exc: Exception) -> list[str]:
+    """The error line, then for columns a policy leaves undecided the YAML lines to add: each
+    escaped on its own, so a column name never breaks or forges a line."""
+    from privsynth.policy.resolve import UndecidedColumnsError
+
+    if isinstance(exc, UndecidedColumnsError):
+        return [f"privsynth: error: {_error(exc.head)}", *(_error(ln) for ln in exc.lines)]
+    return [f"privsynth: error: {_error(exc)}"]
+
+
 def _os_error(exc: OSError) -> str:
     """An OSError (no permission, no space, a device that went away) as one line: the path and
     the system's reason, never more (its text holds no cell values, but keep it short)."""
@@ -324,7 +347,8 @@ def main(argv: list[str] | None = None) -> int:
                 typer.echo("privsynth: interrupted", err=True)
             return code
     except PrivsynthError as exc:
-        typer.echo(f"privsynth: error: {_error(exc)}", err=True)
+        for line in _error_lines(exc):
+            typer.echo(line, err=True)
         return exc.exit_code
     except typer.Exit as exc:
         return exc.exit_code

@@ -407,6 +407,9 @@ def run_case(case: Case, base: Path) -> Outcome:
         problems.append("python warning on stderr")
     if code == 2:
         lines = err.strip().splitlines()
+        # columns a policy leaves undecided: the error line, then one YAML line per column
+        while len(lines) > 1 and lines[-1].startswith('  "') and ": {action: " in lines[-1]:
+            lines.pop()
         errors = [ln for ln in lines if ln.startswith("privsynth: error: ")]
         chatter = [ln for ln in lines if not ln.startswith(INFO_PREFIXES)]
         if len(errors) != 1 or not lines or lines[-1] != errors[0] or len(chatter) != 1:

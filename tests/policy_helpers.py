@@ -1,5 +1,6 @@
 """Hand-written scan findings for the bundled example table, so policy tests do not depend on
-the scanner's accuracy (the scanner has its own tests)."""
+the scanner's accuracy (the scanner has its own tests). They are a human's labels, so their
+decision is `confident` (fail-safe built-in policies keep only confidently classed columns)."""
 
 from __future__ import annotations
 
@@ -42,6 +43,8 @@ def example_findings(columns) -> list[ColumnFinding]:
                 evidence=[f"test finding for {c}"],
                 type=typ,
                 entities=entities,
+                decision="confident",
+                review_reason=None,
             )
         )
     return out

@@ -96,6 +96,13 @@ def _memory_release(path: Path, policy, out: Path, seed=3) -> dict:
 
 def _same_manifest(a: dict, b: dict) -> None:
     a, b = json.loads(json.dumps(a)), json.loads(json.dumps(b))
+    # The residual check runs on a row sample, which differs by engine (the whole table's in
+    # memory, the reader's on a file): the verdict and the columns it fails must agree.
+    ra, rb = a.pop("residual_check", None), b.pop("residual_check", None)
+    assert (ra is None) == (rb is None)
+    if ra is not None:
+        assert ra["passed"] == rb["passed"]
+        assert {f["column"] for f in ra["failures"]} == {f["column"] for f in rb["failures"]}
     for m in (a, b):
         m.pop("created_utc")
         if m.get("privacy"):
@@ -173,7 +180,13 @@ def test_memory_source_equals_release_and_write_release(files, tmp_path):
 def test_hipaa_example_duckdb_equals_memory(tmp_path):
     path = tmp_path / "example.csv"
     shutil.copy(Path(ps.__file__).parent / "datasets" / "example.csv", path)
-    policy = load_policy("hipaa-safe-harbor")
+    # the fail-safe built-in stops at Adult's workclass / capital-gain / capital-loss (the
+    # scan is not sure they are not personal): a reviewer's copy decides them
+    builtin = Path(ps.__file__).parent / "policies" / "hipaa-safe-harbor.yaml"
+    copy = tmp_path / "hipaa.yaml"
+    copy.write_text(builtin.read_text() + "columns:\n" + "".join(
+        f"  {c}: {{action: keep}}\n" for c in ("workclass", "capital-gain", "capital-loss")))
+    policy = load_policy(copy)
     mem = _memory_release(path, policy, tmp_path / "mem")
     got = anonymize_source(
         open_source(path, "duckdb"), policy, tmp_path / "duck", chunk_rows=3000, seed=3

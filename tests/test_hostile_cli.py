@@ -83,13 +83,17 @@ def subprocess_cli(*args: object, cwd: Path, env: dict[str, str] | None = None,
 
 def one_error(res: Result, *needles: str) -> str:
     """Exit 2, no traceback, exactly one error line (the last; an `engine:` line may come
-    before it when the engine was chosen), naming every needle. Returns the line."""
+    before it when the engine was chosen; a refusal of columns no policy rule decides follows
+    it with the YAML lines to add, one per column), naming every needle. Returns the line."""
     assert res.code == 2, (res.code, res.stdout[-500:], res.stderr[-1500:])
     assert "Traceback" not in res.stderr
-    lines = res.stderr.strip().splitlines()
+    lines = res.stderr.rstrip().splitlines()
     errors = [ln for ln in lines if ln.startswith("privsynth: error: ")]
-    assert len(errors) == 1 and lines[-1] == errors[0], res.stderr
-    assert all(ln.startswith(("engine: ", "privsynth: error: ")) for ln in lines), res.stderr
+    assert len(errors) == 1, res.stderr
+    after = lines[lines.index(errors[0]) + 1 :]
+    assert all(ln.startswith('  "') and ": {action: " in ln for ln in after), res.stderr
+    before = lines[: lines.index(errors[0])]
+    assert all(ln.startswith("engine: ") for ln in before), res.stderr
     for needle in needles:
         assert needle.lower() in errors[0].lower(), (needle, errors[0])
     assert not RAW_CONTROL.search(res.stderr), res.stderr
@@ -332,7 +336,7 @@ def test_dp_synthetic_output_has_no_formula_cell(work):
     df = pd.DataFrame({"code": ["=A1", "+B2", "@C3", "-D4"] * 15, "n": list(range(60))})
     df.to_csv(work / "t.csv", index=False)
     (work / "syn.yaml").write_text(
-        "name: syn\nunmatched: drop\nrelease: {mode: synthesize, method: mst, epsilon: 1.0, "
+        "name: syn\nunmatched: drop\nrelease: {mode: synthesize, method: mst, epsilon: 20.0, "
         "delta: 1.0e-9}\ncolumns:\n  code: {action: keep, domain: {categories: ['=A1', '+B2', "
         "'@C3', '-D4']}}\n"
     )

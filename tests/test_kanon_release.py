@@ -130,8 +130,10 @@ def _hr(n: int, seed: int = 0) -> tuple[pd.DataFrame, list[ColumnFinding]]:
         ColumnFinding("age", q, "AGE", 0.77, type="integer"),
         ColumnFinding("race", q, "ETHNICITY", 0.85),
         ColumnFinding("hired", q, "DATE", 0.45, type="datetime"),
-        ColumnFinding("dept", ColumnClass.OTHER, "NONE", 0.5),
-        ColumnFinding("salary", ColumnClass.SENSITIVE, "INCOME", 0.8, type="integer"),
+        # confident: the fail-safe built-in keeps only what the scan is sure of
+        ColumnFinding("dept", ColumnClass.OTHER, "NONE", 0.5, decision="confident"),
+        ColumnFinding("salary", ColumnClass.SENSITIVE, "INCOME", 0.8, type="integer",
+                      decision="confident"),
     ]
     return df, findings
 
@@ -227,8 +229,9 @@ def test_mondrian_cuts_numbers_and_dates_in_their_order(tmp_path):
 def test_release_of_a_table_with_no_quasi_identifier_is_refused_clearly(tmp_path):
     df = pd.DataFrame({"verb": ["GET", "POST"] * 10, "bytes": range(20)})
     findings = [
-        ColumnFinding("verb", ColumnClass.OTHER, "NONE", 0.5),
-        ColumnFinding("bytes", ColumnClass.OTHER, "NONE", 0.5, type="integer"),
+        ColumnFinding("verb", ColumnClass.OTHER, "NONE", 0.5, decision="confident"),
+        ColumnFinding("bytes", ColumnClass.OTHER, "NONE", 0.5, type="integer",
+                      decision="confident"),
     ]
     with pytest.raises(ps.InputError, match="needs quasi-identifiers"):
         ps.release(df, "k-anonymity-generic", findings=findings)

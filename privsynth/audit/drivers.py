@@ -143,6 +143,11 @@ def explain(
                 "a lower k or coarser hierarchies instead of suppression"
             )
         return cols, fix
+    if name == "residual_failures_max":
+        return [], (
+            "drop, mask or pseudonymize the columns listed under the release manifest's "
+            "residual_check, then release again"
+        )
     if name == "information_loss_max":
         loss = (utility.get("information_loss") or {}).get("columns") or []
         ranked = sorted(

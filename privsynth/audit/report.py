@@ -273,6 +273,7 @@ def assemble_report(
     their digests, the policy and what was done per column, how to reproduce the run."""
     risk, membership, util = measured.risk, measured.membership, measured.utility
     values = _threshold_values(risk, membership, util)
+    values["residual_failures_max"] = _residual_failures(manifest)
     checks, skipped = _thr.evaluate(
         limits,
         values,
@@ -354,6 +355,14 @@ def assemble_report(
         legal=_clean(legal),
         _curves=measured.curves,
     )
+
+
+def _residual_failures(manifest: Manifest | None) -> float | None:
+    """How many checks the release's residual check failed (None: the manifest has none)."""
+    check = manifest.raw.get("residual_check") if manifest is not None else None
+    if not isinstance(check, dict) or not isinstance(check.get("failures"), list):
+        return None
+    return float(len(check["failures"]))
 
 
 def _name(table: Any) -> str:

@@ -68,6 +68,14 @@ THRESHOLDS: dict[str, ThresholdSpec] = {
             steps=("reidentification",),
         ),
         ThresholdSpec(
+            "residual_failures_max",
+            "manifest.residual_check.failures",
+            0,
+            "Columns of an anonymized release that failed the release's residual check (values "
+            "that still look like direct identifiers, or a direct identifier's original values "
+            "kept); from the manifest, measured when the release was written.",
+        ),
+        ThresholdSpec(
             "k_min",
             "risk.reidentification.k",
             None,

@@ -17,6 +17,7 @@ from privsynth.errors import InputError
 from privsynth.io import load_table
 from privsynth.io.atomic import check_output_dir
 from privsynth.pipeline.manifest import jsonable
+from privsynth.pipeline.residual import summary_lines
 from privsynth.pipeline.run import Release, read_public, release, release_source, write_release
 from privsynth.pipeline.synthesize import plan_synthesis
 from privsynth.policy import load_policy
@@ -36,6 +37,7 @@ def run_release(
     overwrite: bool = False,
     formula_quoting: bool = True,
     dry_run: bool = False,
+    allow_residual: bool = False,
 ) -> Release | dict[str, Any]:
     """`privsynth release`: read FILE, apply the policy, write DIR, print a short summary.
 
@@ -98,8 +100,19 @@ def run_release(
         result = manifest
     if json_out:
         typer.echo(json.dumps({"out": str(out), **manifest}, default=jsonable))
-        return result
-    print_summary(manifest, out)
+    else:
+        print_summary(manifest, out)
+    residual = manifest.get("residual_check") or {}
+    if residual and not residual.get("passed", True):
+        for line in summary_lines(residual):
+            typer.echo(f"privsynth: {for_terminal(line)}", err=True)
+        if not allow_residual:
+            typer.echo(
+                f"privsynth: the release in {out}/ failed its residual check (see manifest.json "
+                "residual_check); fix the policy, or pass --allow-residual to accept it",
+                err=True,
+            )
+            raise typer.Exit(1)
     return result
 
 

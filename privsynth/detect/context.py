@@ -408,6 +408,7 @@ def _recodes(cols: list[_Column], rows: pd.DataFrame) -> None:
         _promote(tgt.finding, src.entity, src.finding.confidence * 0.9, how,
                  src.finding.special_category)
         tgt.finding.cls = src.finding.cls
+        tgt.finding.recode_of = src.sig.name
 
 
 def _review_reasons(c: _Column, people: bool) -> list[str]:

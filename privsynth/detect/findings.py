@@ -65,6 +65,9 @@ class ColumnFinding:
     special_category: str | None = None
     decision: str = Decision.UNCERTAIN
     review_reason: str | None = "not decided by the scanner"
+    # The column this one recodes (one value for each of its values): a policy treats the two
+    # as the same quasi-identifier.
+    recode_of: str | None = None
 
     @property
     def not_personal(self) -> bool:
@@ -83,4 +86,5 @@ class ColumnFinding:
             "evidence": list(self.evidence),
             "type": self.type,
             "entities": list(self.entities),
+            "recode_of": self.recode_of,
         }

@@ -457,6 +457,11 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
+# A column header that is a year (`2023`): a label, not a number, when the row's text cells are
+# labels too (they never recur in their column, checked below).
+_YEAR = re.compile(r"(1[89]|2[01])\d\d")
+
+
 def _looks_numeric(value: str) -> bool:
     try:
         float(value.replace(",", ""))
@@ -469,7 +474,8 @@ def has_header(text: str, delimiter: str) -> bool:
     """Guess whether the first row is a header.
 
     A header if some column is numeric in the body but not in the first row, or if every
-    first-row cell is a short non-numeric label that never recurs in its column.
+    first-row cell is a short label that never recurs in its column; numeric first-row cells
+    are allowed only as year labels (`2023`), so a row of numbers stays data.
     """
     rows = _csv_rows(text, delimiter)[:201]
     rows = [r for r in rows if r]
@@ -478,13 +484,20 @@ def has_header(text: str, delimiter: str) -> bool:
     first, body = rows[0], rows[1:-1] if len(rows) > 2 else rows[1:]
     if any(not c.strip() for c in first):
         return False
-    if any(_looks_numeric(c) for c in first):
+    numeric = [_looks_numeric(c) for c in first]
+    if all(numeric):
         return False
     for j in range(len(first)):
+        if numeric[j]:
+            continue
         col = [r[j] for r in body if j < len(r) and r[j].strip()]
         if col and all(_looks_numeric(v) for v in col):
             return True
     if len(set(first)) != len(first):
+        return False
+    if any(numeric) and not all(_YEAR.fullmatch(c.strip()) for c, n in zip(first, numeric,
+                                                                           strict=True) if n):
+        # numbers in the first row that are not year labels (a `2023` column): a data row
         return False
     for j, cell in enumerate(first):
         col = {r[j].strip().lower() for r in body if j < len(r)}

@@ -18,7 +18,7 @@ run in memory or are refused where they would come out different.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ from privsynth.errors import InputError, row_of
 from privsynth.pipeline.keys import faker_provider, load_keys
 from privsynth.pipeline.manifest import build_manifest, plain
 from privsynth.pipeline.readers import FrameReader, TableReader
+from privsynth.pipeline.residual import residual_check
 from privsynth.policy import Action, Policy, ResolvedColumn, ResolvedPolicy
 from privsynth.transform import hierarchy as h
 from privsynth.transform import masking as m
@@ -140,6 +141,8 @@ class AnonymizePlan:
     joint: list[tuple[list[str], Callable[[pd.DataFrame], dict[str, np.ndarray]]]] = field(
         default_factory=list
     )
+    # The residual check of the release (`pipeline.residual`), recorded in the manifest.
+    residual: dict[str, Any] | None = None
     # k-anonymity removed its suppressed rows (their `*` class would hold fewer than k rows):
     # rows whose quasi-identifiers all come out `*` are left out of the release
     drop_starred: list[str] = field(default_factory=list)
@@ -165,9 +168,26 @@ class AnonymizePlan:
             out = out.loc[~starred]
         return out.drop(columns=self.dropped)
 
+    def check_residual(self, original: pd.DataFrame, released: pd.DataFrame | None = None) -> None:
+        """Run the residual check on `original` rows and their release (computed when not
+        given); a streamed release checks the reader's row sample."""
+        if released is None:
+            # Columns noised from one seeded stream in row order are left out: applying them
+            # to the sample would consume the stream the release draws from (and noised
+            # numbers are no identifiers to look for).
+            noisy = set(self.statistical_noise)
+            plan = replace(
+                self,
+                transforms={k: v for k, v in self.transforms.items() if k not in noisy},
+                dropped=[*self.dropped, *(c for c in noisy if c not in self.dropped)],
+            )
+            released = plan.apply(original)
+        report = residual_check(original, released, self.resolved, seed=self.seed or 0)
+        self.residual = report.to_dict()
+
     def manifest(self, rows_in: int, rows_out: int) -> dict[str, Any]:
         """The release's manifest once `rows_in` rows became `rows_out`."""
-        return build_manifest(
+        manifest = build_manifest(
             self.resolved.policy,
             seed=self.seed,
             columns_in=self.input_columns,
@@ -179,6 +199,9 @@ class AnonymizePlan:
             ledger=self.ledger,
             notices=self.notices,
         )
+        if self.residual is not None:
+            manifest["residual_check"] = self.residual
+        return manifest
 
     def parquet_schema(self, reader: TableReader, out: pd.DataFrame) -> pa.Schema:
         """The first output chunk's Parquet schema, with a column that chunk has only missing

@@ -23,7 +23,7 @@ from privsynth.engine.source import TableSource
 from privsynth.errors import InputError
 from privsynth.pipeline.readers import TableReader
 from privsynth.policy import Policy, needs_findings, resolve
-from privsynth.policy.resolve import NeedsScanError, ResolvedPolicy
+from privsynth.policy.resolve import NeedsScanError, ResolvedPolicy, words_match
 
 
 def scan_findings(table: pd.DataFrame | TableSource) -> list[ColumnFinding]:
@@ -112,10 +112,13 @@ def resolve_mapping(
             for rule in rules:
                 match = _get(rule, "match", {})
                 pattern = _get(match, "name")
+                words = _get(match, "words")
                 cls = _get(match, "class") or _get(match, "cls")
                 entity = _get(match, "entity")
                 hit = False
-                if pattern is not None and re.search(str(pattern), str(col)):
+                word_list = [words] if isinstance(words, str) else list(words or [])
+                by_name = pattern is not None and re.search(str(pattern), str(col)) is not None
+                if by_name or (words is not None and words_match(word_list, str(col))):
                     hit = True
                 elif cls is not None or entity is not None:
                     if classes is None:

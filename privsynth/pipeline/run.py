@@ -30,6 +30,7 @@ from privsynth.pipeline.anonymize import plan_anonymize
 from privsynth.pipeline.manifest import synthetic_manifest, with_input_file
 from privsynth.pipeline.plan import resolve_for, resolve_table, source_findings
 from privsynth.pipeline.readers import FrameReader, reader_for
+from privsynth.pipeline.residual import SAMPLE_ROWS as RESIDUAL_ROWS
 from privsynth.pipeline.spark import anonymize_spark
 from privsynth.pipeline.synthesize import synthesize_source
 from privsynth.pipeline.write import (
@@ -93,6 +94,7 @@ def _anonymize(
     in chunks through an engine gets the same rows."""
     plan = plan_anonymize(FrameReader(df), resolved, seed=seed, key_file=key_file)
     out = plan.apply(df)
+    plan.check_residual(df, out)
     manifest = plan.manifest(len(df), len(out))
     return Release(data=out.reset_index(drop=True), manifest=manifest, ledger=plan.ledger)
 
@@ -223,6 +225,7 @@ def anonymize_source(
     reader = reader_for(source)
     resolved, _ = resolve_for(reader, policy, findings)
     plan = plan_anonymize(reader, resolved, seed=seed, key_file=key_file)
+    plan.check_residual(reader.sample(RESIDUAL_ROWS))
     rows = int(chunk_rows or chunk_rows_setting())
     return write_plan(
         plan, reader, out_dir, fmt=fmt, rows=rows, input_path=source.path, options=options

@@ -3,9 +3,10 @@
 `public_schema(policy, header, storage_types)` resolves a `mode: synthesize` policy against the
 column NAMES only (and, for a Parquet file or a DataFrame, the column types stored with it, which
 are part of the file's schema like its header). It never reads a value: explicit entries first,
-then the rules in order, matching by name (regular expression) or by class / entity from the
-header-only classification (`detect.header_only`), then `unmatched`. A rule that could only be
-decided by reading the values (`match: {type: ...}`) is refused when a column reaches it.
+then the rules in order, matching by name (regular expression), whole words of the name
+(`words:`) or by class / entity from the header-only classification (`detect.header_only`),
+then `unmatched`. A rule that could only be decided by reading the values
+(`match: {type: ...}`) or by the scan (`decision:`) is refused when a column reaches it.
 
 Each column comes out kept (with its public value type, date format, domain block and
 hierarchy) or dropped (with the reason). A kept column whose type nothing public fixes is marked
@@ -25,6 +26,7 @@ from privsynth.detect.header_only import HeaderClass, classify_header
 from privsynth.errors import InputError, PolicyError
 from privsynth.policy import Action, Policy
 from privsynth.policy.models import DATE_TYPES, NUMERIC_TYPES
+from privsynth.policy.resolve import words_match
 
 # Actions whose columns are synthesized; every other action removes the column.
 SYNTH_ACTIONS = frozenset({Action.KEEP, Action.GENERALIZE})
@@ -167,6 +169,14 @@ def _reached_rule(policy: Policy, name: str, header: HeaderClass) -> tuple[int, 
         m = rule.match
         if m.name is not None and not re.search(m.name, name):
             continue
+        if m.words is not None and not words_match(m.word_list, name):
+            continue  # whole words of the name: the header is public
+        if m.decision is not None:
+            raise PolicyError(
+                f"policy {policy.name!r} rules.{i} matches on the scan's decision (decision: "
+                f"{m.decision}), and synthesize mode never scans the private values (column "
+                f"{name!r} reaches it): match by name, words, class or entity instead"
+            )
         if m.type is not None:
             raise PolicyError(
                 f"policy {policy.name!r} rules.{i} matches on the values' type (type: {m.type}), "

@@ -25,6 +25,7 @@ from privsynth.pipeline.anonymize import plan_anonymize
 from privsynth.pipeline.manifest import with_input_file
 from privsynth.pipeline.plan import resolve_for
 from privsynth.pipeline.readers import FileReader
+from privsynth.pipeline.residual import SAMPLE_ROWS as RESIDUAL_ROWS
 from privsynth.pipeline.write import DEFAULT_WRITE, WriteOptions, check_out_dir, write_manifest
 from privsynth.policy import Policy
 
@@ -128,6 +129,7 @@ def anonymize_spark(
             f"statistical noise on {plan.statistical_noise[0]!r} is drawn from one seeded stream "
             "in row order, which Spark partitions cannot share; use the duckdb or memory engine"
         )
+    plan.check_residual(reader.sample(RESIDUAL_ROWS))
     norm = _Normalizer(reader.target_dtypes(), reader.schema, list(reader.columns))
     proto = plan.apply(reader.sample(200)).reset_index(drop=True)
     arrow = pa.Schema.from_pandas(proto, preserve_index=False)

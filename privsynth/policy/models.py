@@ -354,7 +354,14 @@ class Match(_Model):
 
     cls: Literal["direct", "quasi", "sensitive", "other"] | None = Field(default=None, alias="class")
     entity: str | list[str] | None = None
-    name: str | None = None  # regular expression searched in the column name
+    # How sure the scan is of the class: `confident` on class other = confidently not personal.
+    decision: Literal["confident", "uncertain"] | None = None
+    # Whole words of the column name, split like the scanner splits headers (camelCase, snake,
+    # ALLCAPS compounds, abbreviations spelled out: `dob` = "date of birth"): `city` matches
+    # `home_city`, `CITY`, `birthCity`, never `ETHNICITY`; a phrase ("birth date") matches
+    # consecutive words.
+    words: str | list[str] | None = None
+    name: str | None = None  # regular expression searched in the column name (substring!)
     type: (
         Literal["integer", "float", "boolean", "categorical", "datetime", "text", "identifier"]
         | None
@@ -372,9 +379,18 @@ class Match(_Model):
 
     @model_validator(mode="after")
     def _not_empty(self) -> Match:
-        if self.cls is None and self.entity is None and self.name is None and self.type is None:
-            raise ValueError("give at least one of: class, entity, name, type")
+        given = (self.cls, self.entity, self.name, self.type, self.words, self.decision)
+        if all(g is None for g in given):
+            raise ValueError("give at least one of: class, entity, decision, words, name, type")
+        if self.words is not None and not all(str(w).strip() for w in self.word_list):
+            raise ValueError("words must not be empty")
         return self
+
+    @property
+    def word_list(self) -> list[str]:
+        if self.words is None:
+            return []
+        return [self.words] if isinstance(self.words, str) else list(self.words)
 
     @property
     def entities(self) -> list[str]:
@@ -384,7 +400,7 @@ class Match(_Model):
 
     @property
     def needs_findings(self) -> bool:
-        return self.cls is not None or self.entity is not None
+        return self.cls is not None or self.entity is not None or self.decision is not None
 
 
 class Rule(ColumnAction):

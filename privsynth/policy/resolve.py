@@ -1,4 +1,10 @@
-"""Map every column of a table to one action: explicit entries, then rules in order, then `unmatched`."""
+"""Map every column of a table to one action: explicit entries, then rules in order, then `unmatched`.
+
+Fail-safe by construction: a rule's `words` match whole words of the column name (the scanner's
+header tokenizer), a rule whose action implies a type checks it (`types.py`), a column that
+recodes another (the scan's `recode_of`) gets the protection its source gets, and under
+`unmatched: error` every uncovered column is listed with the YAML line that would decide it.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +15,23 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from privsynth.detect.findings import ColumnFinding
+from privsynth.detect.header import match_tokens, tokenize
 from privsynth.errors import InputError
 from privsynth.io import infer_column
-from privsynth.policy.models import Action, ColumnAction, Policy
+from privsynth.policy.models import Action, ColumnAction, Match, Policy
 from privsynth.policy.quasi import Candidate, QuasiChoice, choose_quasi_identifiers
+from privsynth.policy.types import check_implied_type
+
+
+class UndecidedColumnsError(InputError):
+    """Columns nothing in a policy decides (`unmatched: error`): a human must add them."""
+
+    def __init__(self, message: str, columns: list[str], lines: list[str], head: str = ""):
+        super().__init__(message)
+        self.columns = columns
+        self.lines = lines
+        # The one error line without the suggested YAML lines (the CLI prints those apart).
+        self.head = head or message
 
 
 class NeedsScanError(InputError):
@@ -40,6 +59,8 @@ class ResolvedPolicy:
 
     policy: Policy
     columns: dict[str, ResolvedColumn] = field(default_factory=dict)
+    # Recodes of a listed quasi-identifier, added to the privacy section's list.
+    recoded_qis: list[str] = field(default_factory=list)
     quasi_choice: QuasiChoice | None = None
 
     def __getitem__(self, name: str) -> ResolvedColumn:
@@ -52,7 +73,8 @@ class ResolvedPolicy:
         """The privacy section's list, or the kept / generalized columns the scan classed quasi."""
         privacy = self.policy.privacy
         if privacy is not None and privacy.quasi_identifiers is not None:
-            return list(privacy.quasi_identifiers)
+            listed = list(privacy.quasi_identifiers)
+            return listed + [c for c in self.recoded_qis if c not in listed]
         if self.quasi_choice is not None:
             return list(self.quasi_choice.chosen)
         return self.scan_quasi_identifiers()
@@ -124,20 +146,20 @@ def resolve(
             else:
                 action = ColumnAction(action=Action(policy.unmatched))
                 resolved.columns[name] = ResolvedColumn(name, action, "unmatched", finding)
+    unmatched = _recodes(resolved, by_name, unmatched)
     if unmatched:
-        more = f" (and {len(unmatched) - 1} more: {', '.join(unmatched[1:6])})" if len(
-            unmatched
-        ) > 1 else ""
-        raise InputError(
-            f"column {unmatched[0]!r} is not covered by policy {policy.name!r}{more}: "
-            "add it under columns:, add a rule, or set unmatched: keep | drop"
-        )
+        raise undecided_error(policy, unmatched, by_name)
     if findings is None and policy.privacy is not None and policy.privacy.quasi_identifiers is None:
         raise NeedsScanError(
             f"policy {policy.name!r} leaves the quasi-identifiers to the scan: scan the table "
             "first (findings=ps.scan(df).findings) or list privacy.quasi_identifiers"
         )
+    # The cap runs after the recodes: a recode of a quasi-identifier is classed quasi itself,
+    # so it is ranked with the others (chosen and searched, or dropped).
     _cap_quasi_identifiers(resolved, df)
+    # Implied types are checked on what is left: a column the cap dropped needs no type.
+    for name, col in resolved.columns.items():
+        check_implied_type(policy.name, col.source, name, col.action, df[name])
     _check_references(resolved, present)
     return resolved
 
@@ -181,10 +203,35 @@ def _cap_quasi_identifiers(resolved: ResolvedPolicy, df: pd.DataFrame) -> None:
     resolved.quasi_choice = choice
 
 
-def _matches(match, name: str, finding: ColumnFinding | None, series: pd.Series) -> bool:
+def words_match(words: list[str], name: str) -> bool:
+    """Whether one of `words` (each a word or a phrase) is a run of whole words of `name`.
+
+    Both sides are split by the scanner's header tokenizer; the name also matches with its
+    abbreviations spelled out (`DOB` is "date of birth", `mgr_id` "manager id")."""
+    spellings = {tuple(tokenize(name)), tuple(match_tokens(name))}
+    for w in words:
+        want = tuple(tokenize(w))
+        if not want:
+            continue
+        n = len(want)
+        for toks in spellings:
+            if any(toks[i : i + n] == want for i in range(len(toks) - n + 1)):
+                return True
+    return False
+
+
+def _matches(
+    match: Match, name: str, finding: ColumnFinding | None, series: pd.Series
+) -> bool:
     if match.name is not None and not re.search(match.name, name):
         return False
+    if match.words is not None and not words_match(match.word_list, name):
+        return False
     if match.cls is not None and (finding is None or str(finding.cls) != match.cls):
+        return False
+    if match.decision is not None and (
+        finding is None or str(finding.decision) != match.decision
+    ):
         return False
     if match.entity is not None:
         if finding is None:
@@ -229,3 +276,85 @@ def _check_references(resolved: ResolvedPolicy, present: set[str]) -> None:
                         f"{where} {c!r} is dropped by {resolved.columns[c].source}; "
                         "the k-anonymity search needs it"
                     )
+
+
+def _recodes(
+    resolved: ResolvedPolicy, by_name: dict[str, ColumnFinding], unmatched: list[str]
+) -> list[str]:
+    """A column that recodes another (`GenderID` beside `Sex`) is the same quasi-identifier.
+
+    When the source is protected (dropped, masked, coarsened at a fixed level...) and the
+    recode would be kept or is undecided, the recode is dropped; when the source is a
+    quasi-identifier of the k-anonymity search, the recode joins the search. Returns the
+    columns still undecided."""
+    privacy = resolved.policy.privacy
+    still: list[str] = []
+    for name in list(resolved.columns) + unmatched:
+        finding = by_name.get(name)
+        source = finding.recode_of if finding is not None else None
+        src = resolved.columns.get(source) if source is not None else None
+        col = resolved.columns.get(name)
+        kept = col is None or (col.kind is Action.KEEP and not col.source.startswith("columns."))
+        if src is None or not kept:
+            if col is None:
+                still.append(name)
+            continue
+        searched = (
+            privacy is not None
+            and src.kind in (Action.KEEP, Action.GENERALIZE)
+            and src.action.level is None
+            and source in resolved.quasi_identifiers()
+        )
+        if searched:
+            action = ColumnAction(action=Action.KEEP)
+            if privacy.quasi_identifiers is not None:
+                resolved.recoded_qis.append(name)
+            resolved.columns[name] = ResolvedColumn(name, action, f"recode of {source}", finding)
+        elif src.kind is Action.KEEP:
+            if col is None:
+                still.append(name)  # a kept source: the recode says nothing more, but undecided
+            continue
+        else:
+            action = ColumnAction(action=Action.DROP)
+            resolved.columns[name] = ResolvedColumn(
+                name, action, f"recode of {source} ({src.kind.value})", finding
+            )
+    order = {n: i for i, n in enumerate(by_name)}
+    return sorted(still, key=lambda n: order.get(n, len(order)))
+
+
+def _yaml_key(name: str) -> str:
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def undecided_error(
+    policy: Policy, columns: list[str], by_name: dict[str, ColumnFinding]
+) -> UndecidedColumnsError:
+    """The refusal for columns no entry or rule decides: which, why, and the lines to add.
+
+    The suggested line is `drop` (the safe choice); the comment gives the scan's reading so a
+    reviewer who knows the column is not personal can write `keep` instead."""
+    lines = []
+    for name in columns:
+        f = by_name.get(name)
+        if f is None:
+            why = "not scanned"
+        else:
+            why = f"scan: {f.cls}"
+            if f.entity and f.entity != "NONE":
+                why += f" {f.entity}"
+            why += f", {f.decision}"
+            if f.review_reason:
+                why += f" ({f.review_reason})"
+        lines.append(f"  {_yaml_key(name)}: {{action: drop}}   # or keep if not personal; {why}"[:300])
+    more = f" (and {len(columns) - 1} more)" if len(columns) > 1 else ""
+    builtin = policy.source is not None and "privsynth/policies" in policy.source.replace("\\", "/")
+    where = f"a copy of policies/{policy.name}.yaml" if builtin else "the policy"
+    scanned = any(by_name.get(c) is not None for c in columns)
+    why = " and the scan is not confident it is not personal" if scanned else ""
+    head = (
+        f"column {columns[0]!r} is not covered by policy {policy.name!r}{more}{why}: a human "
+        f"must decide; add these lines to {where} under columns: (drop is the safe choice, "
+        "keep only a column you checked), add a rule, or set unmatched: keep | drop"
+    )
+    return UndecidedColumnsError("\n".join([head, *lines]), columns, lines, head)
