@@ -49,20 +49,17 @@ class ResidualIssue:
 class ResidualReport:
     """The residual check of one release: passed, what was checked, what failed."""
 
-    passed: bool
     threshold: float
     rows_checked: int
     columns_checked: list[str] = field(default_factory=list)
     failures: list[ResidualIssue] = field(default_factory=list)
 
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "passed": self.passed,
-            "threshold": self.threshold,
-            "rows_checked": self.rows_checked,
-            "columns_checked": list(self.columns_checked),
-            "failures": [asdict(f) for f in self.failures],
-        }
+        return {"passed": self.passed, **asdict(self)}
 
 
 def _text(values: pd.Series) -> pd.Series:
@@ -153,7 +150,6 @@ def residual_check(
                 )
             )
     return ResidualReport(
-        passed=not failures,
         threshold=threshold,
         rows_checked=len(released),
         columns_checked=columns,
